@@ -1,0 +1,1 @@
+"""Script assets (issue: script data and the outside world)."""

@@ -1,0 +1,14 @@
+"""ASGI entry point: script routes first (fast path), then Django."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_app = get_asgi_application()  # sets Django up before any model import
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from scripts_app.asgi import ScriptRouteApp  # noqa: E402
+
+application = ProtocolTypeRouter({"http": ScriptRouteApp(django_app)})

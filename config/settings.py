@@ -1,0 +1,211 @@
+"""Settings for scripthost, driven by environment variables.
+
+The embedded stack (SQLite, in-memory channel layer) is the default; setting
+DATABASE_URL and REDIS_URL switches to the scaled stack.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def envfloat(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+VAR_DIR = Path(os.environ.get("SCRIPTHOST_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = envbool("DEBUG", False)
+
+
+def _secret_key():
+    # A key generated once per installation and kept in var/, so `make run` on a
+    # fresh machine needs no configuration and restarts keep sessions valid.
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "*").split(",")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "tenants",
+    "scripts_app",
+    "assets_app",
+    "storage_app",
+    "streams_app",
+]
+
+MIDDLEWARE = [
+    "tenants.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "tenants.middleware.TenantMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                # WAL lets the background record writer and request handlers
+                # work side by side; IMMEDIATE avoids lock upgrades mid-transaction.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.TenantRolePermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "scripthost API",
+    "DESCRIPTION": "Manage scripts, logs and executions of a scripthost tenant.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Platform knobs, read through scripts_app.conf.scripts_setting().
+SCRIPTS = {
+    "VM_POOL_SIZE": envint("SCRIPT_VM_POOL_SIZE", 256),
+    "MAX_SOURCE_BYTES": envint("SCRIPT_MAX_SOURCE_BYTES", 1024 * 1024),
+    "INIT_TIMEOUT_SECONDS": envfloat("SCRIPT_INIT_TIMEOUT_SECONDS", 5.0),
+    "ROUTE_REFRESH_SECONDS": envfloat("SCRIPT_ROUTE_REFRESH_SECONDS", 0.5),
+    "RECORD_FLUSH_SECONDS": envfloat("SCRIPT_RECORD_FLUSH_SECONDS", 0.25),
+    "RECORD_BATCH_SIZE": envint("SCRIPT_RECORD_BATCH_SIZE", 500),
+    "MAX_LOG_MESSAGE_CHARS": envint("SCRIPT_MAX_LOG_MESSAGE_CHARS", 8192),
+    "MAX_LOGS_PER_INVOCATION": envint("SCRIPT_MAX_LOGS_PER_INVOCATION", 1000),
+    "LIMITS": {
+        # execution kind: (seconds, megabytes); see RUNTIME.md R8.
+        "pre-processing": (
+            envfloat("SCRIPT_PRE_TIMEOUT_SECONDS", 2.0),
+            envint("SCRIPT_PRE_MEMORY_MB", 20),
+        ),
+        "http": (
+            envfloat("SCRIPT_TIMEOUT_SECONDS", 20.0),
+            envint("SCRIPT_MAX_MEMORY_MB", 20),
+        ),
+        "cron": (
+            envfloat("SCRIPT_CRON_TIMEOUT_SECONDS", 30.0),
+            envint("SCRIPT_CRON_MEMORY_MB", 128),
+        ),
+    },
+    "DEFAULT_TENANT": os.environ.get("SCRIPTHOST_DEFAULT_TENANT", "default"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "daphne": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,33 @@
+"""URL map: the platform's own endpoints, then the script catch-all (last)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_static
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from scripts_app import api, system_api
+from scripts_app.health import health
+from scripts_app.views import script_route
+
+router = SimpleRouter()
+router.trailing_slash = "/?"  # accept /api/logs and /api/logs/
+router.register("scripts", api.ScriptViewSet, basename="script")
+router.register("logs", api.LogViewSet, basename="log")
+router.register("executions", api.ExecutionViewSet, basename="execution")
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("system/scripts", system_api.ScriptList.as_view(), name="system-scripts"),
+    path("system/scripts/<str:script_id>", system_api.ScriptDetail.as_view(),
+         name="system-script"),
+    path("api/schema", SpectacularAPIView.as_view(permission_classes=[AllowAny],
+                                                  authentication_classes=[]),
+         name="api-schema"),
+    path("api/", include(router.urls)),
+    path("admin/", admin.site.urls),
+    re_path(r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}),
+    re_path(r"^.*$", script_route, name="script-route"),  # last: script routes
+]

@@ -1,0 +1,358 @@
+// The scripthost prelude: everything a script can use that needs no I/O (R4).
+// It runs once in every fresh context, before the script's own source. The host
+// talks to it only through __sh.invoke / __sh.collect / __sh.load, each taking
+// and returning one JSON string (R3).
+(function (g) {
+  "use strict";
+
+  const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+  const REQUEST_FIELDS = [
+    "method", "path", "query", "form", "headers", "body", "params", "auth",
+  ];
+  const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+  const PARAM_SEGMENT = /^:[A-Za-z_][A-Za-z0-9_]*$/;
+  const LITERAL_SEGMENT = /^[A-Za-z0-9._~!$&'()+,;=@%-]*$/;
+
+  const config = { maxLogs: 1000, maxLogChars: 8192 };
+  const state = {
+    phase: "load", // "load" while top level and init() run, then "invoke"
+    logs: [],
+    droppedLogs: 0,
+    effects: [],
+    registrations: { routes: [] },
+    registrationErrors: [],
+    request: null,
+    settled: null,
+  };
+
+  // ---- console (buffered, returned with the result) -------------------------
+
+  function show(value, seen) {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) return value.stack || String(value);
+    if (value === undefined) return "undefined";
+    if (typeof value === "function") return "[Function " + (value.name || "anonymous") + "]";
+    if (typeof value === "bigint") return value.toString() + "n";
+    if (typeof value === "symbol") return value.toString();
+    try {
+      return JSON.stringify(value);
+    } catch (e) {
+      return String(value);
+    }
+  }
+
+  function logAt(level) {
+    return function () {
+      if (state.logs.length >= config.maxLogs) {
+        state.droppedLogs += 1;
+        return;
+      }
+      let message = Array.prototype.map.call(arguments, (a) => show(a)).join(" ");
+      if (message.length > config.maxLogChars) {
+        message = message.slice(0, config.maxLogChars) + "… [truncated]";
+      }
+      state.logs.push({ level: level, message: message, time: Date.now() });
+    };
+  }
+
+  const console = {
+    log: logAt("LOG"),
+    info: logAt("INFO"),
+    warn: logAt("WARN"),
+    error: logAt("ERROR"),
+    debug: logAt("DEBUG"),
+  };
+
+  // ---- route registry ----------------------------------------------------------
+
+  function registrationError(message) {
+    state.registrationErrors.push(message);
+    return "Error: " + message;
+  }
+
+  function checkRoutePath(path) {
+    if (typeof path !== "string" || path.length === 0) return "path must be a non-empty string";
+    if (path[0] !== "/") return "path must start with '/': " + path;
+    if (path.length > 200) return "path is longer than 200 characters";
+    if (path.indexOf("?") >= 0 || path.indexOf("#") >= 0) {
+      return "path must not contain '?' or '#': " + path;
+    }
+    const segments = path.split("/").slice(1);
+    for (let i = 0; i < segments.length; i++) {
+      const s = segments[i];
+      if (s === "*") {
+        if (i !== segments.length - 1) return "'*' is only allowed as the last segment: " + path;
+      } else if (s[0] === ":") {
+        if (!PARAM_SEGMENT.test(s)) return "invalid path parameter '" + s + "' in " + path;
+      } else if (!LITERAL_SEGMENT.test(s) || s === "." || s === "..") {
+        return "invalid path segment '" + s + "' in " + path;
+      }
+    }
+    return null;
+  }
+
+  const routeRegistry = {
+    registerRoute(path, handlerName, method) {
+      if (state.phase !== "load") {
+        return registrationError("routes can only be registered at top level or in init()");
+      }
+      const problem = checkRoutePath(path);
+      if (problem) return registrationError(problem);
+      if (typeof handlerName !== "string" || !IDENTIFIER.test(handlerName)) {
+        return registrationError("handler name must be a function name, got " + show(handlerName));
+      }
+      const m = (method === undefined ? "GET" : String(method)).toUpperCase();
+      if (METHODS.indexOf(m) < 0) {
+        return registrationError("unsupported method '" + m + "' (use one of " + METHODS.join(", ") + ")");
+      }
+      const routes = state.registrations.routes;
+      const same = routes.find((r) => r.path === path && r.method === m);
+      if (same) {
+        same.handler = handlerName;
+      } else {
+        routes.push({ path: path, method: m, handler: handlerName });
+      }
+      return "Route registered: " + m + " " + path + " -> " + handlerName;
+    },
+    listRoutes() {
+      return JSON.stringify(state.registrations.routes);
+    },
+  };
+
+  // ---- responses -------------------------------------------------------------
+
+  const TEXT = "text/plain; charset=UTF-8";
+  const ResponseBuilder = {
+    json(data, status) {
+      return { status: status === undefined ? 200 : status, body: JSON.stringify(data), contentType: "application/json" };
+    },
+    text(text, status) {
+      return { status: status === undefined ? 200 : status, body: String(text), contentType: TEXT };
+    },
+    html(html, status) {
+      return { status: status === undefined ? 200 : status, body: String(html), contentType: "text/html; charset=UTF-8" };
+    },
+    error(status, message) {
+      return { status: status, body: JSON.stringify({ error: message }), contentType: "application/json" };
+    },
+    noContent() {
+      return { status: 204, body: "", contentType: TEXT };
+    },
+    redirect(url, status) {
+      return { status: status === undefined ? 302 : status, body: "", headers: { Location: String(url) } };
+    },
+  };
+
+  // ---- validation helpers ------------------------------------------------------
+
+  function currentRequest() {
+    if (!state.request) throw new Error("No request is being handled");
+    return state.request;
+  }
+
+  function present(value) {
+    return value !== undefined && value !== null && String(value).length > 0;
+  }
+
+  function requireQueryParam(paramName) {
+    const value = (currentRequest().query || {})[paramName];
+    if (!present(value)) throw new Error("Missing required query parameter: " + paramName);
+    return String(value);
+  }
+
+  function requirePathParam(paramName) {
+    const value = (currentRequest().params || {})[paramName];
+    if (!present(value)) throw new Error("Missing required path parameter: " + paramName);
+    return String(value);
+  }
+
+  function optionalQueryParam(paramName, defaultValue) {
+    const value = (currentRequest().query || {})[paramName];
+    return present(value) ? value : defaultValue;
+  }
+
+  function validateString(value, minLength, maxLength) {
+    const min = minLength === undefined ? 0 : minLength;
+    const max = maxLength === undefined ? Infinity : maxLength;
+    if (typeof value !== "string") throw new Error("Value must be a string");
+    if (value.length < min) throw new Error("String must be at least " + min + " characters long");
+    if (value.length > max) throw new Error("String must be at most " + max + " characters long");
+    return value;
+  }
+
+  function validateNumber(value, min, max) {
+    const n = typeof value === "number" ? value : Number(value);
+    if (value === null || value === undefined || value === "" || Number.isNaN(n)) {
+      throw new Error("Value must be a valid number");
+    }
+    if (min !== undefined && min !== null && n < min) throw new Error("Number must be at least " + min);
+    if (max !== undefined && max !== null && n > max) throw new Error("Number must be at most " + max);
+    return n;
+  }
+
+  function requestOf(context) {
+    return (context && (context.request || context)) || currentRequest();
+  }
+
+  const validate = {
+    requireQueryParam(context, paramName) {
+      const value = (requestOf(context).query || {})[paramName];
+      if (!present(value)) throw new Error("Missing required query parameter: " + paramName);
+      return String(value);
+    },
+    requirePathParam(context, paramName) {
+      const value = (requestOf(context).params || {})[paramName];
+      if (!present(value)) throw new Error("Missing required path parameter: " + paramName);
+      return String(value);
+    },
+    validateString(value, options) {
+      const o = options || {};
+      validateString(value, o.minLength, o.maxLength);
+      if (o.pattern !== undefined) {
+        const re = o.pattern instanceof RegExp ? o.pattern : new RegExp(o.pattern);
+        if (!re.test(value)) throw new Error("String does not match pattern " + re);
+      }
+      return value;
+    },
+    validateNumber(value, options) {
+      const o = options || {};
+      return validateNumber(value, o.min, o.max);
+    },
+  };
+
+  // ---- the host interface --------------------------------------------------------
+
+  function errorInfo(e) {
+    if (e instanceof Error) {
+      return { name: e.name, message: e.message, stack: e.stack || String(e) };
+    }
+    return { name: "Error", message: show(e), stack: "Uncaught " + show(e) };
+  }
+
+  function lookup(name) {
+    let fn = g[name];
+    if (fn === undefined && IDENTIFIER.test(name)) {
+      // const/let/class declarations live in the global lexical scope, not on
+      // globalThis; an indirect eval of a checked identifier reaches them.
+      try {
+        fn = (0, eval)(name);
+      } catch (e) {
+        fn = undefined;
+      }
+    }
+    return typeof fn === "function" ? fn : null;
+  }
+
+  function finish(outcome) {
+    const out = { state: "done", logs: state.logs, effects: state.effects };
+    if (state.droppedLogs) out.droppedLogs = state.droppedLogs;
+    if (outcome.error) {
+      out.error = outcome.error;
+    } else {
+      out.value = outcome.value === undefined ? null : outcome.value;
+    }
+    if (state.phase === "load") {
+      out.registrations = state.registrations;
+      out.registrationErrors = state.registrationErrors;
+    }
+    state.request = null;
+    state.settled = null;
+    try {
+      return JSON.stringify(out);
+    } catch (e) {
+      delete out.value;
+      out.error = { name: "TypeError", message: "The result could not be converted to JSON: " + e.message, stack: "" };
+      return JSON.stringify(out);
+    }
+  }
+
+  function begin(phase) {
+    state.phase = phase;
+    state.logs = [];
+    state.droppedLogs = 0;
+    state.effects = [];
+    state.settled = null;
+  }
+
+  // Run fn(context); finish now if it returns a plain value, else report
+  // "pending" and let collect() pick up the settled promise on the next call.
+  function run(fn, context) {
+    let result;
+    try {
+      result = fn(context);
+    } catch (e) {
+      return finish({ error: errorInfo(e) });
+    }
+    if (result !== null && typeof result === "object" && typeof result.then === "function") {
+      result.then(
+        (v) => { state.settled = { value: v }; },
+        (e) => { state.settled = { error: errorInfo(e) }; },
+      );
+      return '{"state":"pending"}';
+    }
+    return finish({ value: result });
+  }
+
+  function prepareContext(context) {
+    const request = context.request;
+    if (request) {
+      for (const field of REQUEST_FIELDS) {
+        if (!(field in context)) context[field] = request[field];
+      }
+    }
+    state.request = request || null;
+    return context;
+  }
+
+  const host = {
+    configure(json) {
+      const c = JSON.parse(json);
+      if (c.maxLogs !== undefined) config.maxLogs = c.maxLogs;
+      if (c.maxLogChars !== undefined) config.maxLogChars = c.maxLogChars;
+    },
+    // Called once the script's top level has run: run init(context) if defined.
+    load(json) {
+      const msg = JSON.parse(json);
+      const init = lookup("init");
+      if (!init) return finish({ value: null });
+      return run(init, prepareContext(msg.context || {}));
+    },
+    invoke(json) {
+      const msg = JSON.parse(json);
+      begin("invoke");
+      const fn = lookup(msg.handler);
+      if (!fn) {
+        return finish({
+          error: {
+            name: "HandlerNotFound",
+            message: "Handler '" + msg.handler + "' is not a function in this script",
+            stack: "",
+          },
+        });
+      }
+      return run(fn, prepareContext(msg.context || {}));
+    },
+    collect() {
+      if (state.settled === null) {
+        return finish({
+          error: {
+            name: "UnsettledPromise",
+            message: "The handler's promise never settled (nothing left to wait for)",
+            stack: "",
+          },
+        });
+      }
+      return finish(state.settled);
+    },
+  };
+
+  const globals = {
+    console, routeRegistry, ResponseBuilder, validate,
+    requireQueryParam, requirePathParam, optionalQueryParam, validateString, validateNumber,
+  };
+  for (const name of Object.keys(globals)) {
+    Object.defineProperty(g, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+  }
+  for (const obj of [routeRegistry, ResponseBuilder, validate]) Object.freeze(obj);
+  Object.defineProperty(g, "__sh", { value: Object.freeze(host), writable: false, configurable: false, enumerable: false });
+})(globalThis);

@@ -1,0 +1,115 @@
+"""Admin screens: scripts (checked in V8 on save), versions, logs, executions."""
+
+from django import forms
+from django.contrib import admin
+
+from scripts_app.models import Execution, LogEntry, Route, Script, ScriptVersion
+from scripts_app.services import ScriptRejected, delete_script, prepare, store
+
+
+class ScriptForm(forms.ModelForm):
+    source = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false",
+                                     "style": "font-family: monospace"}),
+        strip=False,
+    )
+
+    class Meta:
+        model = Script
+        fields = ["tenant", "name", "source", "enabled", "privileged"]
+
+    def clean(self):
+        data = super().clean()
+        tenant, name, source = data.get("tenant"), data.get("name"), data.get("source")
+        if self.instance.pk:
+            tenant, name = self.instance.tenant, self.instance.name
+        if tenant and name and source is not None:
+            try:
+                self.prepared = prepare(tenant, name, source)
+            except ScriptRejected as exc:
+                where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+                message = exc.message if where in exc.message else exc.message + where
+                raise forms.ValidationError({"source": message}) from None
+        return data
+
+
+class RouteInline(admin.TabularInline):
+    model = Route
+    fields = ["method", "path", "handler"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Script)
+class ScriptAdmin(admin.ModelAdmin):
+    form = ScriptForm
+    list_display = ["name", "tenant", "version", "enabled", "privileged", "updated_at"]
+    list_filter = ["tenant", "enabled", "privileged"]
+    search_fields = ["name", "source"]
+    readonly_fields = ["version", "header", "author", "created_at", "updated_at"]
+    inlines = [RouteInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + ["tenant", "name"] if obj else fields
+
+    def save_model(self, request, obj, form, change):
+        if change and "source" not in form.changed_data:
+            obj.save()  # only flags changed; the signal republishes routes
+            return
+        saved = store(form.prepared, request.user)
+        saved.script.enabled = obj.enabled
+        saved.script.privileged = obj.privileged
+        saved.script.save(update_fields=["enabled", "privileged", "updated_at"])
+        form.instance = saved.script
+        obj.pk = saved.script.pk
+
+    def delete_model(self, request, obj):
+        delete_script(obj)
+
+
+@admin.register(ScriptVersion)
+class ScriptVersionAdmin(admin.ModelAdmin):
+    list_display = ["script", "number", "author", "created_at"]
+    list_filter = ["script__tenant"]
+    search_fields = ["script__name"]
+    readonly_fields = ["script", "number", "source", "author", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["time", "level", "tenant", "script_name", "short_message"]
+    list_filter = ["level", "tenant"]
+    search_fields = ["script_name", "message", "execution_id"]
+    date_hierarchy = "time"
+
+    @admin.display(description="message")
+    def short_message(self, obj):
+        return obj.message[:120]
+
+
+@admin.register(Execution)
+class ExecutionAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "tenant", "script_name", "handler", "trigger", "status",
+                    "response_status", "duration_ms"]
+    list_filter = ["status", "kind", "tenant"]
+    search_fields = ["script_name", "trigger", "id"]
+    date_hierarchy = "started_at"

@@ -1,0 +1,172 @@
+"""The REST API under /api/: scripts, versions, logs and executions (DRF)."""
+
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+
+from scripts_app.models import Execution, LogEntry, Script, ScriptVersion
+from scripts_app.services import ScriptRejected, delete_script, save_script
+
+
+class Rejected(APIException):
+    def __init__(self, exc: ScriptRejected):
+        super().__init__(exc.message)
+        self.status_code = exc.status
+        self.error_code = exc.code
+        self.error_message = exc.message
+        self.error_extra = exc.extra()
+
+
+class Page(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class ScriptSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="name", read_only=True)
+    routes = serializers.SerializerMethodField()
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Script
+        fields = ["id", "version", "enabled", "privileged", "header", "routes",
+                  "source", "author", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_routes(self, obj) -> list[dict]:
+        return obj.registrations.get("routes", [])
+
+
+class ScriptWriteSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=128, required=False)
+    source = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ScriptVersion
+        fields = ["number", "source", "author", "created_at"]
+
+
+class LogEntrySerializer(serializers.ModelSerializer):
+    script = serializers.CharField(source="script_name")
+
+    class Meta:
+        model = LogEntry
+        fields = ["id", "script", "execution_id", "level", "message", "time"]
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    script = serializers.CharField(source="script_name")
+
+    class Meta:
+        model = Execution
+        fields = ["id", "script", "version", "kind", "handler", "trigger", "status",
+                  "response_status", "duration_ms", "error", "started_at"]
+
+
+class ScriptViewSet(viewsets.ViewSet):
+    """Create, read, replace and delete the tenant's scripts."""
+
+    lookup_field = "name"
+    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+
+    def _get(self, request, name):
+        script = Script.objects.filter(tenant=request.tenant, name=name).first()
+        if script is None:
+            raise NotFound(f"No script '{name}'.")
+        return script
+
+    @extend_schema(responses=ScriptSerializer(many=True))
+    def list(self, request):
+        scripts = Script.objects.filter(tenant=request.tenant).select_related("author")
+        return Response(ScriptSerializer(scripts, many=True).data)
+
+    @extend_schema(responses=ScriptSerializer)
+    def retrieve(self, request, name=None):
+        return Response(ScriptSerializer(self._get(request, name)).data)
+
+    def _save(self, request, name):
+        data = ScriptWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        name = name or data.validated_data.get("id")
+        if not name:
+            raise ValidationError({"id": ["This field is required."]})
+        try:
+            saved = save_script(request.tenant, name, data.validated_data["source"],
+                                request.user)
+        except ScriptRejected as exc:
+            raise Rejected(exc) from None
+        code = status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK
+        return Response(ScriptSerializer(saved.script).data, status=code)
+
+    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSerializer)
+    def create(self, request):
+        return self._save(request, None)
+
+    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSerializer)
+    def update(self, request, name=None):
+        return self._save(request, name)
+
+    def destroy(self, request, name=None):
+        delete_script(self._get(request, name))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=VersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, name=None):
+        script = self._get(request, name)
+        return Response(VersionSerializer(script.versions.all(), many=True).data)
+
+
+def _filtered(queryset, request, *, levels=False):
+    params = request.query_params
+    if params.get("script"):
+        queryset = queryset.filter(script_name=params["script"])
+    if params.get("execution"):
+        queryset = queryset.filter(**{"execution_id" if levels else "id": params["execution"]})
+    if levels and params.get("level"):
+        queryset = queryset.filter(level=params["level"].upper())
+    if params.get("since"):
+        since = parse_datetime(params["since"])
+        if since is None:
+            raise ValidationError({"since": ["Use an ISO 8601 date and time."]})
+        queryset = queryset.filter(**{"time__gte" if levels else "started_at__gte": since})
+    return queryset
+
+
+FILTERS = [
+    OpenApiParameter("script", OpenApiTypes.STR, description="Only this script id"),
+    OpenApiParameter("execution", OpenApiTypes.UUID, description="Only this execution"),
+    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only from this time on"),
+]
+
+
+@extend_schema(parameters=[*FILTERS, OpenApiParameter("level", OpenApiTypes.STR)])
+class LogViewSet(viewsets.ReadOnlyModelViewSet):
+    """Console output of the tenant's scripts, newest first."""
+
+    serializer_class = LogEntrySerializer
+    pagination_class = Page
+
+    def get_queryset(self):
+        return _filtered(LogEntry.objects.filter(tenant=self.request.tenant),
+                         self.request, levels=True)
+
+
+@extend_schema(parameters=FILTERS)
+class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every invocation of the tenant's scripts, newest first."""
+
+    serializer_class = ExecutionSerializer
+    pagination_class = Page
+
+    def get_queryset(self):
+        return _filtered(Execution.objects.filter(tenant=self.request.tenant), self.request)

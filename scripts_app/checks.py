@@ -1,0 +1,36 @@
+"""System checks for what can be known at start-up."""
+
+from django.core.checks import Error, Warning, register
+
+from scripts_app.conf import scripts_setting
+
+
+@register()
+def engine_importable(app_configs, **kwargs):
+    try:
+        import engine.context as ctx
+    except Exception as exc:  # noqa: BLE001
+        return [Error(f"The engine cannot be imported: {exc}", id="scripthost.E001")]
+    if ctx.MiniRacer is None:
+        return [
+            Error(
+                "py_mini_racer is not importable; install the 'mini-racer' package.",
+                id="scripthost.E002",
+            )
+        ]
+    return []
+
+
+@register()
+def pool_size_sane(app_configs, **kwargs):
+    size = scripts_setting("VM_POOL_SIZE")
+    if not isinstance(size, int) or size < 1:
+        return [Error("SCRIPT_VM_POOL_SIZE must be a positive integer.", id="scripthost.E003")]
+    if size > 5000:
+        return [
+            Warning(
+                f"SCRIPT_VM_POOL_SIZE={size}: each warm context holds about 1 MB and a thread.",
+                id="scripthost.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,42 @@
+"""The one accessor for the SCRIPTS settings dict, with defaults applied."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    "VM_POOL_SIZE": 256,
+    "MAX_SOURCE_BYTES": 1024 * 1024,
+    "INIT_TIMEOUT_SECONDS": 5.0,
+    "ROUTE_REFRESH_SECONDS": 0.5,
+    "RECORD_FLUSH_SECONDS": 0.25,
+    "RECORD_BATCH_SIZE": 500,
+    "MAX_LOG_MESSAGE_CHARS": 8192,
+    "MAX_LOGS_PER_INVOCATION": 1000,
+    "LIMITS": {
+        "pre-processing": (2.0, 20),
+        "http": (20.0, 20),
+        "cron": (30.0, 128),
+    },
+    "DEFAULT_TENANT": "default",
+}
+
+# Execution kinds that share a limit row (R8).
+LIMIT_ROW = {
+    "pre-processing": "pre-processing",
+    "post-processing": "http",
+    "custom": "http",
+    "http": "http",
+    "resolver": "http",
+    "listener": "http",
+    "cron": "cron",
+    "manual": "cron",
+}
+
+
+def scripts_setting(name):
+    return getattr(settings, "SCRIPTS", {}).get(name, DEFAULTS[name])
+
+
+def limits_for(kind):
+    """Return (seconds, megabytes) for an execution kind."""
+    table = {**DEFAULTS["LIMITS"], **scripts_setting("LIMITS")}
+    return table[LIMIT_ROW.get(kind, "http")]

@@ -1,0 +1,50 @@
+"""One Engine per event loop, and a way to run the engine from sync code."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import weakref
+
+from engine import Engine, Limits
+from scripts_app.conf import limits_for, scripts_setting
+
+_engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def engine_config() -> dict:
+    return {
+        "maxLogs": scripts_setting("MAX_LOGS_PER_INVOCATION"),
+        "maxLogChars": scripts_setting("MAX_LOG_MESSAGE_CHARS"),
+    }
+
+
+def load_limits() -> Limits:
+    _, megabytes = limits_for("http")
+    return Limits.of(scripts_setting("INIT_TIMEOUT_SECONDS"), megabytes)
+
+
+def engine() -> Engine:
+    """Return this event loop's engine, creating it on first use (R3)."""
+    loop = asyncio.get_running_loop()
+    found = _engines.get(loop)
+    if found is None:
+        found = _engines[loop] = Engine(
+            scripts_setting("VM_POOL_SIZE"), load_limits=load_limits(), config=engine_config()
+        )
+    return found
+
+
+def all_engines() -> list[Engine]:
+    return list(_engines.values())
+
+
+def run_sync(coroutine_function, *args):
+    """Run an async engine task from sync code (uploads, management commands)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function(*args))
+    # Called from a thread that already runs a loop: use a fresh thread and loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine_function(*args)).result()

@@ -1,0 +1,71 @@
+"""Parse a script's JSDoc-like header comment (the Predix tags)."""
+
+import re
+
+_BLOCK = re.compile(r"^\s*(?:(['\"])use strict\1;?\s*)?/\*\*(?P<body>.*?)\*/", re.S)
+_TAG = re.compile(r"^@(?P<tag>[a-z]+)\b\s*(?P<rest>.*)$")
+_PARAM = re.compile(r"^\{(?P<type>[^}]*)\}\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?:-\s*)?(?P<desc>.*)$")
+
+EXECUTION_MODES = ("pre-processing", "post-processing", "custom")
+REST_METHODS = ("GET", "DELETE", "POST", "PUT", "PATCH")
+
+
+class HeaderError(ValueError):
+    def __init__(self, message, line):
+        super().__init__(message)
+        self.line = line
+
+
+def parse_header(source: str) -> dict:
+    """Return the header's tags as a dict; {} when the script has no header.
+
+    Raises HeaderError for a tag with an invalid value.
+    """
+    match = _BLOCK.match(source)
+    if not match:
+        return {}
+    first_line = source[: match.start("body")].count("\n") + 1
+    header: dict = {}
+    description = []
+    for offset, raw in enumerate(match.group("body").split("\n")):
+        line_no = first_line + offset
+        text = raw.strip().lstrip("*").strip()
+        tag = _TAG.match(text)
+        if not tag:
+            if text and "name" not in header and not header:
+                description.append(text)
+            continue
+        name, rest = tag.group("tag"), tag.group("rest").strip()
+        if name in ("name", "author"):
+            header[name] = rest
+        elif name == "execution":
+            if rest not in EXECUTION_MODES:
+                raise HeaderError(
+                    f"@execution must be one of {', '.join(EXECUTION_MODES)}, got '{rest}'",
+                    line_no,
+                )
+            header["execution"] = rest
+        elif name == "methods":
+            methods = [m.strip().upper() for m in rest.split(",") if m.strip()]
+            bad = [m for m in methods if m not in REST_METHODS]
+            if bad or not methods:
+                raise HeaderError(
+                    f"@methods takes a comma-separated list of {', '.join(REST_METHODS)}",
+                    line_no,
+                )
+            header["methods"] = methods
+        elif name == "param":
+            param = _PARAM.match(rest)
+            if not param:
+                raise HeaderError("@param must look like '{Type} name - description'", line_no)
+            header.setdefault("params", []).append(
+                {"type": param.group("type").strip(), "name": param.group("name"),
+                 "description": param.group("desc").strip()}
+            )
+        elif name == "inject":
+            header.setdefault("inject", []).append(rest)
+        else:
+            header.setdefault("tags", {})[name] = rest
+    if description:
+        header["description"] = " ".join(description)
+    return header

@@ -1,0 +1,36 @@
+"""Upload a script file into a tenant from the command line."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from scripts_app.services import ScriptRejected, save_script
+from tenants.models import Tenant
+
+
+class Command(BaseCommand):
+    help = "Upload (create or replace) a script: upload_script FILE [--id ID] [--tenant SLUG]"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--id", default=None, help="Script id (default: file name)")
+        parser.add_argument("--tenant", default=None)
+
+    def handle(self, *args, file, id=None, tenant=None, **options):
+        slug = tenant or settings.SCRIPTS["DEFAULT_TENANT"]
+        target = Tenant.objects.filter(slug=slug).first()
+        if target is None:
+            raise CommandError(f"No tenant '{slug}'.")
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            saved = save_script(target, id or path.stem, path.read_bytes())
+        except ScriptRejected as exc:
+            where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+            raise CommandError(f"{exc.message}{where}") from None
+        verb = "Created" if saved.created else "Updated"
+        routes = ", ".join(f"{r['method']} {r['path']}" for r in saved.registrations["routes"])
+        self.stdout.write(f"{verb} {saved.script.name} v{saved.script.version}"
+                          f"{': ' + routes if routes else ''}")

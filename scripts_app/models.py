@@ -1,0 +1,147 @@
+"""Scripts, their versions and registrations, and what their runs leave behind."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from tenants.models import Tenant
+
+SCRIPT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+validate_script_name = RegexValidator(
+    SCRIPT_NAME_PATTERN,
+    "A script id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+)
+
+
+class Script(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="scripts")
+    name = models.CharField(
+        "id", max_length=128, validators=[validate_script_name],
+        help_text="The id in /system/scripts/<id>.",
+    )
+    source = models.TextField()
+    version = models.PositiveIntegerField(default=1)
+    header = models.JSONField(default=dict, blank=True,
+                              help_text="Tags parsed from the script's header comment.")
+    registrations = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    privileged = models.BooleanField(
+        default=False, help_text="Privileged scripts may use platform-level APIs."
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="script_name_per_tenant")
+        ]
+
+    def __str__(self):
+        return f"{self.tenant.slug}/{self.name}"
+
+    @property
+    def filename(self):
+        return f"{self.name}.js" if not self.name.endswith(".js") else self.name
+
+
+class ScriptVersion(models.Model):
+    script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    source = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["script", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["script", "number"], name="one_number_per_version")
+        ]
+
+    def __str__(self):
+        return f"{self.script} v{self.number}"
+
+
+class Route(models.Model):
+    """An HTTP route a script registered; stored so every process knows it."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="routes")
+    script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="routes")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=200)
+    handler = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["tenant", "path", "method"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "method", "path"],
+                                    name="one_handler_per_route")
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} -> {self.script.name}.{self.handler}"
+
+
+class LogLevel(models.TextChoices):
+    LOG = "LOG"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+    FATAL = "FATAL"
+
+
+class LogEntry(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    script = models.ForeignKey(Script, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="logs")
+    script_name = models.CharField(max_length=128, db_index=True)
+    execution_id = models.UUIDField(null=True, blank=True, db_index=True)
+    level = models.CharField(max_length=8, choices=LogLevel.choices)
+    message = models.TextField()
+    time = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        verbose_name_plural = "log entries"
+        indexes = [models.Index(fields=["tenant", "script_name", "-time"])]
+
+    def __str__(self):
+        return f"[{self.level}] {self.script_name}: {self.message[:60]}"
+
+
+class ExecutionStatus(models.TextChoices):
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MEMORY = "memory_limit"
+
+
+class Execution(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    script = models.ForeignKey(Script, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="executions")
+    script_name = models.CharField(max_length=128, db_index=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    kind = models.CharField(max_length=32)
+    handler = models.CharField(max_length=128, blank=True)
+    trigger = models.CharField(max_length=300, blank=True,
+                               help_text="What started it, e.g. 'GET /hello'.")
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.FloatField()
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["tenant", "script_name", "-started_at"])]
+
+    def __str__(self):
+        return f"{self.script_name}.{self.handler} {self.status} ({self.duration_ms:.1f} ms)"

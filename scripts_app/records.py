@@ -1,0 +1,130 @@
+"""Write execution rows and logs in batches, off the request path."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from datetime import UTC, datetime
+
+from django.db import close_old_connections, transaction
+
+from scripts_app.conf import scripts_setting
+
+log = logging.getLogger(__name__)
+
+
+class RecordBuffer:
+    """Collect Execution and LogEntry rows in memory and write them together.
+
+    A background thread flushes every RECORD_FLUSH_SECONDS (0 disables the
+    thread: rows are then written by flush() or when a batch fills). A clean
+    exit flushes whatever is left.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._executions: list[dict] = []
+        self._logs: list[dict] = []
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._flush_lock = threading.Lock()
+
+    def add(self, execution: dict, logs: list[dict]) -> None:
+        with self._lock:
+            self._executions.append(execution)
+            self._logs.extend(logs)
+            size = len(self._executions) + len(self._logs)
+        interval = scripts_setting("RECORD_FLUSH_SECONDS")
+        if interval > 0:
+            self._ensure_thread()
+            if size >= scripts_setting("RECORD_BATCH_SIZE"):
+                self._wake.set()
+
+    def add_logs(self, logs: list[dict]) -> None:
+        with self._lock:
+            self._logs.extend(logs)
+        if scripts_setting("RECORD_FLUSH_SECONDS") > 0:
+            self._ensure_thread()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._executions) + len(self._logs)
+
+    def _ensure_thread(self):
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name="scripthost-records", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self):
+        while True:
+            self._wake.wait(scripts_setting("RECORD_FLUSH_SECONDS"))
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # keep the writer alive; the rows stay queued
+                log.exception("Writing execution records failed; will retry")
+            finally:
+                close_old_connections()
+
+    def flush(self) -> int:
+        """Write everything queued so far; return the number of rows written."""
+        from scripts_app.models import Execution, LogEntry
+
+        with self._flush_lock:
+            with self._lock:
+                executions, self._executions = self._executions, []
+                logs, self._logs = self._logs, []
+            if not executions and not logs:
+                return 0
+            try:
+                with transaction.atomic():
+                    Execution.objects.bulk_create(
+                        [Execution(**e) for e in executions], batch_size=500
+                    )
+                    LogEntry.objects.bulk_create(
+                        [LogEntry(**entry) for entry in logs], batch_size=500
+                    )
+            except Exception:
+                with self._lock:  # put them back, oldest first
+                    self._executions[:0] = executions
+                    self._logs[:0] = logs
+                raise
+            return len(executions) + len(logs)
+
+
+def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):
+    """Turn the engine's log entries into LogEntry field dicts."""
+    rows = []
+    for entry in [*logs, *extra]:
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "script_id": script_id,
+                "script_name": script_name,
+                "execution_id": execution_id,
+                "level": entry.get("level", "LOG"),
+                "message": str(entry.get("message", "")),
+                "time": datetime.fromtimestamp(entry.get("time", 0) / 1000, tz=UTC)
+                if entry.get("time")
+                else datetime.now(tz=UTC),
+            }
+        )
+    return rows
+
+
+_buffer = RecordBuffer()
+
+
+def buffer() -> RecordBuffer:
+    return _buffer
+
+
+@atexit.register
+def _flush_at_exit():
+    try:
+        _buffer.flush()
+    except Exception:  # noqa: BLE001 - nothing left to report to at exit
+        log.exception("Could not write the last execution records at exit")

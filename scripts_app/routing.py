@@ -1,0 +1,154 @@
+"""Match a request path to a script route: exact > :param > trailing /* ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tenants.resolve import CachedSnapshot
+
+# Paths the platform serves itself; scripts may not register under them.
+RESERVED_PREFIXES = (
+    "/system", "/api", "/admin", "/graphql", "/health", "/metrics", "/custom",
+    "/static", "/t/",
+)
+
+
+def reserved(path: str) -> bool:
+    return any(
+        path == p or path.startswith(p.rstrip("/") + "/") for p in RESERVED_PREFIXES
+    )
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """The script version and handler a route leads to."""
+
+    script_id: int
+    script_name: str
+    version: int
+    handler: str
+    pattern: str
+
+
+@dataclass
+class Match:
+    target: RouteTarget
+    params: dict
+
+
+@dataclass
+class NoMatch:
+    allowed: list[str] = field(default_factory=list)  # non-empty: 405, else 404
+
+
+class _Pattern:
+    def __init__(self, path: str):
+        self.path = path
+        self.wildcard = path.endswith("/*")
+        segments = path.split("/")[1:]
+        if self.wildcard:
+            segments = segments[:-1]
+        self.segments = segments
+        # Sort key: literal segments before params, longer before shorter.
+        self.rank = tuple(0 if s.startswith(":") else 1 for s in segments)
+        self.methods: dict[str, RouteTarget] = {}
+
+    def match(self, parts: list[str]) -> dict | None:
+        n = len(self.segments)
+        if self.wildcard:
+            if len(parts) < n:
+                return None
+        elif len(parts) != n:
+            return None
+        params = {}
+        for seg, part in zip(self.segments, parts, strict=False):
+            if seg.startswith(":"):
+                if part == "":
+                    return None
+                params[seg[1:]] = part
+            elif seg != part:
+                return None
+        if self.wildcard:
+            params["*"] = "/".join(parts[n:])
+        return params
+
+
+class RouteTable:
+    """The routes of one tenant."""
+
+    def __init__(self):
+        self.exact: dict[str, dict[str, RouteTarget]] = {}
+        self._patterns: dict[str, _Pattern] = {}
+        self.param: list[_Pattern] = []
+        self.wild: list[_Pattern] = []
+
+    def add(self, method: str, target: RouteTarget) -> None:
+        path = target.pattern
+        if ":" not in path and not path.endswith("/*"):
+            self.exact.setdefault(path, {})[method] = target
+            return
+        pattern = self._patterns.get(path)
+        if pattern is None:
+            pattern = self._patterns[path] = _Pattern(path)
+            (self.wild if pattern.wildcard else self.param).append(pattern)
+        pattern.methods[method] = target
+
+    def finish(self) -> RouteTable:
+        self.param.sort(key=lambda p: p.rank, reverse=True)
+        self.wild.sort(key=lambda p: (len(p.segments), p.rank), reverse=True)
+        return self
+
+    def match(self, method: str, path: str) -> Match | NoMatch:
+        allowed: set[str] = set()
+        lookups = (method, "GET") if method == "HEAD" else (method,)
+        methods = self.exact.get(path)
+        if methods:
+            for m in lookups:
+                if m in methods:
+                    return Match(methods[m], {})
+            allowed.update(methods)
+        parts = path.split("/")[1:]
+        for pattern in (*self.param, *self.wild):
+            params = pattern.match(parts)
+            if params is None:
+                continue
+            for m in lookups:
+                if m in pattern.methods:
+                    return Match(pattern.methods[m], params)
+            allowed.update(pattern.methods)
+        if "GET" in allowed:
+            allowed.add("HEAD")
+        return NoMatch(sorted(allowed))
+
+
+class RouteDirectory(CachedSnapshot):
+    """Every tenant's route table, reloaded when the 'routes' counter moves."""
+
+    counter = "routes"
+
+    def __init__(self):
+        super().__init__()
+        self.tables: dict[int, RouteTable] = {}
+
+    def load(self):
+        from scripts_app.models import Route
+
+        tables: dict[int, RouteTable] = {}
+        rows = Route.objects.filter(script__enabled=True).values_list(
+            "tenant_id", "method", "path", "handler",
+            "script_id", "script__name", "script__version",
+        )
+        for tenant_id, method, path, handler, script_id, name, version in rows:
+            table = tables.get(tenant_id) or tables.setdefault(tenant_id, RouteTable())
+            table.add(method, RouteTarget(script_id, name, version, handler, path))
+        self.tables = {k: t.finish() for k, t in tables.items()}
+
+    def table(self, tenant_id: int) -> RouteTable:
+        return self.tables.get(tenant_id) or RouteTable()
+
+
+_routes = RouteDirectory()
+
+
+def routes() -> RouteDirectory:
+    return _routes

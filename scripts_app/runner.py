@@ -1,0 +1,304 @@
+"""Serve one HTTP call with a script route: the same path for Django and ASGI.
+
+Adapters (the catch-all view, the ASGI fast path) turn their request into an
+`HttpCall` and send back the `HttpReply`; everything in between lives here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from asgiref.sync import sync_to_async
+
+from engine import Limits, Outcome, ScriptSource
+from scripts_app.conf import limits_for
+from scripts_app.engines import engine
+from scripts_app.records import buffer, log_rows
+from scripts_app.routing import Match, RouteTarget, routes
+
+TEXT = "text/plain; charset=UTF-8"
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "upgrade", "content-length"}
+
+
+@dataclass
+class HttpCall:
+    """A request for a script route, as plain values."""
+
+    tenant: object  # tenants.models.Tenant
+    method: str
+    path: str  # without any /t/<slug> prefix
+    query: dict
+    headers: dict  # lower-case names, platform credentials removed
+    body: bytes
+    form: dict
+    auth: dict
+    user: dict | None
+    request_id: str
+
+
+@dataclass
+class HttpReply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    @classmethod
+    def error(cls, status: int, code: str, message: str, request_id: str,
+              headers=(), **extra) -> HttpReply:
+        error = {"code": code, "message": message, "requestId": request_id}
+        error.update({k: v for k, v in extra.items() if v is not None})
+        body = json.dumps({"error": error}).encode()
+        return cls(status, [("Content-Type", "application/json"), *headers], body)
+
+
+# Sent with every script response unless the script sets them itself, on the
+# Django path and the ASGI fast path alike.
+DEFAULT_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
+
+ANONYMOUS = {
+    "isAuthenticated": False,
+    "userId": None,
+    "userName": None,
+    "userEmail": None,
+    "isAdmin": False,
+}
+
+
+async def serve(call: HttpCall) -> HttpReply:
+    """Route the call, run the handler, and build the HTTP reply."""
+    directory = routes()
+    await directory.refresh()
+    found = directory.table(call.tenant.id).match(call.method, call.path)
+    if not isinstance(found, Match):
+        if found.allowed:
+            return HttpReply.error(
+                405, "method_not_allowed",
+                f"{call.method} is not allowed on {call.path}",
+                call.request_id, headers=[("Allow", ", ".join(found.allowed))],
+            )
+        return HttpReply.error(404, "not_found", f"No route for {call.path}", call.request_id)
+    reply = await run_route(call, found)
+    if call.method == "HEAD":
+        reply.body = b""
+    return reply
+
+
+async def run_route(call: HttpCall, found: Match) -> HttpReply:
+    target = found.target
+    execution_id = uuid.uuid4()
+    started_at = datetime.now(tz=UTC)
+    request = {
+        "method": call.method,
+        "path": call.path,
+        "query": call.query,
+        "form": call.form,
+        "headers": call.headers,
+        "body": call.body.decode("utf-8", "replace"),
+        "params": found.params,
+        "auth": call.auth,
+    }
+    context = {
+        "request": request,
+        "args": {},
+        "kind": "http",
+        "meta": {"requestId": call.request_id, "route": target.pattern},
+        "tenant": {"id": call.tenant.slug, "name": call.tenant.name},
+        "user": call.user,
+        "script": {"id": target.script_name, "name": target.script_name, "type": "http"},
+        "execution": {"id": str(execution_id), "triggeredBy": "http"},
+    }
+    seconds, megabytes = limits_for("http")
+    outcome = await engine().invoke(
+        (target.script_id, target.version),
+        target.handler,
+        context,
+        Limits.of(seconds, megabytes),
+        lambda: load_source(call.tenant, target),
+    )
+    reply = reply_for(outcome, target, call.request_id)
+    record(call, target, outcome, reply.status, execution_id, started_at)
+    return reply
+
+
+async def load_source(tenant, target: RouteTarget) -> ScriptSource:
+    return await sync_to_async(source_of, thread_sensitive=False)(tenant, target)
+
+
+def source_of(tenant, target: RouteTarget) -> ScriptSource:
+    from scripts_app.models import ScriptVersion
+
+    version = ScriptVersion.objects.select_related("script").get(
+        script_id=target.script_id, number=target.version
+    )
+    return ScriptSource(version.source, version.script.filename,
+                        init_context=init_context(tenant, version.script))
+
+
+def init_context(tenant, script) -> dict:
+    """The context init(context) receives, at upload and whenever a context is built."""
+    return {
+        "request": None,
+        "args": {},
+        "kind": "init",
+        "meta": {},
+        "tenant": {"id": tenant.slug, "name": tenant.name},
+        "user": None,
+        "script": {"id": script.name, "name": script.name, "type": "module"},
+        "execution": {"id": None, "triggeredBy": "upload"},
+    }
+
+
+# -- results -> HTTP ------------------------------------------------------------------
+
+
+def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
+    if outcome.error is not None:
+        err = outcome.error
+        where = f" ({target.script_name}.js:{err.line}:{err.column})" if err.line else ""
+        status = 504 if err.code == "timeout" else 500
+        code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
+        return HttpReply.error(status, code, err.message + where, request_id)
+    try:
+        return response_from_value(outcome.value, target.handler)
+    except ValueError as exc:
+        return HttpReply.error(500, "script_bad_response", str(exc), request_id)
+
+
+def response_from_value(value, handler: str = "handler") -> HttpReply:
+    """Turn a handler's return value into an HTTP reply (R11)."""
+    if isinstance(value, str):
+        return HttpReply(200, [("Content-Type", TEXT)], value.encode())
+    if not isinstance(value, dict):
+        kind = "nothing" if value is None else f"a {type(value).__name__}"
+        raise ValueError(
+            f"Handler '{handler}' returned {kind}; return a response object "
+            "{status, body} or a string"
+        )
+    status = value.get("status", 200)
+    if isinstance(status, float) and status.is_integer():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ValueError(f"Handler '{handler}' returned an invalid status: {status!r}")
+    headers = value.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise ValueError(f"Handler '{handler}' returned headers that are not an object")
+    content_type = value.get("contentType")
+    out_headers = []
+    for name, header_value in headers.items():
+        if not _HEADER_NAME.match(str(name)):
+            raise ValueError(f"Handler '{handler}' returned an invalid header name: {name!r}")
+        header_value = str(header_value)
+        if "\r" in header_value or "\n" in header_value:
+            raise ValueError(f"Header '{name}' contains a line break")
+        try:
+            header_value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValueError(f"Header '{name}' has characters outside Latin-1") from None
+        if name.lower() == "content-type":
+            content_type = content_type or header_value
+        elif name.lower() not in _HOP_BY_HOP:
+            out_headers.append((str(name), header_value))
+    if value.get("bodyBase64") is not None:
+        try:
+            body = base64.b64decode(value["bodyBase64"], validate=True)
+        except (ValueError, TypeError):
+            raise ValueError(f"Handler '{handler}' returned invalid bodyBase64") from None
+        content_type = content_type or "application/octet-stream"
+    else:
+        raw = value.get("body")
+        if raw is None:
+            body = b""
+        elif isinstance(raw, str):
+            body = raw.encode()
+        else:
+            body = json.dumps(raw).encode()
+            content_type = content_type or "application/json"
+    out_headers.insert(0, ("Content-Type", content_type or TEXT))
+    present = {name.lower() for name, _ in out_headers}
+    out_headers.extend(h for h in DEFAULT_HEADERS if h[0].lower() not in present)
+    return HttpReply(status, out_headers, body)
+
+
+# -- bookkeeping --------------------------------------------------------------------------
+
+
+def record(call: HttpCall, target: RouteTarget, outcome: Outcome, status: int,
+           execution_id, started_at) -> None:
+    err = outcome.error
+    state = "ok"
+    if err is not None:
+        state = {"timeout": "timeout", "memory_limit": "memory_limit"}.get(err.code, "error")
+    extra = []
+    if err is not None:
+        text = err.message + (f"\n{err.stack}" if err.stack else "")
+        extra.append({"level": "ERROR", "message": f"Uncaught {text}"})
+    if outcome.dropped_logs:
+        extra.append({"level": "WARN",
+                      "message": f"{outcome.dropped_logs} more log entries were dropped"})
+    buffer().add(
+        {
+            "id": execution_id,
+            "tenant_id": call.tenant.id,
+            "script_id": target.script_id,
+            "script_name": target.script_name,
+            "version": target.version,
+            "kind": "http",
+            "handler": target.handler,
+            "trigger": f"{call.method} {call.path}"[:300],
+            "status": state,
+            "response_status": status,
+            "duration_ms": round(outcome.duration_ms, 3),
+            "error": "" if err is None else err.message,
+            "started_at": started_at,
+        },
+        log_rows(call.tenant.id, target.script_id, target.script_name, execution_id,
+                 outcome.logs, extra),
+    )
+
+
+# -- building calls (shared by the Django view and the ASGI fast path) -----------------
+
+_SECRET_COOKIES = {"sessionid", "csrftoken"}
+
+
+def clean_headers(pairs, *, drop_authorization: bool) -> dict:
+    """Lower-case header names; keep platform credentials away from scripts."""
+    headers: dict[str, str] = {}
+    for name, value in pairs:
+        name = name.lower()
+        if name == "authorization" and drop_authorization:
+            continue
+        if name == "cookie":
+            value = "; ".join(
+                c.strip() for c in value.split(";")
+                if c.strip() and c.split("=", 1)[0].strip() not in _SECRET_COOKIES
+            )
+            if not value:
+                continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def auth_for(user, role=None) -> tuple[dict, dict | None]:
+    """Return (request.auth, context.user) for a Django user or None."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS, None
+    auth = {
+        "isAuthenticated": True,
+        "userId": str(user.pk),
+        "userName": user.get_username(),
+        "userEmail": user.email or None,
+        "isAdmin": bool(user.is_superuser or role == "owner"),
+    }
+    name = (user.get_full_name() or user.get_username()).strip()
+    return auth, {"id": str(user.pk), "email": user.email or None, "name": name}

@@ -1,0 +1,1 @@
+"""Script storage (issue: script data and the outside world)."""

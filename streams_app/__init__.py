@@ -1,0 +1,1 @@
+"""Server-Sent Event streams (issue: real-time streams)."""

@@ -1,0 +1,112 @@
+"""Find a request's tenant from its Host header or a /t/<slug>/ path prefix (R13)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from tenants.models import ChangeCounter, Tenant
+
+
+@dataclass(frozen=True)
+class Resolution:
+    tenant: Tenant | None
+    path: str  # the path with any /t/<slug> prefix removed
+    prefix: str = ""  # "/t/<slug>/" when the tenant came from the path
+    problem: str = ""
+
+
+def host_without_port(host: str) -> str:
+    host = (host or "").strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class CachedSnapshot:
+    """Data loaded from the database, reloaded when a ChangeCounter moves.
+
+    The counters are read at most every SCRIPT_ROUTE_REFRESH_SECONDS, so a
+    change made by another process shows up here within that interval.
+    """
+
+    counter = ""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._seen = None
+
+    def load(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def stale(self) -> bool:
+        interval = settings.SCRIPTS["ROUTE_REFRESH_SECONDS"]
+        return time.monotonic() - self._checked_at >= interval
+
+    def refresh_sync(self, force=False):
+        with self._lock:
+            if not force and not self.stale():
+                return
+            seen = ChangeCounter.snapshot().get(self.counter, 0)
+            if force or seen != self._seen:
+                self.load()
+                self._seen = seen
+            self._checked_at = time.monotonic()
+
+    async def refresh(self, force=False):
+        if force or self.stale():
+            await sync_to_async(self.refresh_sync, thread_sensitive=False)(force)
+
+    def invalidate(self):
+        """Make the next access reload (used after a change in this process)."""
+        self._checked_at = float("-inf")
+        self._seen = None
+
+
+class TenantDirectory(CachedSnapshot):
+    counter = "tenants"
+
+    def __init__(self):
+        super().__init__()
+        self.by_slug: dict[str, Tenant] = {}
+        self.by_domain: dict[str, Tenant] = {}
+
+    def load(self):
+        tenants = list(Tenant.objects.all())
+        self.by_slug = {t.slug: t for t in tenants}
+        self.by_domain = {d: t for t in tenants for d in (t.domains or [])}
+
+    def lookup(self, host: str, path: str) -> Resolution:
+        tenant = self.by_domain.get(host_without_port(host))
+        if tenant is not None:
+            return Resolution(tenant, path)
+        if path.startswith("/t/"):
+            slug, _, rest = path[3:].partition("/")
+            tenant = self.by_slug.get(slug)
+            if tenant is None:
+                return Resolution(None, path, problem=f"No tenant named '{slug}'.")
+            return Resolution(tenant, "/" + rest, prefix=f"/t/{slug}/")
+        default = self.by_slug.get(settings.SCRIPTS["DEFAULT_TENANT"])
+        if default is None:
+            return Resolution(None, path, problem="The default tenant does not exist.")
+        return Resolution(default, path)
+
+    def resolve_sync(self, host: str, path: str) -> Resolution:
+        self.refresh_sync()
+        return self.lookup(host, path)
+
+    async def resolve(self, host: str, path: str) -> Resolution:
+        await self.refresh()
+        return self.lookup(host, path)
+
+
+_directory = TenantDirectory()
+
+
+def directory() -> TenantDirectory:
+    return _directory

@@ -1,0 +1,21 @@
+"""Keep the default tenant present and the tenant cache fresh."""
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
+
+from tenants.models import ChangeCounter, Tenant
+
+
+@receiver(post_migrate)
+def ensure_default_tenant(sender, app_config=None, **kwargs):
+    if app_config is None or app_config.name != "tenants":
+        return
+    slug = settings.SCRIPTS["DEFAULT_TENANT"]
+    Tenant.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
+
+
+@receiver(post_save, sender=Tenant)
+@receiver(post_delete, sender=Tenant)
+def tenants_changed(sender, **kwargs):
+    ChangeCounter.bump("tenants")
