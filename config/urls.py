@@ -21,13 +21,22 @@ router.register("executions", api.ExecutionViewSet, basename="execution")
 urlpatterns = [
     path("health", health, name="health"),
     path("system/scripts", system_api.ScriptList.as_view(), name="system-scripts"),
-    path("system/scripts/<str:script_id>", system_api.ScriptDetail.as_view(),
-         name="system-script"),
-    path("api/schema", SpectacularAPIView.as_view(permission_classes=[AllowAny],
-                                                  authentication_classes=[]),
-         name="api-schema"),
+    path(
+        "system/scripts/<str:script_id>",
+        system_api.ScriptDetail.as_view(),
+        name="system-script",
+    ),
+    path(
+        "api/schema",
+        SpectacularAPIView.as_view(
+            permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="api-schema",
+    ),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
-    re_path(r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}),
+    re_path(
+        r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}
+    ),
     re_path(r"^.*$", script_route, name="script-route"),  # last: script routes
 ]

@@ -144,8 +144,9 @@ class ScriptContext:
             f"Script exceeded its time limit of {limits.seconds:g} s and was stopped"
         )
 
-    async def _host_call(self, method: str, payload: Any, deadline: float,
-                         limits: Limits) -> Outcome:
+    async def _host_call(
+        self, method: str, payload: Any, deadline: float, limits: Limits
+    ) -> Outcome:
         started = time.monotonic()
         arg = json.dumps(json.dumps(payload)) if payload is not None else ""
         raw = await self._eval(f"__sh.{method}({arg})", deadline, limits)
@@ -201,7 +202,9 @@ class ScriptContext:
             await self._eval(
                 source + f"\n//# sourceURL={self.filename}", deadline, limits
             )
-            outcome = await self._host_call("load", {"context": context}, deadline, limits)
+            outcome = await self._host_call(
+                "load", {"context": context}, deadline, limits
+            )
         except ScriptTimeout as exc:
             logs = await self._salvage_logs()
             return Outcome(error=exc, logs=logs, duration_ms=limits.seconds * 1000)
@@ -225,8 +228,11 @@ class ScriptContext:
                 limits,
             )
         except ScriptTimeout as exc:
-            return Outcome(error=exc, logs=await self._salvage_logs(),
-                           duration_ms=(time.monotonic() - started) * 1000)
+            return Outcome(
+                error=exc,
+                logs=await self._salvage_logs(),
+                duration_ms=(time.monotonic() - started) * 1000,
+            )
         except ScriptMemoryExceeded as exc:
             return Outcome(error=exc, duration_ms=(time.monotonic() - started) * 1000)
         outcome.duration_ms = (time.monotonic() - started) * 1000

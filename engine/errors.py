@@ -14,8 +14,14 @@ class EngineError(Exception):
 
     code = "script_error"
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None,
-                 stack: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        stack: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.line = line
@@ -75,7 +81,7 @@ def parse_v8_report(text: str) -> V8Report:
     match = _REPORT.match(text)
     if not match:
         return V8Report(text.strip(), None, None, text)
-    rest = text[match.end():].split("\n")
+    rest = text[match.end() :].split("\n")
     column = None
     if len(rest) >= 2 and "^" in rest[1]:
         column = rest[1].index("^") + 1

@@ -32,8 +32,9 @@ class Engine:
     raises for script failures: they come back as `Outcome.error`.
     """
 
-    def __init__(self, pool_size: int = 64, *, load_limits: Limits,
-                 config: dict | None = None):
+    def __init__(
+        self, pool_size: int = 64, *, load_limits: Limits, config: dict | None = None
+    ):
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         self.pool_size = pool_size
@@ -58,8 +59,9 @@ class Engine:
 
     # -- invocations --------------------------------------------------------------------
 
-    async def invoke(self, key: Key, handler: str, context: dict, limits: Limits,
-                     load: SourceLoader) -> Outcome:
+    async def invoke(
+        self, key: Key, handler: str, context: dict, limits: Limits, load: SourceLoader
+    ) -> Outcome:
         """Call `handler` of the script version `key`, building its context if cold."""
         try:
             ctx = await self._context_for(key, load)

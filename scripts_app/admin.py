@@ -9,8 +9,14 @@ from scripts_app.services import ScriptRejected, delete_script, prepare, store
 
 class ScriptForm(forms.ModelForm):
     source = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false",
-                                     "style": "font-family: monospace"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 30,
+                "cols": 100,
+                "spellcheck": "false",
+                "style": "font-family: monospace",
+            }
+        ),
         strip=False,
     )
 
@@ -108,8 +114,16 @@ class LogEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Execution)
 class ExecutionAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "tenant", "script_name", "handler", "trigger", "status",
-                    "response_status", "duration_ms"]
+    list_display = [
+        "started_at",
+        "tenant",
+        "script_name",
+        "handler",
+        "trigger",
+        "status",
+        "response_status",
+        "duration_ms",
+    ]
     list_filter = ["status", "kind", "tenant"]
     search_fields = ["script_name", "trigger", "id"]
     date_hierarchy = "started_at"

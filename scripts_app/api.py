@@ -34,8 +34,18 @@ class ScriptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Script
-        fields = ["id", "version", "enabled", "privileged", "header", "routes",
-                  "source", "author", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "version",
+            "enabled",
+            "privileged",
+            "header",
+            "routes",
+            "source",
+            "author",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_routes(self, obj) -> list[dict]:
@@ -68,8 +78,19 @@ class ExecutionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Execution
-        fields = ["id", "script", "version", "kind", "handler", "trigger", "status",
-                  "response_status", "duration_ms", "error", "started_at"]
+        fields = [
+            "id",
+            "script",
+            "version",
+            "kind",
+            "handler",
+            "trigger",
+            "status",
+            "response_status",
+            "duration_ms",
+            "error",
+            "started_at",
+        ]
 
 
 class ScriptViewSet(viewsets.ViewSet):
@@ -100,8 +121,9 @@ class ScriptViewSet(viewsets.ViewSet):
         if not name:
             raise ValidationError({"id": ["This field is required."]})
         try:
-            saved = save_script(request.tenant, name, data.validated_data["source"],
-                                request.user)
+            saved = save_script(
+                request.tenant, name, data.validated_data["source"], request.user
+            )
         except ScriptRejected as exc:
             raise Rejected(exc) from None
         code = status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK
@@ -131,21 +153,27 @@ def _filtered(queryset, request, *, levels=False):
     if params.get("script"):
         queryset = queryset.filter(script_name=params["script"])
     if params.get("execution"):
-        queryset = queryset.filter(**{"execution_id" if levels else "id": params["execution"]})
+        queryset = queryset.filter(
+            **{"execution_id" if levels else "id": params["execution"]}
+        )
     if levels and params.get("level"):
         queryset = queryset.filter(level=params["level"].upper())
     if params.get("since"):
         since = parse_datetime(params["since"])
         if since is None:
             raise ValidationError({"since": ["Use an ISO 8601 date and time."]})
-        queryset = queryset.filter(**{"time__gte" if levels else "started_at__gte": since})
+        queryset = queryset.filter(
+            **{"time__gte" if levels else "started_at__gte": since}
+        )
     return queryset
 
 
 FILTERS = [
     OpenApiParameter("script", OpenApiTypes.STR, description="Only this script id"),
     OpenApiParameter("execution", OpenApiTypes.UUID, description="Only this execution"),
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="Only from this time on"),
+    OpenApiParameter(
+        "since", OpenApiTypes.DATETIME, description="Only from this time on"
+    ),
 ]
 
 
@@ -157,8 +185,11 @@ class LogViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Page
 
     def get_queryset(self):
-        return _filtered(LogEntry.objects.filter(tenant=self.request.tenant),
-                         self.request, levels=True)
+        return _filtered(
+            LogEntry.objects.filter(tenant=self.request.tenant),
+            self.request,
+            levels=True,
+        )
 
 
 @extend_schema(parameters=FILTERS)
@@ -169,4 +200,6 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = Page
 
     def get_queryset(self):
-        return _filtered(Execution.objects.filter(tenant=self.request.tenant), self.request)
+        return _filtered(
+            Execution.objects.filter(tenant=self.request.tenant), self.request
+        )

@@ -9,7 +9,7 @@ platform endpoint goes to Django unchanged.
 from django.conf import settings
 from django.http import QueryDict
 
-from scripts_app.routing import reserved, routes
+from scripts_app.routing import reserved
 from scripts_app.runner import ANONYMOUS, HttpCall, HttpReply, clean_headers, serve
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
@@ -29,7 +29,9 @@ class ScriptRouteApp:
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
-            if name in ("authorization",) or (name == "cookie" and "sessionid=" in value):
+            if name in ("authorization",) or (
+                name == "cookie" and "sessionid=" in value
+            ):
                 return False
             if name == "content-type" and value.startswith("multipart/"):
                 return False
@@ -40,8 +42,9 @@ class ScriptRouteApp:
         body = await self._body(receive)
         request_id = request_id_from(headers.get("x-request-id"))
         if body is None:
-            reply = HttpReply.error(413, "too_large", "The request body is too large.",
-                                    request_id)
+            reply = HttpReply.error(
+                413, "too_large", "The request body is too large.", request_id
+            )
         else:
             method = scope["method"]
             form = {}
@@ -90,6 +93,7 @@ class ScriptRouteApp:
         ]
         headers.append((b"content-length", str(len(reply.body)).encode()))
         headers.append((b"x-request-id", request_id.encode()))
-        await send({"type": "http.response.start", "status": reply.status,
-                    "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": headers}
+        )
         await send({"type": "http.response.body", "body": reply.body})

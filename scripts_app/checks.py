@@ -25,7 +25,11 @@ def engine_importable(app_configs, **kwargs):
 def pool_size_sane(app_configs, **kwargs):
     size = scripts_setting("VM_POOL_SIZE")
     if not isinstance(size, int) or size < 1:
-        return [Error("SCRIPT_VM_POOL_SIZE must be a positive integer.", id="scripthost.E003")]
+        return [
+            Error(
+                "SCRIPT_VM_POOL_SIZE must be a positive integer.", id="scripthost.E003"
+            )
+        ]
     if size > 5000:
         return [
             Warning(

@@ -30,7 +30,9 @@ def engine() -> Engine:
     found = _engines.get(loop)
     if found is None:
         found = _engines[loop] = Engine(
-            scripts_setting("VM_POOL_SIZE"), load_limits=load_limits(), config=engine_config()
+            scripts_setting("VM_POOL_SIZE"),
+            load_limits=load_limits(),
+            config=engine_config(),
         )
     return found
 

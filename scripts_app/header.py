@@ -4,7 +4,9 @@ import re
 
 _BLOCK = re.compile(r"^\s*(?:(['\"])use strict\1;?\s*)?/\*\*(?P<body>.*?)\*/", re.S)
 _TAG = re.compile(r"^@(?P<tag>[a-z]+)\b\s*(?P<rest>.*)$")
-_PARAM = re.compile(r"^\{(?P<type>[^}]*)\}\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?:-\s*)?(?P<desc>.*)$")
+_PARAM = re.compile(
+    r"^\{(?P<type>[^}]*)\}\s*(?P<name>[A-Za-z_$][\w$]*)\s*(?:-\s*)?(?P<desc>.*)$"
+)
 
 EXECUTION_MODES = ("pre-processing", "post-processing", "custom")
 REST_METHODS = ("GET", "DELETE", "POST", "PUT", "PATCH")
@@ -57,10 +59,15 @@ def parse_header(source: str) -> dict:
         elif name == "param":
             param = _PARAM.match(rest)
             if not param:
-                raise HeaderError("@param must look like '{Type} name - description'", line_no)
+                raise HeaderError(
+                    "@param must look like '{Type} name - description'", line_no
+                )
             header.setdefault("params", []).append(
-                {"type": param.group("type").strip(), "name": param.group("name"),
-                 "description": param.group("desc").strip()}
+                {
+                    "type": param.group("type").strip(),
+                    "name": param.group("name"),
+                    "description": param.group("desc").strip(),
+                }
             )
         elif name == "inject":
             header.setdefault("inject", []).append(rest)

@@ -26,8 +26,10 @@ async def health(request):
     except Exception as exc:  # noqa: BLE001
         checks["engine"] = f"error: {exc.__class__.__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )
 
 
 __all__ = ["health", "Limits"]

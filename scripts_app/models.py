@@ -18,27 +18,39 @@ validate_script_name = RegexValidator(
 class Script(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="scripts")
     name = models.CharField(
-        "id", max_length=128, validators=[validate_script_name],
+        "id",
+        max_length=128,
+        validators=[validate_script_name],
         help_text="The id in /system/scripts/<id>.",
     )
     source = models.TextField()
     version = models.PositiveIntegerField(default=1)
-    header = models.JSONField(default=dict, blank=True,
-                              help_text="Tags parsed from the script's header comment.")
+    header = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Tags parsed from the script's header comment.",
+    )
     registrations = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True)
     privileged = models.BooleanField(
         default=False, help_text="Privileged scripts may use platform-level APIs."
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["tenant", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="script_name_per_tenant")
+            models.UniqueConstraint(
+                fields=["tenant", "name"], name="script_name_per_tenant"
+            )
         ]
 
     def __str__(self):
@@ -50,17 +62,26 @@ class Script(models.Model):
 
 
 class ScriptVersion(models.Model):
-    script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="versions")
+    script = models.ForeignKey(
+        Script, on_delete=models.CASCADE, related_name="versions"
+    )
     number = models.PositiveIntegerField()
     source = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["script", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["script", "number"], name="one_number_per_version")
+            models.UniqueConstraint(
+                fields=["script", "number"], name="one_number_per_version"
+            )
         ]
 
     def __str__(self):
@@ -79,8 +100,9 @@ class Route(models.Model):
     class Meta:
         ordering = ["tenant", "path", "method"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "method", "path"],
-                                    name="one_handler_per_route")
+            models.UniqueConstraint(
+                fields=["tenant", "method", "path"], name="one_handler_per_route"
+            )
         ]
 
     def __str__(self):
@@ -98,8 +120,9 @@ class LogLevel(models.TextChoices):
 
 class LogEntry(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    script = models.ForeignKey(Script, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="logs")
+    script = models.ForeignKey(
+        Script, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
     script_name = models.CharField(max_length=128, db_index=True)
     execution_id = models.UUIDField(null=True, blank=True, db_index=True)
     level = models.CharField(max_length=8, choices=LogLevel.choices)
@@ -125,14 +148,20 @@ class ExecutionStatus(models.TextChoices):
 class Execution(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    script = models.ForeignKey(Script, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="executions")
+    script = models.ForeignKey(
+        Script,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executions",
+    )
     script_name = models.CharField(max_length=128, db_index=True)
     version = models.PositiveIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=32)
     handler = models.CharField(max_length=128, blank=True)
-    trigger = models.CharField(max_length=300, blank=True,
-                               help_text="What started it, e.g. 'GET /hello'.")
+    trigger = models.CharField(
+        max_length=300, blank=True, help_text="What started it, e.g. 'GET /hello'."
+    )
     status = models.CharField(max_length=16, choices=ExecutionStatus.choices)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.FloatField()

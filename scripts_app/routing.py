@@ -8,8 +8,15 @@ from tenants.resolve import CachedSnapshot
 
 # Paths the platform serves itself; scripts may not register under them.
 RESERVED_PREFIXES = (
-    "/system", "/api", "/admin", "/graphql", "/health", "/metrics", "/custom",
-    "/static", "/t/",
+    "/system",
+    "/api",
+    "/admin",
+    "/graphql",
+    "/health",
+    "/metrics",
+    "/custom",
+    "/static",
+    "/t/",
 )
 
 
@@ -135,8 +142,13 @@ class RouteDirectory(CachedSnapshot):
 
         tables: dict[int, RouteTable] = {}
         rows = Route.objects.filter(script__enabled=True).values_list(
-            "tenant_id", "method", "path", "handler",
-            "script_id", "script__name", "script__version",
+            "tenant_id",
+            "method",
+            "path",
+            "handler",
+            "script_id",
+            "script__name",
+            "script__version",
         )
         for tenant_id, method, path, handler, script_id, name, version in rows:
             table = tables.get(tenant_id) or tables.setdefault(tenant_id, RouteTable())

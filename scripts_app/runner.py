@@ -23,7 +23,13 @@ from scripts_app.routing import Match, RouteTarget, routes
 
 TEXT = "text/plain; charset=UTF-8"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "upgrade", "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "transfer-encoding",
+    "keep-alive",
+    "upgrade",
+    "content-length",
+}
 
 
 @dataclass
@@ -49,8 +55,9 @@ class HttpReply:
     body: bytes = b""
 
     @classmethod
-    def error(cls, status: int, code: str, message: str, request_id: str,
-              headers=(), **extra) -> HttpReply:
+    def error(
+        cls, status: int, code: str, message: str, request_id: str, headers=(), **extra
+    ) -> HttpReply:
         error = {"code": code, "message": message, "requestId": request_id}
         error.update({k: v for k, v in extra.items() if v is not None})
         body = json.dumps({"error": error}).encode()
@@ -82,11 +89,15 @@ async def serve(call: HttpCall) -> HttpReply:
     if not isinstance(found, Match):
         if found.allowed:
             return HttpReply.error(
-                405, "method_not_allowed",
+                405,
+                "method_not_allowed",
                 f"{call.method} is not allowed on {call.path}",
-                call.request_id, headers=[("Allow", ", ".join(found.allowed))],
+                call.request_id,
+                headers=[("Allow", ", ".join(found.allowed))],
             )
-        return HttpReply.error(404, "not_found", f"No route for {call.path}", call.request_id)
+        return HttpReply.error(
+            404, "not_found", f"No route for {call.path}", call.request_id
+        )
     reply = await run_route(call, found)
     if call.method == "HEAD":
         reply.body = b""
@@ -114,7 +125,11 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         "meta": {"requestId": call.request_id, "route": target.pattern},
         "tenant": {"id": call.tenant.slug, "name": call.tenant.name},
         "user": call.user,
-        "script": {"id": target.script_name, "name": target.script_name, "type": "http"},
+        "script": {
+            "id": target.script_name,
+            "name": target.script_name,
+            "type": "http",
+        },
         "execution": {"id": str(execution_id), "triggeredBy": "http"},
     }
     seconds, megabytes = limits_for("http")
@@ -131,7 +146,7 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
 
 
 async def load_source(tenant, target: RouteTarget) -> ScriptSource:
-    return await sync_to_async(source_of, thread_sensitive=False)(tenant, target)
+    return await sync_to_async(source_of)(tenant, target)
 
 
 def source_of(tenant, target: RouteTarget) -> ScriptSource:
@@ -140,8 +155,11 @@ def source_of(tenant, target: RouteTarget) -> ScriptSource:
     version = ScriptVersion.objects.select_related("script").get(
         script_id=target.script_id, number=target.version
     )
-    return ScriptSource(version.source, version.script.filename,
-                        init_context=init_context(tenant, version.script))
+    return ScriptSource(
+        version.source,
+        version.script.filename,
+        init_context=init_context(tenant, version.script),
+    )
 
 
 def init_context(tenant, script) -> dict:
@@ -164,7 +182,9 @@ def init_context(tenant, script) -> dict:
 def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
     if outcome.error is not None:
         err = outcome.error
-        where = f" ({target.script_name}.js:{err.line}:{err.column})" if err.line else ""
+        where = (
+            f" ({target.script_name}.js:{err.line}:{err.column})" if err.line else ""
+        )
         status = 504 if err.code == "timeout" else 500
         code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
         return HttpReply.error(status, code, err.message + where, request_id)
@@ -187,7 +207,11 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
     status = value.get("status", 200)
     if isinstance(status, float) and status.is_integer():
         status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+    if (
+        not isinstance(status, int)
+        or isinstance(status, bool)
+        or not 100 <= status <= 599
+    ):
         raise ValueError(f"Handler '{handler}' returned an invalid status: {status!r}")
     headers = value.get("headers") or {}
     if not isinstance(headers, dict):
@@ -196,14 +220,18 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
     out_headers = []
     for name, header_value in headers.items():
         if not _HEADER_NAME.match(str(name)):
-            raise ValueError(f"Handler '{handler}' returned an invalid header name: {name!r}")
+            raise ValueError(
+                f"Handler '{handler}' returned an invalid header name: {name!r}"
+            )
         header_value = str(header_value)
         if "\r" in header_value or "\n" in header_value:
             raise ValueError(f"Header '{name}' contains a line break")
         try:
             header_value.encode("latin-1")
         except UnicodeEncodeError:
-            raise ValueError(f"Header '{name}' has characters outside Latin-1") from None
+            raise ValueError(
+                f"Header '{name}' has characters outside Latin-1"
+            ) from None
         if name.lower() == "content-type":
             content_type = content_type or header_value
         elif name.lower() not in _HOP_BY_HOP:
@@ -212,7 +240,9 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
         try:
             body = base64.b64decode(value["bodyBase64"], validate=True)
         except (ValueError, TypeError):
-            raise ValueError(f"Handler '{handler}' returned invalid bodyBase64") from None
+            raise ValueError(
+                f"Handler '{handler}' returned invalid bodyBase64"
+            ) from None
         content_type = content_type or "application/octet-stream"
     else:
         raw = value.get("body")
@@ -232,19 +262,31 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
 # -- bookkeeping --------------------------------------------------------------------------
 
 
-def record(call: HttpCall, target: RouteTarget, outcome: Outcome, status: int,
-           execution_id, started_at) -> None:
+def record(
+    call: HttpCall,
+    target: RouteTarget,
+    outcome: Outcome,
+    status: int,
+    execution_id,
+    started_at,
+) -> None:
     err = outcome.error
     state = "ok"
     if err is not None:
-        state = {"timeout": "timeout", "memory_limit": "memory_limit"}.get(err.code, "error")
+        state = {"timeout": "timeout", "memory_limit": "memory_limit"}.get(
+            err.code, "error"
+        )
     extra = []
     if err is not None:
         text = err.message + (f"\n{err.stack}" if err.stack else "")
         extra.append({"level": "ERROR", "message": f"Uncaught {text}"})
     if outcome.dropped_logs:
-        extra.append({"level": "WARN",
-                      "message": f"{outcome.dropped_logs} more log entries were dropped"})
+        extra.append(
+            {
+                "level": "WARN",
+                "message": f"{outcome.dropped_logs} more log entries were dropped",
+            }
+        )
     buffer().add(
         {
             "id": execution_id,
@@ -261,8 +303,14 @@ def record(call: HttpCall, target: RouteTarget, outcome: Outcome, status: int,
             "error": "" if err is None else err.message,
             "started_at": started_at,
         },
-        log_rows(call.tenant.id, target.script_id, target.script_name, execution_id,
-                 outcome.logs, extra),
+        log_rows(
+            call.tenant.id,
+            target.script_id,
+            target.script_name,
+            execution_id,
+            outcome.logs,
+            extra,
+        ),
     )
 
 
@@ -280,7 +328,8 @@ def clean_headers(pairs, *, drop_authorization: bool) -> dict:
             continue
         if name == "cookie":
             value = "; ".join(
-                c.strip() for c in value.split(";")
+                c.strip()
+                for c in value.split(";")
                 if c.strip() and c.split("=", 1)[0].strip() not in _SECRET_COOKIES
             )
             if not value:

@@ -44,7 +44,8 @@ def check_name(name: str) -> None:
         validate_script_name(name)
     except Exception:  # noqa: BLE001 - turned into a 400 with the rule
         raise ScriptRejected(
-            400, "invalid_script_id",
+            400,
+            "invalid_script_id",
             "A script id is 1-128 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit.",
         ) from None
@@ -81,7 +82,9 @@ def prepare(tenant, name: str, source) -> Prepared:
         try:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
-            raise ScriptRejected(400, "invalid_encoding", "The script is not valid UTF-8.") from None
+            raise ScriptRejected(
+                400, "invalid_encoding", "The script is not valid UTF-8."
+            ) from None
     size = len(source.encode("utf-8"))
     if size > scripts_setting("MAX_SOURCE_BYTES"):
         raise _too_large(size)
@@ -101,9 +104,11 @@ def prepare(tenant, name: str, source) -> Prepared:
         )
     except CompileError as exc:
         raise ScriptRejected(
-            400, "compile_error",
+            400,
+            "compile_error",
             f"{exc.message} (line {exc.line}, column {exc.column})",
-            line=exc.line, column=exc.column,
+            line=exc.line,
+            column=exc.column,
         ) from None
     if outcome.error is not None:
         err = outcome.error
@@ -112,13 +117,17 @@ def prepare(tenant, name: str, source) -> Prepared:
             "memory_limit": "init() ran out of memory",
         }.get(err.code, "The script failed while loading")
         raise ScriptRejected(
-            400, "init_failed" if err.code != "runtime_error" else "script_error",
-            f"{what}: {err.message}", line=err.line, column=err.column,
+            400,
+            "init_failed" if err.code != "runtime_error" else "script_error",
+            f"{what}: {err.message}",
+            line=err.line,
+            column=err.column,
             details={"stack": err.stack} if err.stack else None,
         )
     if outcome.registration_errors:
         raise ScriptRejected(
-            400, "invalid_registration",
+            400,
+            "invalid_registration",
             "; ".join(outcome.registration_errors),
             details={"errors": outcome.registration_errors},
         )
@@ -127,7 +136,8 @@ def prepare(tenant, name: str, source) -> Prepared:
     for route in declared:
         if reserved(route["path"]):
             raise ScriptRejected(
-                400, "reserved_path",
+                400,
+                "reserved_path",
                 f"Route {route['method']} {route['path']} is under a path the platform "
                 "serves itself (/system, /api, /admin, /graphql, /health, /metrics, "
                 "/custom, /static, /t/).",
@@ -142,7 +152,11 @@ def store(prepared: Prepared, user=None) -> Saved:
     user = user if user is not None and user.is_authenticated else None
     try:
         with transaction.atomic():
-            script = Script.objects.select_for_update().filter(tenant=tenant, name=name).first()
+            script = (
+                Script.objects.select_for_update()
+                .filter(tenant=tenant, name=name)
+                .first()
+            )
             created = script is None
             if created:
                 script = Script(tenant=tenant, name=name, version=1)
@@ -154,21 +168,35 @@ def store(prepared: Prepared, user=None) -> Saved:
             script.author = user
             script.save()
             ScriptVersion.objects.create(
-                script=script, number=script.version, source=prepared.source, author=user
+                script=script,
+                number=script.version,
+                source=prepared.source,
+                author=user,
             )
             declared = prepared.registrations.get("routes", [])
             _check_route_clashes(tenant, name, declared)
             Route.objects.filter(script=script).delete()
             Route.objects.bulk_create(
-                [Route(tenant=tenant, script=script, method=r["method"], path=r["path"],
-                       handler=r["handler"]) for r in declared]
+                [
+                    Route(
+                        tenant=tenant,
+                        script=script,
+                        method=r["method"],
+                        path=r["path"],
+                        handler=r["handler"],
+                    )
+                    for r in declared
+                ]
             )
     except IntegrityError:
-        raise ScriptRejected(409, "conflict",
-                             "The script was changed at the same time; try again.") from None
+        raise ScriptRejected(
+            409, "conflict", "The script was changed at the same time; try again."
+        ) from None
     routes().invalidate()
     if prepared.logs:
-        buffer().add_logs(log_rows(tenant.id, script.id, script.name, None, prepared.logs))
+        buffer().add_logs(
+            log_rows(tenant.id, script.id, script.name, None, prepared.logs)
+        )
     return Saved(script, created, prepared.registrations)
 
 
@@ -185,7 +213,9 @@ def _check_route_clashes(tenant, name, declared) -> None:
         if (r["method"], r["path"]) in taken
     ]
     if clashes:
-        raise ScriptRejected(409, "route_conflict", "Route taken: " + "; ".join(clashes))
+        raise ScriptRejected(
+            409, "route_conflict", "Route taken: " + "; ".join(clashes)
+        )
 
 
 def delete_script(script: Script) -> None:
@@ -204,4 +234,12 @@ def _too_large(size):
     )
 
 
-__all__ = ["Prepared", "Saved", "ScriptRejected", "delete_script", "prepare", "save_script", "store"]
+__all__ = [
+    "Prepared",
+    "Saved",
+    "ScriptRejected",
+    "delete_script",
+    "prepare",
+    "save_script",
+    "store",
+]

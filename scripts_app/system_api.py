@@ -72,7 +72,9 @@ class ScriptDetail(APIView):
     def get(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
-            return error_response(request, 404, "not_found", f"No script '{script_id}'.")
+            return error_response(
+                request, 404, "not_found", f"No script '{script_id}'."
+            )
         response = HttpResponse(script.source, content_type="application/javascript")
         response["X-Script-Version"] = str(script.version)
         return response
@@ -85,15 +87,21 @@ class ScriptDetail(APIView):
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > scripts_setting("MAX_SOURCE_BYTES"):
             return error_response(
-                request, 413, "too_large",
+                request,
+                413,
+                "too_large",
                 f"The script is {length} bytes; the limit is "
                 f"{scripts_setting('MAX_SOURCE_BYTES')} bytes.",
             )
         if request.content_type.split(";")[0].strip() not in (
-            "application/javascript", "text/javascript", "text/plain",
+            "application/javascript",
+            "text/javascript",
+            "text/plain",
         ):
             return error_response(
-                request, 415, "unsupported_media_type",
+                request,
+                415,
+                "unsupported_media_type",
                 "Send the script with Content-Type: application/javascript.",
             )
         try:
@@ -107,6 +115,8 @@ class ScriptDetail(APIView):
     def delete(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
-            return error_response(request, 404, "not_found", f"No script '{script_id}'.")
+            return error_response(
+                request, 404, "not_found", f"No script '{script_id}'."
+            )
         delete_script(script)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -26,17 +26,26 @@ async def _user_of(request):
         key = header[6:].strip()
         token = await Token.objects.select_related("user").filter(key=key).afirst()
         if token is None or not token.user.is_active:
-            return None, True, HttpReply.error(401, "not_authenticated", "Invalid token.",
-                                               request.id)
+            return (
+                None,
+                True,
+                HttpReply.error(401, "not_authenticated", "Invalid token.", request.id),
+            )
         return token.user, True, None
     user = await request.auser()
     if user.is_authenticated and request.method in UNSAFE:
         # Session cookies ride along on cross-site requests; insist on CSRF proof.
         failure = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if failure is not None:
-            return None, False, HttpReply.error(
-                403, "csrf_failed", "CSRF check failed for a session-authenticated request.",
-                request.id,
+            return (
+                None,
+                False,
+                HttpReply.error(
+                    403,
+                    "csrf_failed",
+                    "CSRF check failed for a session-authenticated request.",
+                    request.id,
+                ),
             )
     return user, False, None
 
@@ -52,7 +61,8 @@ async def script_route(request):
     auth, user_info = auth_for(user, role)
     form = {}
     if request.method in UNSAFE and request.content_type in (
-        "application/x-www-form-urlencoded", "multipart/form-data",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
     ):
         form = {k: request.POST.get(k) for k in request.POST}
     call = HttpCall(

@@ -13,7 +13,9 @@ def error_body(code, message, request_id, **extra):
 
 def error_response(request, status_code, code, message, headers=None, **extra):
     request_id = getattr(request, "id", None)
-    response = JsonResponse(error_body(code, message, request_id, **extra), status=status_code)
+    response = JsonResponse(
+        error_body(code, message, request_id, **extra), status=status_code
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -49,7 +51,11 @@ def api_exception_handler(exc, context):
     code = getattr(exc, "error_code", None) or _CODES.get(response.status_code, "error")
     extra = getattr(exc, "error_extra", {}) or {}
     if isinstance(exc, exceptions.ValidationError):
-        extra = {**extra, "fields": exc.detail} if isinstance(exc.detail, dict) else extra
-    message = getattr(exc, "error_message", None) or _flatten(response.data.get("detail", response.data))
+        extra = (
+            {**extra, "fields": exc.detail} if isinstance(exc.detail, dict) else extra
+        )
+    message = getattr(exc, "error_message", None) or _flatten(
+        response.data.get("detail", response.data)
+    )
     response.data = error_body(code, message, getattr(request, "id", None), **extra)
     return response

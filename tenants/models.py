@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 
-HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def validate_domains(value):
@@ -15,7 +17,9 @@ def validate_domains(value):
         raise ValidationError("Domains must be a list of host names.")
     for domain in value:
         if not HOSTNAME.match(domain):
-            raise ValidationError(f"'{domain}' is not a valid host name (lower case, no port).")
+            raise ValidationError(
+                f"'{domain}' is not a valid host name (lower case, no port)."
+            )
 
 
 class Tenant(models.Model):
@@ -25,7 +29,7 @@ class Tenant(models.Model):
         default=list,
         blank=True,
         validators=[validate_domains],
-        help_text="Host names that select this tenant, e.g. [\"acme.example.com\"].",
+        help_text='Host names that select this tenant, e.g. ["acme.example.com"].',
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -37,14 +41,18 @@ class Tenant(models.Model):
         return self.slug
 
     def clean(self):
-        self.domains = sorted({d.strip().lower() for d in self.domains or [] if d.strip()})
+        self.domains = sorted(
+            {d.strip().lower() for d in self.domains or [] if d.strip()}
+        )
         validate_domains(self.domains)
         others = Tenant.objects.exclude(pk=self.pk)
         for domain in self.domains:
             for other in others:
                 if domain in (other.domains or []):
                     raise ValidationError(
-                        {"domains": f"'{domain}' already belongs to tenant '{other.slug}'."}
+                        {
+                            "domains": f"'{domain}' already belongs to tenant '{other.slug}'."
+                        }
                     )
 
 
@@ -58,14 +66,19 @@ WRITE_ROLES = {Role.OWNER, Role.DEVELOPER}
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships")
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
+            models.UniqueConstraint(
+                fields=["user", "tenant"], name="one_membership_per_tenant"
+            )
         ]
 
     def __str__(self):
@@ -78,7 +91,9 @@ def role_of(user, tenant):
         return None
     if user.is_superuser:
         return Role.OWNER
-    membership = Membership.objects.filter(user=user, tenant=tenant).only("role").first()
+    membership = (
+        Membership.objects.filter(user=user, tenant=tenant).only("role").first()
+    )
     return membership.role if membership else None
 
 

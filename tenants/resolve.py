@@ -60,7 +60,7 @@ class CachedSnapshot:
 
     async def refresh(self, force=False):
         if force or self.stale():
-            await sync_to_async(self.refresh_sync, thread_sensitive=False)(force)
+            await sync_to_async(self.refresh_sync)(force)
 
     def invalidate(self):
         """Make the next access reload (used after a change in this process)."""

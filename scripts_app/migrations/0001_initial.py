@@ -8,119 +8,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Script',
+            name="Script",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The id in /system/scripts/<id>.', max_length=128, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', "A script id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.")], verbose_name='id')),
-                ('source', models.TextField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('header', models.JSONField(blank=True, default=dict, help_text="Tags parsed from the script's header comment.")),
-                ('registrations', models.JSONField(blank=True, default=dict)),
-                ('enabled', models.BooleanField(default=True)),
-                ('privileged', models.BooleanField(default=False, help_text='Privileged scripts may use platform-level APIs.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scripts', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The id in /system/scripts/<id>.",
+                        max_length=128,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+                                "A script id is 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+                            )
+                        ],
+                        verbose_name="id",
+                    ),
+                ),
+                ("source", models.TextField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "header",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Tags parsed from the script's header comment.",
+                    ),
+                ),
+                ("registrations", models.JSONField(blank=True, default=dict)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "privileged",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Privileged scripts may use platform-level APIs.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scripts",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant', 'name'],
+                "ordering": ["tenant", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Route',
+            name="Route",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(max_length=8)),
-                ('path', models.CharField(max_length=200)),
-                ('handler', models.CharField(max_length=128)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='tenants.tenant')),
-                ('script', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='scripts_app.script')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("method", models.CharField(max_length=8)),
+                ("path", models.CharField(max_length=200)),
+                ("handler", models.CharField(max_length=128)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "script",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="scripts_app.script",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['tenant', 'path', 'method'],
+                "ordering": ["tenant", "path", "method"],
             },
         ),
         migrations.CreateModel(
-            name='LogEntry',
+            name="LogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('script_name', models.CharField(db_index=True, max_length=128)),
-                ('execution_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('level', models.CharField(choices=[('LOG', 'Log'), ('DEBUG', 'Debug'), ('INFO', 'Info'), ('WARN', 'Warn'), ('ERROR', 'Error'), ('FATAL', 'Fatal')], max_length=8)),
-                ('message', models.TextField()),
-                ('time', models.DateTimeField(db_index=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('script', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='logs', to='scripts_app.script')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("script_name", models.CharField(db_index=True, max_length=128)),
+                (
+                    "execution_id",
+                    models.UUIDField(blank=True, db_index=True, null=True),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("LOG", "Log"),
+                            ("DEBUG", "Debug"),
+                            ("INFO", "Info"),
+                            ("WARN", "Warn"),
+                            ("ERROR", "Error"),
+                            ("FATAL", "Fatal"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("time", models.DateTimeField(db_index=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "script",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="logs",
+                        to="scripts_app.script",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'log entries',
-                'ordering': ['-time', '-id'],
+                "verbose_name_plural": "log entries",
+                "ordering": ["-time", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Execution',
+            name="Execution",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('script_name', models.CharField(db_index=True, max_length=128)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('kind', models.CharField(max_length=32)),
-                ('handler', models.CharField(blank=True, max_length=128)),
-                ('trigger', models.CharField(blank=True, help_text="What started it, e.g. 'GET /hello'.", max_length=300)),
-                ('status', models.CharField(choices=[('ok', 'Ok'), ('error', 'Error'), ('timeout', 'Timeout'), ('memory_limit', 'Memory')], max_length=16)),
-                ('response_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('duration_ms', models.FloatField()),
-                ('error', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(db_index=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('script', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='executions', to='scripts_app.script')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("script_name", models.CharField(db_index=True, max_length=128)),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("kind", models.CharField(max_length=32)),
+                ("handler", models.CharField(blank=True, max_length=128)),
+                (
+                    "trigger",
+                    models.CharField(
+                        blank=True,
+                        help_text="What started it, e.g. 'GET /hello'.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ok", "Ok"),
+                            ("error", "Error"),
+                            ("timeout", "Timeout"),
+                            ("memory_limit", "Memory"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "response_status",
+                    models.PositiveSmallIntegerField(blank=True, null=True),
+                ),
+                ("duration_ms", models.FloatField()),
+                ("error", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(db_index=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
+                (
+                    "script",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="executions",
+                        to="scripts_app.script",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='ScriptVersion',
+            name="ScriptVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('source', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('script', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='scripts_app.script')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("source", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "script",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="scripts_app.script",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['script', '-number'],
+                "ordering": ["script", "-number"],
             },
         ),
         migrations.AddConstraint(
-            model_name='script',
-            constraint=models.UniqueConstraint(fields=('tenant', 'name'), name='script_name_per_tenant'),
+            model_name="script",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "name"), name="script_name_per_tenant"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='route',
-            constraint=models.UniqueConstraint(fields=('tenant', 'method', 'path'), name='one_handler_per_route'),
+            model_name="route",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "method", "path"), name="one_handler_per_route"
+            ),
         ),
         migrations.AddIndex(
-            model_name='logentry',
-            index=models.Index(fields=['tenant', 'script_name', '-time'], name='scripts_app_tenant__059e72_idx'),
+            model_name="logentry",
+            index=models.Index(
+                fields=["tenant", "script_name", "-time"],
+                name="scripts_app_tenant__059e72_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='execution',
-            index=models.Index(fields=['tenant', 'script_name', '-started_at'], name='scripts_app_tenant__c7592b_idx'),
+            model_name="execution",
+            index=models.Index(
+                fields=["tenant", "script_name", "-started_at"],
+                name="scripts_app_tenant__c7592b_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scriptversion',
-            constraint=models.UniqueConstraint(fields=('script', 'number'), name='one_number_per_version'),
+            model_name="scriptversion",
+            constraint=models.UniqueConstraint(
+                fields=("script", "number"), name="one_number_per_version"
+            ),
         ),
     ]

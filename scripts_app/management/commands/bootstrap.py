@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         slug = settings.SCRIPTS["DEFAULT_TENANT"]
-        tenant, _ = Tenant.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
+        tenant, _ = Tenant.objects.get_or_create(
+            slug=slug, defaults={"name": slug.title()}
+        )
         username = os.environ.get("SCRIPTHOST_ADMIN_USER", "admin")
         User = get_user_model()
         user = User.objects.filter(username=username).first()
@@ -26,12 +28,15 @@ class Command(BaseCommand):
             password = password or secrets.token_urlsafe(12)
             user = User.objects.create_superuser(username, "", password)
             if generated:
-                self.stdout.write(self.style.WARNING(
-                    f"Created admin user '{username}' with password: {password}\n"
-                    "(shown once; set SCRIPTHOST_ADMIN_PASSWORD to choose it)"
-                ))
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Created admin user '{username}' with password: {password}\n"
+                        "(shown once; set SCRIPTHOST_ADMIN_PASSWORD to choose it)"
+                    )
+                )
             else:
                 self.stdout.write(f"Created admin user '{username}'.")
-        Membership.objects.get_or_create(user=user, tenant=tenant,
-                                         defaults={"role": Role.OWNER})
+        Membership.objects.get_or_create(
+            user=user, tenant=tenant, defaults={"role": Role.OWNER}
+        )
         call_command("load_examples", tenant=slug, stdout=self.stdout)

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--tenant", default=None)
         parser.add_argument("--dir", default=str(Path(settings.BASE_DIR) / "examples"))
-        parser.add_argument("--force", action="store_true", help="Replace existing scripts")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace existing scripts"
+        )
 
     def handle(self, *args, tenant=None, dir=None, force=False, **options):
         slug = tenant or settings.SCRIPTS["DEFAULT_TENANT"]

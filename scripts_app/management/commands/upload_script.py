@@ -31,6 +31,10 @@ class Command(BaseCommand):
             where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
             raise CommandError(f"{exc.message}{where}") from None
         verb = "Created" if saved.created else "Updated"
-        routes = ", ".join(f"{r['method']} {r['path']}" for r in saved.registrations["routes"])
-        self.stdout.write(f"{verb} {saved.script.name} v{saved.script.version}"
-                          f"{': ' + routes if routes else ''}")
+        routes = ", ".join(
+            f"{r['method']} {r['path']}" for r in saved.registrations["routes"]
+        )
+        self.stdout.write(
+            f"{verb} {saved.script.name} v{saved.script.version}"
+            f"{': ' + routes if routes else ''}"
+        )

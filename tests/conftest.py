@@ -1,0 +1,81 @@
+"""Shared fixtures: the cast, authenticated clients, fresh caches per test."""
+
+import os
+
+import pytest
+
+from tests.cast import make_cast
+
+HELLO = """
+function hello(context) {
+  const name = context.request.query.name || "world";
+  console.log("hello " + name);
+  return "Hello, " + name + "!";
+}
+routeRegistry.registerRoute("/hello", "hello", "GET");
+"""
+
+
+def require_service(name, available):
+    """Skip when a scaled-stack service is missing, but fail under CI=true."""
+    if available:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{name} is required on CI but is not reachable")
+    pytest.skip(f"{name} is not configured")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_platform_state(settings):
+    # Records are written by flush() in the test's own thread (no writer thread),
+    # and per-process caches start empty: ids are reused after each rollback.
+    from scripts_app.routing import routes
+    from tenants.resolve import directory
+
+    settings.SCRIPTS = {**settings.SCRIPTS, "RECORD_FLUSH_SECONDS": 0}
+    directory().invalidate()
+    routes().invalidate()
+    yield
+    directory().invalidate()
+    routes().invalidate()
+
+
+@pytest.fixture
+def cast(db):
+    return make_cast()
+
+
+@pytest.fixture
+def api(cast):
+    """Return a DRF APIClient factory: api("alice", host="acme.test")."""
+    from rest_framework.test import APIClient
+
+    def make(user=None, host="acme.test"):
+        client = APIClient(HTTP_HOST=host)
+        if user:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {cast['tokens'][user]}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def upload(api):
+    """Upload a script as a user through PUT /system/scripts/:id; return the response."""
+
+    def put(script_id, source, user="alice", host="acme.test"):
+        return api(user, host).put(
+            f"/system/scripts/{script_id}",
+            data=source.encode(),
+            content_type="application/javascript",
+        )
+
+    return put
+
+
+@pytest.fixture
+def records():
+    """Write the buffered execution rows and logs now; return a callable."""
+    from scripts_app.records import buffer
+
+    return buffer().flush
