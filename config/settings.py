@@ -111,6 +111,8 @@ ASGI_APPLICATION = "config.asgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if os.environ.get("SCRIPTHOST_TEST_DB"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["SCRIPTHOST_TEST_DB"]}
 else:
     DATABASES = {
         "default": {
@@ -123,7 +125,11 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            "TEST": {
+                "NAME": os.environ.get(
+                    "SCRIPTHOST_TEST_DB", str(VAR_DIR / "test.sqlite3")
+                )
+            },
         }
     }
 
