@@ -11,4 +11,5 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from scripts_app.asgi import ScriptRouteApp  # noqa: E402
 
-application = ProtocolTypeRouter({"http": ScriptRouteApp(django_app)})
+script_routes = ScriptRouteApp(django_app)
+application = ProtocolTypeRouter({"http": script_routes})

@@ -2,15 +2,26 @@
 
 Django's request machinery costs several times the engine call, so requests
 that only need a script route are answered here through the same runner the
-catch-all view uses. Anything needing sessions, tokens, multipart parsing or a
-platform endpoint goes to Django unchanged.
+catch-all view uses. Anything needing sessions, tokens, multipart parsing, a
+platform endpoint or an HTTPS redirect, and any path with no script route
+(asset routes, streams and 404s live behind Django's catch-all), goes to
+Django unchanged.
 """
 
 from django.conf import settings
+from django.core.handlers.asgi import get_script_prefix
 from django.http import QueryDict
 
-from scripts_app.routing import reserved
-from scripts_app.runner import ANONYMOUS, HttpCall, HttpReply, clean_headers, serve
+from scripts_app.routing import Match, reserved
+from scripts_app.runner import (
+    ANONYMOUS,
+    HttpCall,
+    HttpReply,
+    clean_headers,
+    find_route,
+    form_of,
+    serve,
+)
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
 
@@ -25,65 +36,86 @@ class ScriptRouteApp:
 
     async def _serve(self, scope, receive, send) -> bool:
         """Answer the request and return True, or return False to pass it on."""
-        headers = {}
+        session_cookie = settings.SESSION_COOKIE_NAME + "="
+        pairs, first = [], {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
-            if name in ("authorization",) or (
-                name == "cookie" and "sessionid=" in value
+            if name == "authorization" or (
+                name == "cookie" and session_cookie in value
             ):
                 return False
             if name == "content-type" and value.startswith("multipart/"):
                 return False
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        found = await directory().resolve(headers.get("host", ""), scope["path"])
-        if found.tenant is None or reserved(found.path) or found.path.startswith("/t/"):
+            if "_" in name:
+                continue  # Django drops these too (x_user vs x-user spoofing)
+            pairs.append((name, value))
+            first.setdefault(name, value)
+        secure = self._secure(scope, first)
+        if settings.SECURE_SSL_REDIRECT and not secure:
             return False
+        path = scope["path"].removeprefix(get_script_prefix(scope))
+        found = await directory().resolve(first.get("host", ""), path)
+        if found.tenant is None or reserved(found.path):
+            return False
+        method = scope["method"].upper()
+        route = await find_route(found.tenant, method, found.path)
+        if not isinstance(route, Match):
+            return False  # Django's catch-all answers misses (and asset routes)
         body = await self._body(receive)
-        request_id = request_id_from(headers.get("x-request-id"))
         if body is None:
+            return True  # the client went away
+        request_id = request_id_from(first.get("x-request-id"))
+        if body is False:
             reply = HttpReply.error(
                 413, "too_large", "The request body is too large.", request_id
             )
         else:
-            method = scope["method"]
-            form = {}
-            if method in ("POST", "PUT", "PATCH", "DELETE") and headers.get(
-                "content-type", ""
-            ).startswith("application/x-www-form-urlencoded"):
-                form = QueryDict(body, encoding="utf-8").dict()
             call = HttpCall(
                 tenant=found.tenant,
                 method=method,
                 path=found.path,
                 query=QueryDict(scope.get("query_string", b"")).dict(),
-                headers=clean_headers(headers.items(), drop_authorization=False),
+                headers=clean_headers(pairs, drop_authorization=False),
                 body=body,
-                form=form,
+                form=form_of(method, first.get("content-type", ""), body),
                 auth=ANONYMOUS,
                 user=None,
                 request_id=request_id,
+                secure=secure,
             )
-            reply = await serve(call)
+            reply = await serve(call, route)
         await self._send(send, reply, request_id)
         return True
 
     @staticmethod
-    async def _body(receive) -> bytes | None:
+    def _secure(scope, headers) -> bool:
+        """Decide HTTPS the way HttpRequest.is_secure() does."""
+        proxy = settings.SECURE_PROXY_SSL_HEADER
+        if proxy:
+            meta_name, secure_value = proxy
+            name = meta_name.removeprefix("HTTP_").replace("_", "-").lower()
+            value = headers.get(name)
+            if value is not None:
+                return value.split(",", 1)[0].strip() == secure_value
+        return scope.get("scheme") == "https"
+
+    @staticmethod
+    async def _body(receive) -> bytes | bool | None:
+        """Return the body, False when over the limit, None on disconnect."""
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if limit is not None and size > limit:
-                return None
+                return False
             chunks.append(chunk)
             if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+                return b"".join(chunks)
 
     @staticmethod
     async def _send(send, reply: HttpReply, request_id: str) -> None:

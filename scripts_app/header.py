@@ -10,9 +10,12 @@ _PARAM = re.compile(
 
 EXECUTION_MODES = ("pre-processing", "post-processing", "custom")
 REST_METHODS = ("GET", "DELETE", "POST", "PUT", "PATCH")
+INJECTABLE = ("current",)  # the pre-modified resource, as the global `current`
 
 
 class HeaderError(ValueError):
+    """A header tag with an invalid value, and the line it is on."""
+
     def __init__(self, message, line):
         super().__init__(message)
         self.line = line
@@ -23,6 +26,7 @@ def parse_header(source: str) -> dict:
 
     Raises HeaderError for a tag with an invalid value.
     """
+    source = source.removeprefix("\ufeff")  # editors on Windows add a BOM
     match = _BLOCK.match(source)
     if not match:
         return {}
@@ -34,7 +38,7 @@ def parse_header(source: str) -> dict:
         text = raw.strip().lstrip("*").strip()
         tag = _TAG.match(text)
         if not tag:
-            if text and "name" not in header and not header:
+            if text and not header:  # prose before the first tag
                 description.append(text)
             continue
         name, rest = tag.group("tag"), tag.group("rest").strip()
@@ -48,11 +52,15 @@ def parse_header(source: str) -> dict:
                 )
             header["execution"] = rest
         elif name == "methods":
-            methods = [m.strip().upper() for m in rest.split(",") if m.strip()]
+            methods = list(
+                dict.fromkeys(m.strip().upper() for m in rest.split(",") if m.strip())
+            )
             bad = [m for m in methods if m not in REST_METHODS]
             if bad or not methods:
+                got = f", got '{', '.join(bad)}'" if bad else ""
                 raise HeaderError(
-                    f"@methods takes a comma-separated list of {', '.join(REST_METHODS)}",
+                    "@methods takes a comma-separated list of "
+                    f"{', '.join(REST_METHODS)}{got}",
                     line_no,
                 )
             header["methods"] = methods
@@ -70,7 +78,13 @@ def parse_header(source: str) -> dict:
                 }
             )
         elif name == "inject":
-            header.setdefault("inject", []).append(rest)
+            if rest not in INJECTABLE:
+                raise HeaderError(
+                    f"@inject supports only {', '.join(INJECTABLE)}, got '{rest}'",
+                    line_no,
+                )
+            if rest not in header.setdefault("inject", []):
+                header["inject"].append(rest)
         else:
             header.setdefault("tags", {})[name] = rest
     if description:

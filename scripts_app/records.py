@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 class RecordBuffer:
     """Collect Execution and LogEntry rows in memory and write them together.
 
-    A background thread flushes every RECORD_FLUSH_SECONDS (0 disables the
-    thread: rows are then written by flush() or when a batch fills). A clean
-    exit flushes whatever is left.
+    A background thread flushes every RECORD_FLUSH_SECONDS, sooner when a
+    batch fills. 0 turns the thread off (it ends at its next wake-up): rows
+    then wait for flush(). A failed write keeps its rows queued for the next
+    flush, and a clean exit flushes whatever is left.
     """
 
     def __init__(self):
@@ -28,6 +29,7 @@ class RecordBuffer:
         self._logs: list[dict] = []
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping: threading.Thread | None = None
         self._flush_lock = threading.Lock()
 
     def add(self, execution: dict, logs: list[dict]) -> None:
@@ -47,6 +49,13 @@ class RecordBuffer:
         if scripts_setting("RECORD_FLUSH_SECONDS") > 0:
             self._ensure_thread()
 
+    def clear(self) -> int:
+        """Drop every queued row unwritten; return how many (tests start empty)."""
+        with self._lock:
+            dropped = len(self._executions) + len(self._logs)
+            self._executions, self._logs = [], []
+        return dropped
+
     def pending(self) -> int:
         with self._lock:
             return len(self._executions) + len(self._logs)
@@ -58,10 +67,25 @@ class RecordBuffer:
             )
             self._thread.start()
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the writer thread after its current round; wait for it."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stopping = thread
+        self._wake.set()
+        thread.join(timeout)
+
     def _run(self):
-        while True:
-            self._wake.wait(scripts_setting("RECORD_FLUSH_SECONDS"))
+        me = threading.current_thread()
+        while self._stopping is not me:
+            interval = scripts_setting("RECORD_FLUSH_SECONDS")
+            if interval <= 0:
+                return
+            self._wake.wait(interval)
             self._wake.clear()
+            if scripts_setting("RECORD_FLUSH_SECONDS") <= 0:
+                return  # turned off while asleep: the rows wait for flush()
             try:
                 self.flush()
             except Exception:  # keep the writer alive; the rows stay queued
@@ -71,14 +95,15 @@ class RecordBuffer:
 
     def flush(self) -> int:
         """Write everything queued so far; return the number of rows written."""
-        from scripts_app.models import Execution, LogEntry
-
         with self._flush_lock:
             with self._lock:
                 executions, self._executions = self._executions, []
                 logs, self._logs = self._logs, []
             if not executions and not logs:
                 return 0
+            # Imported here: an exit before Django is set up has nothing to write.
+            from scripts_app.models import Execution, LogEntry
+
             try:
                 with transaction.atomic():
                     Execution.objects.bulk_create(

@@ -1,4 +1,14 @@
-"""Match a request path to a script route: exact > :param > trailing /* ."""
+"""Match a request path to a script route: exact > :param > trailing /* .
+
+Paths match literally, so `/hello` and `/hello/` are different routes and
+neither redirects to the other. Between two `:param` patterns the one with a
+literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
+`/files/*` covers everything below `/files/` (`params["*"]` is the rest, ""
+for `/files/` itself) but not `/files`. When the best path match has no
+handler for the method, the next match that has one serves it; when none
+has, the answer is 405 with every method the matching routes accept (HEAD
+wherever GET is, since GET handlers answer HEAD).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +46,12 @@ class RouteTarget:
     handler: str
     pattern: str
 
+    @property
+    def filename(self) -> str:
+        """The name V8 reports in stacks, as in Script.filename."""
+        name = self.script_name
+        return name if name.endswith(".js") else f"{name}.js"
+
 
 @dataclass
 class Match:
@@ -63,7 +79,8 @@ class _Pattern:
     def match(self, parts: list[str]) -> dict | None:
         n = len(self.segments)
         if self.wildcard:
-            if len(parts) < n:
+            # "/files/*" needs the slash after "files": "/files" is another path.
+            if len(parts) <= n:
                 return None
         elif len(parts) != n:
             return None

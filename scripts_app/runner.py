@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import QueryDict
 
-from engine import Limits, Outcome, ScriptSource
+from engine import EngineError, Limits, Outcome, ScriptSource
 from scripts_app.conf import limits_for
 from scripts_app.engines import engine
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import Match, RouteTarget, routes
+from scripts_app.routing import Match, NoMatch, RouteTarget, routes
+
+log = logging.getLogger(__name__)
 
 TEXT = "text/plain; charset=UTF-8"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -46,6 +52,7 @@ class HttpCall:
     auth: dict
     user: dict | None
     request_id: str
+    secure: bool = False  # came over HTTPS (decides Strict-Transport-Security)
 
 
 @dataclass
@@ -53,6 +60,7 @@ class HttpReply:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    failure: str = ""  # why a script's answer was refused, for its execution record
 
     @classmethod
     def error(
@@ -64,13 +72,34 @@ class HttpReply:
         return cls(status, [("Content-Type", "application/json"), *headers], body)
 
 
-# Sent with every script response unless the script sets them itself, on the
-# Django path and the ASGI fast path alike.
-DEFAULT_HEADERS = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-)
+def platform_headers(secure: bool) -> list[tuple[str, str]]:
+    """Return the headers Django's security middleware would add, from settings.
+
+    Added to every reply unless the script set them itself, so the fast path
+    answers with the same headers as the Django path (where the middleware
+    then finds them present and leaves them alone).
+    """
+    headers = []
+    if settings.SECURE_HSTS_SECONDS and secure:
+        sts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+            sts += "; includeSubDomains"
+        if settings.SECURE_HSTS_PRELOAD:
+            sts += "; preload"
+        headers.append(("Strict-Transport-Security", sts))
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    policy = settings.SECURE_REFERRER_POLICY
+    if policy:
+        if isinstance(policy, str):
+            policy = [v.strip() for v in policy.split(",")]
+        headers.append(("Referrer-Policy", ",".join(policy)))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        coop = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+        headers.append(("Cross-Origin-Opener-Policy", coop))
+    headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
+    return headers
+
 
 ANONYMOUS = {
     "isAuthenticated": False,
@@ -81,27 +110,56 @@ ANONYMOUS = {
 }
 
 
-async def serve(call: HttpCall) -> HttpReply:
-    """Route the call, run the handler, and build the HTTP reply."""
+async def find_route(tenant, method: str, path: str) -> Match | NoMatch:
+    """Look the path up in the tenant's cached route table."""
     directory = routes()
     await directory.refresh()
-    found = directory.table(call.tenant.id).match(call.method, call.path)
-    if not isinstance(found, Match):
-        if found.allowed:
-            return HttpReply.error(
-                405,
-                "method_not_allowed",
-                f"{call.method} is not allowed on {call.path}",
+    return directory.table(tenant.id).match(method, path)
+
+
+async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpReply:
+    """Route the call (unless `found` says where), run the handler, build the reply."""
+    if found is None:
+        found = await find_route(call.tenant, call.method, call.path)
+    if isinstance(found, Match):
+        try:
+            reply = await run_route(call, found)
+        except ObjectDoesNotExist:
+            # The script went away after this process last read its routes.
+            routes().invalidate()
+            reply = not_found(call)
+        except Exception:
+            log.exception("Serving %s %s failed", call.method, call.path)
+            reply = HttpReply.error(
+                500,
+                "internal_error",
+                "The platform failed while running the script.",
                 call.request_id,
-                headers=[("Allow", ", ".join(found.allowed))],
             )
-        return HttpReply.error(
-            404, "not_found", f"No route for {call.path}", call.request_id
+    elif found.allowed:
+        reply = HttpReply.error(
+            405,
+            "method_not_allowed",
+            f"{call.method} is not allowed on {call.path}; "
+            f"use {', '.join(found.allowed)}",
+            call.request_id,
+            headers=[("Allow", ", ".join(found.allowed))],
         )
-    reply = await run_route(call, found)
+    else:
+        reply = not_found(call)
     if call.method == "HEAD":
         reply.body = b""
+    present = {name.lower() for name, _ in reply.headers}
+    reply.headers.extend(
+        h for h in platform_headers(call.secure) if h[0].lower() not in present
+    )
     return reply
+
+
+def not_found(call: HttpCall) -> HttpReply:
+    return HttpReply.error(
+        404, "not_found", f"No route for {call.path}", call.request_id
+    )
 
 
 async def run_route(call: HttpCall, found: Match) -> HttpReply:
@@ -141,7 +199,7 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         lambda: load_source(call.tenant, target),
     )
     reply = reply_for(outcome, target, call.request_id)
-    record(call, target, outcome, reply.status, execution_id, started_at)
+    record(call, target, outcome, reply, execution_id, started_at)
     return reply
 
 
@@ -182,16 +240,28 @@ def init_context(tenant, script) -> dict:
 def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
     if outcome.error is not None:
         err = outcome.error
-        where = (
-            f" ({target.script_name}.js:{err.line}:{err.column})" if err.line else ""
-        )
         status = 504 if err.code == "timeout" else 500
         code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
-        return HttpReply.error(status, code, err.message + where, request_id)
+        return HttpReply.error(status, code, error_text(err, target), request_id)
     try:
         return response_from_value(outcome.value, target.handler)
     except ValueError as exc:
-        return HttpReply.error(500, "script_bad_response", str(exc), request_id)
+        reply = HttpReply.error(500, "script_bad_response", str(exc), request_id)
+        reply.failure = str(exc)
+        return reply
+
+
+def error_text(err: EngineError, target: RouteTarget) -> str:
+    """Say what failed and where, in the uploaded file's line numbers (R12)."""
+    if err.code == "handler_not_found":
+        return (
+            f"Handler '{target.handler}' of route {target.pattern} is not a "
+            f"function in {target.filename}"
+        )
+    if err.line:
+        where = f"{target.filename}:{err.line}"
+        return f"{err.message} ({where}:{err.column})" if err.column else where
+    return err.message
 
 
 def response_from_value(value, handler: str = "handler") -> HttpReply:
@@ -254,8 +324,6 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
             body = json.dumps(raw).encode()
             content_type = content_type or "application/json"
     out_headers.insert(0, ("Content-Type", content_type or TEXT))
-    present = {name.lower() for name, _ in out_headers}
-    out_headers.extend(h for h in DEFAULT_HEADERS if h[0].lower() not in present)
     return HttpReply(status, out_headers, body)
 
 
@@ -266,20 +334,24 @@ def record(
     call: HttpCall,
     target: RouteTarget,
     outcome: Outcome,
-    status: int,
+    reply: HttpReply,
     execution_id,
     started_at,
 ) -> None:
+    """Queue the Execution row and its LogEntry rows (written off the request path)."""
     err = outcome.error
-    state = "ok"
+    state, error, extra = "ok", "", []
     if err is not None:
         state = {"timeout": "timeout", "memory_limit": "memory_limit"}.get(
             err.code, "error"
         )
-    extra = []
-    if err is not None:
-        text = err.message + (f"\n{err.stack}" if err.stack else "")
-        extra.append({"level": "ERROR", "message": f"Uncaught {text}"})
+        error = error_text(err, target)
+        uncaught = "Uncaught " if err.code == "runtime_error" else ""
+        stack = f"\n{err.stack}" if err.stack else ""
+        extra.append({"level": "ERROR", "message": f"{uncaught}{error}{stack}"})
+    elif reply.failure:
+        state, error = "error", reply.failure
+        extra.append({"level": "ERROR", "message": reply.failure})
     if outcome.dropped_logs:
         extra.append(
             {
@@ -298,9 +370,9 @@ def record(
             "handler": target.handler,
             "trigger": f"{call.method} {call.path}"[:300],
             "status": state,
-            "response_status": status,
+            "response_status": reply.status,
             "duration_ms": round(outcome.duration_ms, 3),
-            "error": "" if err is None else err.message,
+            "error": error,
             "started_at": started_at,
         },
         log_rows(
@@ -316,11 +388,17 @@ def record(
 
 # -- building calls (shared by the Django view and the ASGI fast path) -----------------
 
-_SECRET_COOKIES = {"sessionid", "csrftoken"}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 def clean_headers(pairs, *, drop_authorization: bool) -> dict:
-    """Lower-case header names; keep platform credentials away from scripts."""
+    """Lower-case header names; keep platform credentials away from scripts.
+
+    Repeated headers are joined with "," as Django joins them, so a script
+    sees the same value whichever path served it.
+    """
+    secret_cookies = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
     headers: dict[str, str] = {}
     for name, value in pairs:
         name = name.lower()
@@ -330,12 +408,21 @@ def clean_headers(pairs, *, drop_authorization: bool) -> dict:
             value = "; ".join(
                 c.strip()
                 for c in value.split(";")
-                if c.strip() and c.split("=", 1)[0].strip() not in _SECRET_COOKIES
+                if c.strip() and c.split("=", 1)[0].strip() not in secret_cookies
             )
             if not value:
                 continue
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
     return headers
+
+
+def form_of(method: str, content_type: str, body: bytes) -> dict:
+    """Parse an url-encoded body of an unsafe method into {name: last value}."""
+    if method not in UNSAFE:
+        return {}
+    if content_type.split(";", 1)[0].strip().lower() != URLENCODED:
+        return {}
+    return QueryDict(body, encoding="utf-8").dict()
 
 
 def auth_for(user, role=None) -> tuple[dict, dict | None]:

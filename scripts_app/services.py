@@ -12,7 +12,7 @@ from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import reserved, routes
+from scripts_app.routing import RESERVED_PREFIXES, reserved, routes
 from scripts_app.runner import init_context
 
 
@@ -83,17 +83,27 @@ def prepare(tenant, name: str, source) -> Prepared:
             source = source.decode("utf-8")
         except UnicodeDecodeError:
             raise ScriptRejected(
-                400, "invalid_encoding", "The script is not valid UTF-8."
+                400,
+                "invalid_encoding",
+                "The script is not valid UTF-8; save the file as UTF-8 and upload it "
+                "again.",
             ) from None
     size = len(source.encode("utf-8"))
     if size > scripts_setting("MAX_SOURCE_BYTES"):
         raise _too_large(size)
     if not source.strip():
-        raise ScriptRejected(400, "empty_script", "The script is empty.")
+        raise ScriptRejected(
+            400, "empty_script", "The script is empty; send its source as the body."
+        )
     try:
         header = parse_header(source)
     except HeaderError as exc:
-        raise ScriptRejected(400, "invalid_header", str(exc), line=exc.line) from None
+        raise ScriptRejected(
+            400,
+            "invalid_header",
+            f"Invalid header comment (line {exc.line}): {exc}",
+            line=exc.line,
+        ) from None
 
     probe = Script.objects.filter(tenant=tenant, name=name).first() or Script(
         tenant=tenant, name=name
@@ -103,45 +113,36 @@ def prepare(tenant, name: str, source) -> Prepared:
             _analyze, ScriptSource(source, probe.filename, init_context(tenant, probe))
         )
     except CompileError as exc:
+        line, column = _within_source(source, exc.line, exc.column)
         raise ScriptRejected(
             400,
             "compile_error",
-            f"{exc.message} (line {exc.line}, column {exc.column})",
-            line=exc.line,
-            column=exc.column,
+            f"{exc.message} (line {line}, column {column})",
+            line=line,
+            column=column,
         ) from None
     if outcome.error is not None:
-        err = outcome.error
-        what = {
-            "timeout": "init() did not finish",
-            "memory_limit": "init() ran out of memory",
-        }.get(err.code, "The script failed while loading")
-        raise ScriptRejected(
-            400,
-            "init_failed" if err.code != "runtime_error" else "script_error",
-            f"{what}: {err.message}",
-            line=err.line,
-            column=err.column,
-            details={"stack": err.stack} if err.stack else None,
-        )
+        raise _load_failure(outcome.error)
     if outcome.registration_errors:
+        problems = outcome.registration_errors
         raise ScriptRejected(
             400,
             "invalid_registration",
-            "; ".join(outcome.registration_errors),
-            details={"errors": outcome.registration_errors},
+            f"The script registered {len(problems)} invalid "
+            f"registration{'s' if len(problems) > 1 else ''}: " + "; ".join(problems),
+            details={"errors": problems},
         )
     registrations = outcome.registrations or {"routes": []}
     declared = registrations.get("routes", [])
-    for route in declared:
-        if reserved(route["path"]):
-            raise ScriptRejected(
-                400,
-                "reserved_path",
-                f"Route {route['method']} {route['path']} is under a path the platform "
-                "serves itself (/system, /api, /admin, /graphql, /health, /metrics, "
-                "/custom, /static, /t/).",
-            )
+    refused = [f"{r['method']} {r['path']}" for r in declared if reserved(r["path"])]
+    if refused:
+        raise ScriptRejected(
+            400,
+            "reserved_path",
+            f"Reserved path: {', '.join(refused)}. The platform serves "
+            f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
+            details={"routes": refused},
+        )
     _check_route_clashes(tenant, name, declared)
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
 
@@ -208,13 +209,20 @@ def _check_route_clashes(tenant, name, declared) -> None:
         .values_list("method", "path", "script__name")
     }
     clashes = [
-        f"{r['method']} {r['path']} (already registered by script '{taken[(r['method'], r['path'])]}')"
+        {"method": r["method"], "path": r["path"], "script": taken[key]}
         for r in declared
-        if (r["method"], r["path"]) in taken
+        if (key := (r["method"], r["path"])) in taken
     ]
     if clashes:
+        listed = "; ".join(
+            f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
+            for c in clashes
+        )
         raise ScriptRejected(
-            409, "route_conflict", "Route taken: " + "; ".join(clashes)
+            409,
+            "route_conflict",
+            f"{listed}. Change or delete that script first, or register another path.",
+            details={"conflicts": clashes},
         )
 
 
@@ -227,10 +235,48 @@ async def _analyze(source: ScriptSource):
     return await engine().analyze(source)
 
 
+def _load_failure(err) -> ScriptRejected:
+    """Describe a failure while running the top level and init()."""
+    if err.code == "timeout":
+        code = "init_timeout"
+        message = (
+            "The top level and init() did not finish within their "
+            f"{scripts_setting('INIT_TIMEOUT_SECONDS'):g} s limit and were stopped; "
+            "look for an endless loop or slow work at load time"
+        )
+    elif err.code == "memory_limit":
+        code = "init_memory_limit"
+        message = f"While loading (top level and init()): {err.message}"
+    else:
+        code = "init_failed"
+        message = f"The script threw while loading (top level or init()): {err.message}"
+    if err.line:
+        message += f" (line {err.line}, column {err.column})"
+    return ScriptRejected(
+        400,
+        code,
+        message,
+        line=err.line,
+        column=err.column,
+        details={"stack": err.stack} if err.stack else None,
+    )
+
+
+def _within_source(source: str, line, column):
+    """Clamp a position past the end (V8's 'Unexpected end of input') to the end."""
+    lines = source.split("\n")
+    if line is None or line <= len(lines):
+        return line, column
+    return len(lines), len(lines[-1]) + 1
+
+
 def _too_large(size):
     limit = scripts_setting("MAX_SOURCE_BYTES")
     return ScriptRejected(
-        413, "too_large", f"The script is {size} bytes; the limit is {limit} bytes."
+        413,
+        "too_large",
+        f"The script is {size} bytes; the limit is {limit} bytes "
+        "(SCRIPT_MAX_SOURCE_BYTES).",
     )
 
 

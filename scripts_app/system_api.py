@@ -1,7 +1,9 @@
 """The Predix-shaped script API: /system/scripts and /system/scripts/:id."""
 
 from django.http import HttpResponse
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +15,7 @@ from tenants.errors import error_response
 
 
 class JavaScriptParser(BaseParser):
-    """Hand the body over untouched; the service decodes and checks it."""
+    """Accept a script body; the view reads the raw bytes itself."""
 
     media_type = "application/javascript"
 
@@ -29,24 +31,61 @@ class PlainParser(JavaScriptParser):
     media_type = "text/plain"
 
 
+SOURCE_PARSERS = [JavaScriptParser, TextParser, PlainParser]
+SOURCE_TYPES = tuple(p.media_type for p in SOURCE_PARSERS)
+
+
+class RouteSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    path = serializers.CharField()
+    handler = serializers.CharField()
+
+
+class ScriptSummarySerializer(serializers.Serializer):
+    """One script as /system/scripts lists it."""
+
+    id = serializers.CharField(source="name")
+    uri = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    version = serializers.IntegerField()
+    enabled = serializers.BooleanField()
+    execution = serializers.SerializerMethodField()
+    methods = serializers.SerializerMethodField()
+    chars = serializers.SerializerMethodField()
+    routes = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def get_uri(self, script) -> str:
+        return f"/system/scripts/{script.name}"
+
+    def get_name(self, script) -> str:
+        return script.header.get("name") or script.name
+
+    def get_execution(self, script) -> str | None:
+        return script.header.get("execution")
+
+    def get_methods(self, script) -> list[str] | None:
+        return script.header.get("methods")
+
+    def get_chars(self, script) -> int:
+        return len(script.source)
+
+    @extend_schema_field(RouteSerializer(many=True))
+    def get_routes(self, script) -> list[dict]:
+        return RouteSerializer(script.registrations.get("routes", []), many=True).data
+
+    def get_author(self, script) -> str | None:
+        return script.author.get_username() if script.author else None
+
+
+class SavedSerializer(ScriptSummarySerializer):
+    message = serializers.CharField(help_text="'Script created' or 'Script updated'.")
+
+
 def script_summary(script: Script) -> dict:
-    return {
-        "id": script.name,
-        "uri": f"/system/scripts/{script.name}",
-        "name": script.header.get("name") or script.name,
-        "version": script.version,
-        "enabled": script.enabled,
-        "execution": script.header.get("execution"),
-        "methods": script.header.get("methods"),
-        "chars": len(script.source),
-        "routes": [
-            {"method": r["method"], "path": r["path"], "handler": r["handler"]}
-            for r in script.registrations.get("routes", [])
-        ],
-        "author": script.author.get_username() if script.author else None,
-        "createdAt": script.created_at.isoformat(),
-        "updatedAt": script.updated_at.isoformat(),
-    }
+    return ScriptSummarySerializer(script).data
 
 
 def rejected(request, exc: ScriptRejected):
@@ -56,67 +95,95 @@ def rejected(request, exc: ScriptRejected):
 class ScriptList(APIView):
     """GET a JSON listing of the tenant's scripts."""
 
+    @extend_schema(
+        operation_id="system_scripts_list",
+        responses=ScriptSummarySerializer(many=True),
+    )
     def get(self, request):
         scripts = Script.objects.filter(tenant=request.tenant).select_related("author")
-        return Response([script_summary(s) for s in scripts])
+        return Response(ScriptSummarySerializer(scripts, many=True).data)
 
 
 class ScriptDetail(APIView):
     """PUT (create or replace), GET (source) and DELETE one script."""
 
-    parser_classes = [JavaScriptParser, TextParser, PlainParser]
+    parser_classes = SOURCE_PARSERS
 
     def _script(self, request, script_id):
         return Script.objects.filter(tenant=request.tenant, name=script_id).first()
 
+    def _missing(self, request, script_id):
+        return error_response(
+            request,
+            404,
+            "not_found",
+            f"No script '{script_id}' in this tenant; GET /system/scripts lists them.",
+        )
+
+    @extend_schema(
+        operation_id="system_scripts_source",
+        responses={
+            (200, "application/javascript"): OpenApiResponse(
+                OpenApiTypes.STR, description="The script's source, as uploaded."
+            )
+        },
+    )
     def get(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
-            return error_response(
-                request, 404, "not_found", f"No script '{script_id}'."
-            )
-        response = HttpResponse(script.source, content_type="application/javascript")
+            return self._missing(request, script_id)
+        response = HttpResponse(
+            script.source.encode("utf-8"),
+            content_type="application/javascript; charset=utf-8",
+        )
         response["X-Script-Version"] = str(script.version)
         return response
 
+    @extend_schema(
+        operation_id="system_scripts_put",
+        request={t: OpenApiTypes.STR for t in SOURCE_TYPES},
+        responses={201: SavedSerializer, 200: SavedSerializer},
+    )
     def put(self, request, script_id):
         try:
             check_name(script_id)
         except ScriptRejected as exc:
             return rejected(request, exc)
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > scripts_setting("MAX_SOURCE_BYTES"):
+        limit = scripts_setting("MAX_SOURCE_BYTES")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # let the body's real size decide below
+        if length > limit:
+            # Refuse before reading the body into memory.
             return error_response(
                 request,
                 413,
                 "too_large",
-                f"The script is {length} bytes; the limit is "
-                f"{scripts_setting('MAX_SOURCE_BYTES')} bytes.",
+                f"The script is {length} bytes; the limit is {limit} bytes "
+                "(SCRIPT_MAX_SOURCE_BYTES).",
             )
-        if request.content_type.split(";")[0].strip() not in (
-            "application/javascript",
-            "text/javascript",
-            "text/plain",
-        ):
+        if request.content_type.split(";")[0].strip().lower() not in SOURCE_TYPES:
             return error_response(
                 request,
                 415,
                 "unsupported_media_type",
-                "Send the script with Content-Type: application/javascript.",
+                f"Send the script's source as the body with Content-Type: "
+                f"application/javascript (got '{request.content_type or 'none'}').",
             )
         try:
-            saved = save_script(request.tenant, script_id, request.data, request.user)
+            # The raw body, not request.data: an empty body parses to {}.
+            saved = save_script(request.tenant, script_id, request.body, request.user)
         except ScriptRejected as exc:
             return rejected(request, exc)
-        body = script_summary(saved.script)
+        body = ScriptSummarySerializer(saved.script).data
         body["message"] = "Script created" if saved.created else "Script updated"
         return Response(body, status=status.HTTP_201_CREATED if saved.created else 200)
 
+    @extend_schema(operation_id="system_scripts_delete", responses={204: None})
     def delete(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
-            return error_response(
-                request, 404, "not_found", f"No script '{script_id}'."
-            )
+            return self._missing(request, script_id)
         delete_script(script)
         return Response(status=status.HTTP_204_NO_CONTENT)

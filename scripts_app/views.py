@@ -1,15 +1,27 @@
 """The catch-all view (mounted last): serve script routes through the runner."""
 
+from io import BytesIO
+
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
-from scripts_app.runner import HttpCall, HttpReply, auth_for, clean_headers, serve
+from scripts_app.runner import (
+    UNSAFE,
+    HttpCall,
+    HttpReply,
+    auth_for,
+    clean_headers,
+    form_of,
+    serve,
+)
 from tenants.models import role_of
-
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def to_django(reply: HttpReply) -> HttpResponse:
@@ -21,10 +33,11 @@ def to_django(reply: HttpReply) -> HttpResponse:
 
 async def _user_of(request):
     """Return (user, via_token, error reply)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Token "):
-        key = header[6:].strip()
-        token = await Token.objects.select_related("user").filter(key=key).afirst()
+    keyword, _, key = request.headers.get("Authorization", "").partition(" ")
+    if keyword.lower() == "token":
+        token = (
+            await Token.objects.select_related("user").filter(key=key.strip()).afirst()
+        )
         if token is None or not token.user.is_active:
             return (
                 None,
@@ -32,6 +45,10 @@ async def _user_of(request):
                 HttpReply.error(401, "not_authenticated", "Invalid token.", request.id),
             )
         return token.user, True, None
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        # Without a session cookie the caller is anonymous; not touching the
+        # session also keeps "Vary: Cookie" off, as on the fast path.
+        return AnonymousUser(), False, None
     user = await request.auser()
     if user.is_authenticated and request.method in UNSAFE:
         # Session cookies ride along on cross-site requests; insist on CSRF proof.
@@ -50,31 +67,48 @@ async def _user_of(request):
     return user, False, None
 
 
+def _form_of(request, body: bytes) -> dict:
+    """Return the url-encoded or multipart fields, for every unsafe method."""
+    if request.method in UNSAFE and request.content_type == "multipart/form-data":
+        # request.POST is only parsed for POST; parse PUT/PATCH/DELETE alike.
+        fields, _files = request.parse_file_upload(request.META, BytesIO(body))
+        return {k: fields.get(k) for k in fields}
+    return form_of(request.method, request.META.get("CONTENT_TYPE", ""), body)
+
+
 @csrf_exempt
 async def script_route(request):
     user, via_token, problem = await _user_of(request)
     if problem is not None:
         return to_django(problem)
     role = None
-    if user is not None and user.is_authenticated and not user.is_superuser:
+    if user.is_authenticated and not user.is_superuser:
         role = await sync_to_async(role_of)(user, request.tenant)
     auth, user_info = auth_for(user, role)
-    form = {}
-    if request.method in UNSAFE and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
-        form = {k: request.POST.get(k) for k in request.POST}
+    try:
+        body = request.body  # read before any form parsing consumes the stream
+        form = _form_of(request, body)
+    except RequestDataTooBig:
+        return to_django(
+            HttpReply.error(
+                413, "too_large", "The request body is too large.", request.id
+            )
+        )
+    except MultiPartParserError as exc:
+        return to_django(
+            HttpReply.error(400, "bad_request", f"Malformed form: {exc}", request.id)
+        )
     call = HttpCall(
         tenant=request.tenant,
         method=request.method,
         path=request.path_info,
         query={k: request.GET.get(k) for k in request.GET},
         headers=clean_headers(request.headers.items(), drop_authorization=via_token),
-        body=request.body,
+        body=body,
         form=form,
         auth=auth,
         user=user_info,
         request_id=request.id,
+        secure=request.is_secure(),
     )
     return to_django(await serve(call))

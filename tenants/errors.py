@@ -42,6 +42,9 @@ def _flatten(detail):
     return str(detail)
 
 
+_CSRF_FAILED = "CSRF Failed"  # how DRF's SessionAuthentication words it
+
+
 def api_exception_handler(exc, context):
     """Render DRF errors in the platform's error shape."""
     response = exception_handler(exc, context)
@@ -54,8 +57,18 @@ def api_exception_handler(exc, context):
         extra = (
             {**extra, "fields": exc.detail} if isinstance(exc.detail, dict) else extra
         )
-    message = getattr(exc, "error_message", None) or _flatten(
-        response.data.get("detail", response.data)
-    )
+    data = response.data
+    detail = data.get("detail", data) if isinstance(data, dict) else data
+    message = getattr(exc, "error_message", None) or _flatten(detail)
+    if isinstance(exc, exceptions.PermissionDenied) and message.startswith(
+        _CSRF_FAILED
+    ):
+        code = "csrf_failed"
+        reason = message.removeprefix(_CSRF_FAILED).lstrip(":").strip()
+        message = (
+            f"CSRF check failed for a session-authenticated request ({reason}). "
+            "Send the csrftoken cookie's value in an X-CSRFToken header, "
+            "or authenticate with 'Authorization: Token <key>' instead."
+        )
     response.data = error_body(code, message, getattr(request, "id", None), **extra)
     return response

@@ -4,21 +4,30 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
+from django.dispatch import Signal
 
 HOSTNAME = re.compile(
     r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 
 
+def normalize_domains(value):
+    """Lower-case, strip, de-duplicate and sort a list of host names."""
+    if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
+        return value  # left for validate_domains to refuse
+    return sorted({d.strip().lower() for d in value if d.strip()})
+
+
 def validate_domains(value):
+    """Accept a list of bare host names; case and spaces are normalized on save."""
     if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
         raise ValidationError("Domains must be a list of host names.")
     for domain in value:
-        if not HOSTNAME.match(domain):
+        if not HOSTNAME.match(domain.strip().lower()):
             raise ValidationError(
-                f"'{domain}' is not a valid host name (lower case, no port)."
+                f"'{domain}' is not a valid host name (no port, scheme or path)."
             )
 
 
@@ -40,20 +49,26 @@ class Tenant(models.Model):
     def __str__(self):
         return self.slug
 
+    def save(self, *args, **kwargs):
+        # Hosts are matched lower-cased; store them that way even past clean().
+        self.domains = normalize_domains(self.domains or [])
+        super().save(*args, **kwargs)
+
     def clean(self):
-        self.domains = sorted(
-            {d.strip().lower() for d in self.domains or [] if d.strip()}
-        )
-        validate_domains(self.domains)
-        others = Tenant.objects.exclude(pk=self.pk)
+        self.domains = normalize_domains(self.domains or [])
+        try:
+            validate_domains(self.domains)
+        except ValidationError as exc:
+            raise ValidationError({"domains": exc.messages}) from None
+        others = Tenant.objects.exclude(pk=self.pk).only("slug", "domains")
+        taken = {d: other.slug for other in others for d in other.domains or []}
         for domain in self.domains:
-            for other in others:
-                if domain in (other.domains or []):
-                    raise ValidationError(
-                        {
-                            "domains": f"'{domain}' already belongs to tenant '{other.slug}'."
-                        }
-                    )
+            if domain in taken:
+                raise ValidationError(
+                    {
+                        "domains": f"'{domain}' already belongs to tenant '{taken[domain]}'."
+                    }
+                )
 
 
 class Role(models.TextChoices):
@@ -97,6 +112,11 @@ def role_of(user, tenant):
     return membership.role if membership else None
 
 
+# Sent with name= when a counter is bumped (at once and again after commit), so
+# this process's caches reload on their next use instead of at their next poll.
+counter_bumped = Signal()
+
+
 class ChangeCounter(models.Model):
     """A counter bumped on every change that per-process caches must notice.
 
@@ -115,6 +135,10 @@ class ChangeCounter(models.Model):
         # Inside the caller's transaction, so the change and the bump commit together.
         if not cls.objects.filter(name=name).update(value=F("value") + 1):
             cls.objects.get_or_create(name=name, defaults={"value": 1})
+        counter_bumped.send(sender=cls, name=name)
+        transaction.on_commit(
+            lambda: counter_bumped.send(sender=cls, name=name), robust=True
+        )
 
     @classmethod
     def snapshot(cls):

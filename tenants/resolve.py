@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from tenants.models import ChangeCounter, Tenant
+from tenants.models import ChangeCounter, Tenant, counter_bumped
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,8 @@ class CachedSnapshot:
     """Data loaded from the database, reloaded when a ChangeCounter moves.
 
     The counters are read at most every SCRIPT_ROUTE_REFRESH_SECONDS, so a
-    change made by another process shows up here within that interval.
+    change made by another process shows up here within that interval; one
+    made in this process (a ChangeCounter.bump) shows up on the next use.
     """
 
     counter = ""
@@ -40,6 +41,12 @@ class CachedSnapshot:
         self._lock = threading.Lock()
         self._checked_at = float("-inf")
         self._seen = None
+        self._generation = 0  # moves on every invalidate()
+        counter_bumped.connect(self._bumped)  # weakly: dropped with the cache
+
+    def _bumped(self, sender, name, **kwargs):
+        if name == self.counter:
+            self.invalidate()
 
     def load(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -52,11 +59,15 @@ class CachedSnapshot:
         with self._lock:
             if not force and not self.stale():
                 return
+            generation = self._generation
             seen = ChangeCounter.snapshot().get(self.counter, 0)
             if force or seen != self._seen:
                 self.load()
                 self._seen = seen
-            self._checked_at = time.monotonic()
+            if generation == self._generation:
+                self._checked_at = time.monotonic()
+            else:  # invalidated while loading: what we read may predate it
+                self._seen = None
 
     async def refresh(self, force=False):
         if force or self.stale():
@@ -64,11 +75,20 @@ class CachedSnapshot:
 
     def invalidate(self):
         """Make the next access reload (used after a change in this process)."""
+        self._generation += 1
         self._checked_at = float("-inf")
         self._seen = None
 
 
 class TenantDirectory(CachedSnapshot):
+    """Every tenant by slug and by domain, reloaded when 'tenants' moves.
+
+    The Host header wins: a known domain picks its tenant and the path is
+    left untouched, so on acme.test "/t/globex/hello" is just a path of acme
+    (and, being under the reserved /t/, never a script route). Only a host
+    no tenant claims lets a /t/<slug>/ prefix choose, then the default tenant.
+    """
+
     counter = "tenants"
 
     def __init__(self):

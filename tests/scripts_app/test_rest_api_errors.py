@@ -1,0 +1,124 @@
+"""/api/scripts refuses bad uploads in the platform's one error shape."""
+
+import pytest
+
+from scripts_app.models import Script, ScriptVersion
+from tests.conftest import HELLO
+
+
+def _error(response, status, code):
+    assert response.status_code == status, response.content
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert error["requestId"] == response["X-Request-Id"]
+    return error
+
+
+@pytest.fixture
+def hello_v1(api):
+    created = api("alice").post(
+        "/api/scripts", {"id": "hello", "source": HELLO}, format="json"
+    )
+    assert created.status_code == 201
+
+    def unchanged():
+        script = Script.objects.get(name="hello")
+        assert (script.version, script.source) == (1, HELLO)
+        assert ScriptVersion.objects.filter(script=script).count() == 1
+        assert api(host="acme.test").get("/hello?name=v1").content == b"Hello, v1!"
+
+    return unchanged
+
+
+def _put(api, source):
+    return api("alice").put("/api/scripts/hello", {"source": source}, format="json")
+
+
+def test_compile_error_carries_line_and_column(api, hello_v1):
+    error = _error(_put(api, "var ok = 1;\n\n  if (ok {\n"), 400, "compile_error")
+    assert (error["line"], error["column"]) == (3, 10)
+    assert "line 3, column 10" in error["message"]
+    hello_v1()
+
+
+def test_init_that_throws_is_400_and_the_old_version_serves(api, hello_v1):
+    source = HELLO + "function init() { throw new Error('missing config'); }\n"
+    error = _error(_put(api, source), 400, "init_failed")
+    assert "missing config" in error["message"]
+    hello_v1()
+
+
+def test_init_timeout_is_400(api, hello_v1, settings):
+    settings.SCRIPTS = {**settings.SCRIPTS, "INIT_TIMEOUT_SECONDS": 1}
+    _error(_put(api, "function init() { for (;;) {} }"), 400, "init_timeout")
+    hello_v1()
+
+
+def test_source_over_the_limit_is_413(api, hello_v1, settings):
+    settings.SCRIPTS = {**settings.SCRIPTS, "MAX_SOURCE_BYTES": 1000}
+    error = _error(_put(api, "// " + "é" * 500), 413, "too_large")
+    assert "1000" in error["message"]
+    hello_v1()
+
+
+def test_empty_source_is_400(api, hello_v1):
+    _error(_put(api, "  \n"), 400, "empty_script")
+    hello_v1()
+
+
+def test_route_conflict_is_409_naming_the_other_script(api, hello_v1):
+    response = api("bob").post(
+        "/api/scripts", {"id": "rival", "source": HELLO}, format="json"
+    )
+    error = _error(response, 409, "route_conflict")
+    assert "'hello'" in error["message"]
+    assert not Script.objects.filter(name="rival").exists()
+    hello_v1()
+
+
+def test_reserved_route_is_400(api, hello_v1):
+    source = "function h() {}\nrouteRegistry.registerRoute('/system/x', 'h');"
+    _error(_put(api, source), 400, "reserved_path")
+    hello_v1()
+
+
+def test_invalid_header_is_400(api, hello_v1):
+    _error(_put(api, "/** @methods FETCH */\nvar a;"), 400, "invalid_header")
+    hello_v1()
+
+
+def test_invalid_script_id_is_400(api, cast):
+    response = api("alice").post(
+        "/api/scripts", {"id": "../etc", "source": "var a;"}, format="json"
+    )
+    _error(response, 400, "invalid_script_id")
+    assert not Script.objects.exists()
+
+
+def test_missing_fields_are_400_naming_them(api, cast):
+    no_id = api("alice").post("/api/scripts", {"source": "var a;"}, format="json")
+    assert "id" in _error(no_id, 400, "bad_request")["fields"]
+    no_source = api("alice").post("/api/scripts", {"id": "x"}, format="json")
+    assert "source" in _error(no_source, 400, "bad_request")["fields"]
+    assert not Script.objects.exists()
+
+
+def test_malformed_json_is_400(api, cast):
+    response = api("alice").generic(
+        "POST", "/api/scripts", b"{not json", content_type="application/json"
+    )
+    _error(response, 400, "bad_request")
+
+
+def test_unsupported_media_type_is_415(api, cast):
+    response = api("alice").generic(
+        "POST", "/api/scripts", b"var a;", content_type="application/javascript"
+    )
+    _error(response, 415, "unsupported_media_type")
+
+
+def test_patch_is_405(api, hello_v1):
+    response = api("alice").patch("/api/scripts/hello", {"source": "x"}, format="json")
+    _error(response, 405, "method_not_allowed")
+    hello_v1()
