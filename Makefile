@@ -8,6 +8,8 @@ PORT ?= 8000
 .PHONY: run test lint format bench clean-venv
 
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "scripthost needs Python 3.11+; try: make PYTHON=python3.12 ..." >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
@@ -27,6 +29,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# pytest exits 5 when it collects no tests; make treats that as a failure too.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 

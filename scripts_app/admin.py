@@ -7,8 +7,16 @@ from scripts_app.models import Execution, LogEntry, Route, Script, ScriptVersion
 from scripts_app.services import ScriptRejected, delete_script, prepare, store
 
 
+class SourceField(forms.CharField):
+    """The source textarea; browsers submit CRLF line endings, scripts keep LF."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
 class ScriptForm(forms.ModelForm):
-    source = forms.CharField(
+    source = SourceField(
         widget=forms.Textarea(
             attrs={
                 "rows": 30,
@@ -26,6 +34,9 @@ class ScriptForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self.prepared = None
+        if self.instance.pk and "source" not in self.changed_data:
+            return data  # only flags change: nothing to check in V8
         tenant, name, source = data.get("tenant"), data.get("name"), data.get("source")
         if self.instance.pk:
             tenant, name = self.instance.tenant, self.instance.name
@@ -33,9 +44,8 @@ class ScriptForm(forms.ModelForm):
             try:
                 self.prepared = prepare(tenant, name, source)
             except ScriptRejected as exc:
-                where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
-                message = exc.message if where in exc.message else exc.message + where
-                raise forms.ValidationError({"source": message}) from None
+                # The services' messages already say where (line, column).
+                raise forms.ValidationError({"source": exc.message}) from None
         return data
 
 
@@ -46,7 +56,11 @@ class RouteInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    # Routes come from the source's registrations; they are never edited here.
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -64,15 +78,19 @@ class ScriptAdmin(admin.ModelAdmin):
         return fields + ["tenant", "name"] if obj else fields
 
     def save_model(self, request, obj, form, change):
-        if change and "source" not in form.changed_data:
-            obj.save()  # only flags changed; the signal republishes routes
+        if form.prepared is None:
+            obj.save()  # only flags changed; the signal republishes the routes
             return
         saved = store(form.prepared, request.user)
         saved.script.enabled = obj.enabled
         saved.script.privileged = obj.privileged
         saved.script.save(update_fields=["enabled", "privileged", "updated_at"])
-        form.instance = saved.script
+        # The admin goes on with `obj` (inlines, log entry, redirect): make it
+        # the stored row.
         obj.pk = saved.script.pk
+        obj.version = saved.script.version
+        obj._state.adding = False
+        form.instance = obj
 
     def delete_model(self, request, obj):
         delete_script(obj)

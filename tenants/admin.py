@@ -1,6 +1,37 @@
+"""Admin screens for tenants (with their domains and members) and memberships."""
+
+import re
+
+from django import forms
 from django.contrib import admin
 
 from tenants.models import Membership, Tenant
+
+
+class DomainsField(forms.CharField):
+    """Host names typed one per line or separated by commas, stored as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [d for d in re.split(r"[\s,]+", text) if d]
+
+
+class TenantForm(forms.ModelForm):
+    domains = DomainsField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Host names that select this tenant, one per line "
+        "(e.g. acme.example.com); no scheme, port or path.",
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["slug", "name", "domains"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -11,8 +42,9 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    form = TenantForm
     list_display = ["slug", "name", "domain_list", "created_at"]
-    search_fields = ["slug", "name"]
+    search_fields = ["slug", "name", "domains"]
     inlines = [MembershipInline]
 
     @admin.display(description="domains")

@@ -55,20 +55,16 @@ class Tenant(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
+        # The field's validator has checked each name (and reported any error).
         self.domains = normalize_domains(self.domains or [])
-        try:
-            validate_domains(self.domains)
-        except ValidationError as exc:
-            raise ValidationError({"domains": exc.messages}) from None
+        if not isinstance(self.domains, list):
+            return
         others = Tenant.objects.exclude(pk=self.pk).only("slug", "domains")
         taken = {d: other.slug for other in others for d in other.domains or []}
         for domain in self.domains:
             if domain in taken:
-                raise ValidationError(
-                    {
-                        "domains": f"'{domain}' already belongs to tenant '{taken[domain]}'."
-                    }
-                )
+                message = f"'{domain}' already belongs to tenant '{taken[domain]}'."
+                raise ValidationError({"domains": message})
 
 
 class Role(models.TextChoices):

@@ -29,9 +29,9 @@ def installation():
 
 
 @contextmanager
-def launch(installation, **settings_env):
-    """Run a daphne server on the installation while the block runs."""
-    server = Server(installation, **settings_env).start()
+def launch(installation, workers=0, **settings_env):
+    """Run a server (daphne, or uvicorn with workers) while the block runs."""
+    server = Server(installation, workers, **settings_env).start()
     try:
         yield server
     finally:

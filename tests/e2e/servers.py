@@ -119,10 +119,14 @@ def free_port() -> int:
 
 
 class Server:
-    """One daphne process serving a FreshDatabase on a free local port."""
+    """One ASGI server process serving a FreshDatabase on a free local port.
 
-    def __init__(self, database: FreshDatabase, **settings_env):
+    `workers` > 0 runs uvicorn with that many worker processes instead of daphne.
+    """
+
+    def __init__(self, database: FreshDatabase, workers: int = 0, **settings_env):
         self.database = database
+        self.workers = workers
         self.settings_env = settings_env
         self.process: subprocess.Popen | None = None
         self.port = None
@@ -147,20 +151,23 @@ class Server:
                 self.process = self._spawn(log)
             if self._wait_until_healthy():
                 return self
-        raise RuntimeError(f"daphne did not become healthy:\n{self.output()}")
+        raise RuntimeError(f"the server did not become healthy:\n{self.output()}")
+
+    def command(self) -> list[str]:
+        if self.workers:
+            return [
+                *(sys.executable, "-m", "uvicorn", "--host", "127.0.0.1"),
+                *("--port", str(self.port), "--workers", str(self.workers)),
+                *("--lifespan", "off", "config.asgi:application"),
+            ]
+        return [
+            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1"),
+            *("-p", str(self.port), "config.asgi:application"),
+        ]
 
     def _spawn(self, log) -> subprocess.Popen:
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "config.asgi:application",
-            ],
+            self.command(),
             cwd=ROOT,
             env=self.database.env(**self.settings_env),
             stdout=log,
@@ -193,7 +200,7 @@ class Server:
             self.process.kill()
             self.process.wait()
             raise RuntimeError(
-                f"daphne ignored signal {sig} for {timeout} s:\n{self.output()}"
+                f"the server ignored signal {sig} for {timeout} s:\n{self.output()}"
             ) from None
 
     def output(self) -> str:

@@ -1,4 +1,8 @@
-"""A server stopped with SIGTERM or SIGINT writes its buffered logs before exiting."""
+"""A server stopped with SIGTERM or SIGINT writes its buffered logs before exiting.
+
+Covers daphne (what `make run` starts) and uvicorn with several worker processes
+(the scaled stack in docs/operations.md).
+"""
 
 import signal
 import uuid
@@ -26,12 +30,16 @@ def logged(server) -> dict[str, str]:
     return {entry["message"]: entry["execution_id"] for entry in entries}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
-def test_logs_written_just_before_shutdown_are_kept(installation, server, sig):
+@pytest.mark.parametrize(
+    "workers,sig",
+    [(0, signal.SIGTERM), (0, signal.SIGINT), (2, signal.SIGTERM)],
+    ids=["daphne-TERM", "daphne-INT", "uvicorn-2-workers-TERM"],
+)
+def test_logs_written_just_before_shutdown_are_kept(installation, server, workers, sig):
     assert put_script(server, "hello", HELLO).status_code in (200, 201)
-    names = [f"shutdown-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    names = [f"shutdown-{uuid.uuid4().hex[:8]}" for _ in range(6)]
     # A flush interval far beyond the test keeps everything in memory until exit.
-    with launch(installation, SCRIPT_RECORD_FLUSH_SECONDS=600) as doomed:
+    with launch(installation, workers, SCRIPT_RECORD_FLUSH_SECONDS=600) as doomed:
         with doomed.client() as client:
             for name in names:
                 assert client.get("/hello", params={"name": name}).text == (

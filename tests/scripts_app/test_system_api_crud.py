@@ -1,5 +1,7 @@
 """PUT, GET, list and DELETE scripts through the Predix /system/scripts API."""
 
+import pytest
+
 from scripts_app.models import Route, Script, ScriptVersion
 from tests.conftest import HELLO
 
@@ -7,6 +9,13 @@ GREETING_V2 = """
 function hello(context) { return "Howdy!"; }
 routeRegistry.registerRoute("/hello", "hello", "GET");
 """
+
+
+@pytest.fixture(autouse=True)
+def _no_periodic_route_refresh(settings):
+    # Only an explicit invalidation may make a change visible in this process,
+    # so "at once" cannot pass by waiting for the periodic refresh.
+    settings.SCRIPTS = {**settings.SCRIPTS, "ROUTE_REFRESH_SECONDS": 3600}
 
 
 def test_first_put_creates_the_script_with_201(upload, cast):

@@ -3,11 +3,11 @@
 import os
 import secrets
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from scripts_app.conf import scripts_setting
 from tenants.models import Membership, Role, Tenant
 
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     help = "Prepare a fresh installation: default tenant, admin user, example scripts."
 
     def handle(self, *args, **options):
-        slug = settings.SCRIPTS["DEFAULT_TENANT"]
+        slug = scripts_setting("DEFAULT_TENANT")
         tenant, _ = Tenant.objects.get_or_create(
             slug=slug, defaults={"name": slug.title()}
         )

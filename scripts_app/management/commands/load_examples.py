@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from scripts_app.conf import scripts_setting
 from scripts_app.models import Script
 from scripts_app.services import ScriptRejected, save_script
 from tenants.models import Tenant
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenant=None, dir=None, force=False, **options):
-        slug = tenant or settings.SCRIPTS["DEFAULT_TENANT"]
+        slug = tenant or scripts_setting("DEFAULT_TENANT")
         target = Tenant.objects.filter(slug=slug).first()
         if target is None:
             raise CommandError(f"No tenant '{slug}'.")

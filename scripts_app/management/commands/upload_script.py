@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from scripts_app.conf import scripts_setting
 from scripts_app.services import ScriptRejected, save_script
 from tenants.models import Tenant
 
@@ -18,18 +18,19 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default=None)
 
     def handle(self, *args, file, id=None, tenant=None, **options):
-        slug = tenant or settings.SCRIPTS["DEFAULT_TENANT"]
+        slug = tenant or scripts_setting("DEFAULT_TENANT")
         target = Tenant.objects.filter(slug=slug).first()
         if target is None:
-            raise CommandError(f"No tenant '{slug}'.")
+            known = ", ".join(Tenant.objects.values_list("slug", flat=True)) or "none"
+            raise CommandError(f"No tenant '{slug}' (tenants: {known}).")
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         try:
             saved = save_script(target, id or path.stem, path.read_bytes())
         except ScriptRejected as exc:
-            where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
-            raise CommandError(f"{exc.message}{where}") from None
+            # The message already gives the line and column where there is one.
+            raise CommandError(f"{path.name}: {exc.message}") from None
         verb = "Created" if saved.created else "Updated"
         routes = ", ".join(
             f"{r['method']} {r['path']}" for r in saved.registrations["routes"]

@@ -1,0 +1,64 @@
+"""Every admin list and form a superuser opens renders."""
+
+import pytest
+from django.test import Client
+
+from scripts_app.models import Script
+from tests.cast import PASSWORD
+from tests.conftest import HELLO
+
+
+@pytest.fixture
+def admin_client(cast, upload, api, records):
+    """Log root in, with a script, a version, a log entry and an execution."""
+    upload("hello", HELLO)
+    api(host="acme.test").get("/hello?name=admin")
+    records()
+    client = Client()
+    assert client.login(username="root", password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/admin/", b"Scripts"),
+        ("/admin/scripts_app/script/", b"hello"),
+        ("/admin/scripts_app/scriptversion/", b"acme/hello v1"),
+        ("/admin/scripts_app/logentry/", b"hello admin"),
+        ("/admin/scripts_app/execution/", b"GET /hello"),
+        ("/admin/tenants/tenant/", b"globex.test"),
+        ("/admin/tenants/membership/", b"charlie"),
+        ("/admin/scripts_app/script/add/", b'name="source"'),
+        ("/admin/tenants/tenant/add/", b'name="domains"'),
+    ],
+)
+def test_admin_page_renders(admin_client, path, expected):
+    response = admin_client.get(path)
+    assert response.status_code == 200
+    assert expected in response.content
+
+
+def test_script_change_page_shows_source_and_routes(admin_client):
+    script = Script.objects.get(name="hello")
+    response = admin_client.get(f"/admin/scripts_app/script/{script.pk}/change/")
+    assert response.status_code == 200
+    assert b"routeRegistry.registerRoute" in response.content
+    assert b"/hello" in response.content
+
+
+def test_version_and_execution_detail_pages_render(admin_client):
+    script = Script.objects.get(name="hello")
+    version = script.versions.get()
+    execution = script.executions.get()
+    for path in (
+        f"/admin/scripts_app/scriptversion/{version.pk}/change/",
+        f"/admin/scripts_app/execution/{execution.pk}/change/",
+        f"/admin/tenants/tenant/{script.tenant.pk}/change/",
+    ):
+        assert admin_client.get(path).status_code == 200
+
+
+def test_records_cannot_be_added_by_hand(admin_client):
+    for model in ("scriptversion", "logentry", "execution"):
+        assert admin_client.get(f"/admin/scripts_app/{model}/add/").status_code == 403
