@@ -33,7 +33,20 @@ except ImportError as exc:  # pragma: no cover - reported by the system check
 else:
     _IMPORT_ERROR = None
 
-PRELUDE = (Path(__file__).with_name("prelude.js")).read_text()
+_HERE = Path(__file__).parent
+# Both files are function expressions: the sandbox returns the private handle
+# the prelude needs, so nothing of it is ever reachable from a script.
+PRELUDE = "({})(globalThis, ({})(globalThis));".format(
+    (_HERE / "prelude.js").read_text(), (_HERE / "sandbox.js").read_text()
+)
+# V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
+_LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
+# Frames of the prelude, of the host's calls into it and of built-ins.
+_PRELUDE_FRAME = re.compile(r"^\s*at .*<anonymous>")
+_ERROR_CODES = {
+    "HandlerNotFound": "handler_not_found",
+    "UnsettledPromise": "unsettled_promise",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,19 @@ def _frame_position(stack: str, filename: str) -> tuple[int | None, int | None]:
     if not match:
         return None, None
     return int(match.group(1)), int(match.group(2))
+
+
+def clean_stack(stack: str) -> str:
+    """Drop the prelude's and built-ins' frames: users act on their own lines."""
+    return "\n".join(
+        line for line in stack.split("\n") if not _PRELUDE_FRAME.match(line)
+    ).strip()
+
+
+def _end_of(source: str) -> tuple[int, int]:
+    """Return the line and column just past the last character of `source`."""
+    lines = _LINE_BREAK.split(source)
+    return len(lines), len(lines[-1]) + 1
 
 
 class ScriptContext:
@@ -120,28 +146,54 @@ class ScriptContext:
         except TimeoutError:
             raise self._timed_out(limits) from None
         except JSOOMException:
-            self.close()
-            raise ScriptMemoryExceeded(
-                f"Script exceeded its memory limit of "
-                f"{limits.memory_bytes // (1024 * 1024)} MB and was stopped"
-            ) from None
+            raise self._memory_exceeded(limits) from None
         except JSParseException as exc:
             report = parse_v8_report(str(exc))
             raise CompileError(
                 report.message, line=report.line, column=report.column
             ) from None
         except JSEvalException as exc:
-            report = parse_v8_report(str(exc))
-            raise ScriptRuntimeError(
-                report.message,
-                line=report.line,
-                column=report.column,
-                stack=report.stack or str(exc),
-            ) from None
+            raise self._thrown(str(exc)) from None
+
+    def _thrown(self, text: str) -> ScriptRuntimeError:
+        """Translate V8's report of an uncaught throw outside the prelude's care."""
+        report = parse_v8_report(text)
+        stack = clean_stack(report.stack)
+        if not stack:
+            # A thrown string or object: V8 reports only its string form.
+            message = f"Uncaught {report.message}"
+            if report.message == "[object Object]":
+                message += " (throw an Error to get a message and a stack)"
+            return ScriptRuntimeError(message, line=report.line, column=report.column)
+        # The first frame in the script says where the error was made; V8's caret
+        # only marks the start of the throwing statement.
+        line, column = _frame_position(stack, self.filename)
+        return ScriptRuntimeError(
+            report.message,
+            line=line or report.line,
+            column=column if line else report.column,
+            stack=stack,
+        )
 
     def _timed_out(self, limits: Limits) -> ScriptTimeout:
         return ScriptTimeout(
             f"Script exceeded its time limit of {limits.seconds:g} s and was stopped"
+        )
+
+    def _reply(self, raw: Any) -> dict:
+        try:
+            reply = json.loads(raw)
+        except (TypeError, ValueError):
+            reply = None
+        if not isinstance(reply, dict):
+            raise ScriptRuntimeError("The script broke the engine's protocol")
+        return reply
+
+    def _memory_exceeded(self, limits: Limits) -> ScriptMemoryExceeded:
+        self.close()
+        return ScriptMemoryExceeded(
+            f"Script exceeded its memory limit of "
+            f"{limits.memory_bytes / (1024 * 1024):g} MB and was stopped"
         )
 
     async def _host_call(
@@ -149,11 +201,13 @@ class ScriptContext:
     ) -> Outcome:
         started = time.monotonic()
         arg = json.dumps(json.dumps(payload)) if payload is not None else ""
-        raw = await self._eval(f"__sh.{method}({arg})", deadline, limits)
-        reply = json.loads(raw)
-        if reply["state"] == "pending":
-            raw = await self._eval("__sh.collect()", deadline, limits)
-            reply = json.loads(raw)
+        reply = self._reply(await self._eval(f"__sh.{method}({arg})", deadline, limits))
+        if reply.get("state") == "pending":
+            reply = self._reply(await self._eval("__sh.collect()", deadline, limits))
+        if reply.get("gc") and not self.closed:
+            # ArrayBuffers near their budget: let V8 find the unreachable ones now,
+            # so the next call's recount sees them gone.
+            self._mr.low_memory_notification()
         outcome = Outcome(
             value=reply.get("value"),
             logs=reply.get("logs", []),
@@ -163,56 +217,78 @@ class ScriptContext:
             dropped_logs=reply.get("droppedLogs", 0),
         )
         if "error" in reply:
-            err = reply["error"]
-            line, column = _frame_position(err.get("stack", ""), self.filename)
-            outcome.error = ScriptRuntimeError(
-                f"{err.get('name', 'Error')}: {err.get('message', '')}",
-                line=line,
-                column=column,
-                stack=err.get("stack", ""),
-            )
-            outcome.error.code = {
-                "HandlerNotFound": "handler_not_found",
-                "UnsettledPromise": "unsettled_promise",
-            }.get(err.get("name"), "runtime_error")
+            outcome.error = self._script_error(reply["error"], limits)
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
 
-    async def _salvage_logs(self) -> list[dict]:
-        """Read the logs a stopped invocation left behind, then discard the context."""
-        logs: list[dict] = []
+    def _script_error(self, err: dict, limits: Limits) -> EngineError:
+        name, message = err.get("name") or "", err.get("message") or ""
+        if name == "MemoryLimit":
+            return self._memory_exceeded(limits)
+        stack = clean_stack(err.get("stack") or "")
+        line, column = _frame_position(stack, self.filename)
+        error = ScriptRuntimeError(
+            f"{name}: {message}" if name else message,
+            line=line,
+            column=column,
+            stack=stack,
+        )
+        error.code = _ERROR_CODES.get(name, "runtime_error")
+        return error
+
+    async def _salvage(self) -> dict:
+        """Read what a stopped invocation left behind, then discard the context."""
+        left: dict = {}
         if not self.closed:
             try:
                 async with asyncio.timeout(0.5):
-                    raw = await self._mr.eval_cancelable("__sh.collect()")
-                logs = json.loads(raw).get("logs", [])
+                    left = json.loads(await self._mr.eval_cancelable("__sh.abort()"))
             except Exception:  # noqa: BLE001 - the context is going away regardless
-                logs = []
+                left = {}
             self.close()
-        return logs
+        return left
 
     # -- the two entry points ---------------------------------------------------------
 
     async def load(self, source: str, context: dict, limits: Limits) -> Outcome:
-        """Run the script's top level, then init(context); return registrations."""
+        """Run the script's top level, then init(context); return registrations.
+
+        Raises CompileError when the source is not valid JavaScript.
+        """
         started = time.monotonic()
         deadline = started + limits.seconds
         self._set_memory_limit(limits.memory_bytes)
         try:
+            await self._eval(f"__sh.prepare({limits.memory_bytes})", deadline, limits)
             await self._eval(
                 source + f"\n//# sourceURL={self.filename}", deadline, limits
             )
             outcome = await self._host_call(
                 "load", {"context": context}, deadline, limits
             )
+        except CompileError as exc:
+            # An unterminated string, template or comment swallows the sourceURL
+            # line appended above; V8 then points past the uploaded source.
+            end = _end_of(source)
+            if exc.line is None or exc.line > end[0]:
+                exc.line, exc.column = end
+            raise
         except ScriptTimeout as exc:
-            logs = await self._salvage_logs()
-            return Outcome(error=exc, logs=logs, duration_ms=limits.seconds * 1000)
+            left = await self._salvage()
+            return Outcome(
+                error=exc,
+                logs=left.get("logs", []),
+                duration_ms=(time.monotonic() - started) * 1000,
+            )
         except ScriptMemoryExceeded as exc:
             return Outcome(error=exc)
         except ScriptRuntimeError as exc:
             # A throw at top level; keep what it logged before that.
-            return Outcome(error=exc, logs=await self._salvage_logs())
+            left = await self._salvage()
+            error = exc
+            if left.get("memoryExceeded"):
+                error = self._memory_exceeded(limits)
+            return Outcome(error=error, logs=left.get("logs", []))
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
 
@@ -220,20 +296,26 @@ class ScriptContext:
         """Call handler(context) and return its value, logs and effects."""
         started = time.monotonic()
         self._set_memory_limit(limits.memory_bytes)
+        payload = {
+            "handler": handler,
+            "context": context,
+            "memory": limits.memory_bytes,
+        }
         try:
             outcome = await self._host_call(
-                "invoke",
-                {"handler": handler, "context": context},
-                started + limits.seconds,
-                limits,
+                "invoke", payload, started + limits.seconds, limits
             )
         except ScriptTimeout as exc:
-            return Outcome(
-                error=exc,
-                logs=await self._salvage_logs(),
-                duration_ms=(time.monotonic() - started) * 1000,
-            )
+            outcome = Outcome(error=exc, logs=(await self._salvage()).get("logs", []))
+        except asyncio.CancelledError:
+            # Stopped half-way through the script's code: its state is unknown.
+            self.close()
+            raise
         except ScriptMemoryExceeded as exc:
-            return Outcome(error=exc, duration_ms=(time.monotonic() - started) * 1000)
+            outcome = Outcome(error=exc)
+        except EngineError as exc:
+            # The prelude itself failed: the script broke something it relies on.
+            self.close()
+            outcome = Outcome(error=exc)
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome

@@ -41,7 +41,9 @@ class Engine:
         self.load_limits = load_limits
         self.config = config or {}
         self._pool: OrderedDict[Key, ScriptContext] = OrderedDict()
-        self._building: dict[Key, asyncio.Future] = {}
+        self._building: dict[Key, asyncio.Task] = {}
+        # Bumped by evict() and clear(): a build that started before is not pooled.
+        self._generation = 0
         self.stats = {"hits": 0, "misses": 0, "evictions": 0, "discarded": 0}
 
     # -- upload-time analysis ---------------------------------------------------------
@@ -73,11 +75,14 @@ class Engine:
         try:
             async with ctx.lock:
                 if ctx.closed:  # discarded while we waited: run on a fresh one
-                    ctx.users -= 1
-                    return await self.invoke(key, handler, context, limits, load)
-                outcome = await ctx.invoke(handler, context, limits)
+                    retry = True
+                else:
+                    retry = False
+                    outcome = await ctx.invoke(handler, context, limits)
         finally:
-            ctx.users = max(ctx.users - 1, 0)
+            ctx.users -= 1
+        if retry:
+            return await self.invoke(key, handler, context, limits, load)
         if ctx.closed:
             # Stopped for time or memory: drop it so the next call rebuilds (R8).
             self._forget(key, ctx)
@@ -92,32 +97,35 @@ class Engine:
             self._pool.move_to_end(key)
             self.stats["hits"] += 1
             return ctx
-        pending = self._building.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        self.stats["misses"] += 1
-        future = asyncio.get_running_loop().create_future()
-        self._building[key] = future
-        try:
-            ctx = await self._build(key, load)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved; waiters re-raise it
-            raise
-        else:
-            future.set_result(ctx)
-        finally:
+        build = self._building.get(key)
+        if build is None:
+            # A task of its own, so that every caller waiting for this key gets the
+            # context even if the caller that started the build is cancelled.
+            self.stats["misses"] += 1
+            build = asyncio.get_running_loop().create_task(self._build(key, load))
+            self._building[key] = build
+            build.add_done_callback(lambda done: self._built(key, done))
+        return await asyncio.shield(build)
+
+    def _built(self, key: Key, build: asyncio.Task) -> None:
+        if self._building.get(key) is build:
             del self._building[key]
-        return ctx
+        if not build.cancelled():
+            build.exception()  # retrieved: every waiter re-raises it
 
     async def _build(self, key: Key, load: SourceLoader) -> ScriptContext:
+        generation = self._generation
         source = await load()
         ctx = ScriptContext(source.filename, self.config)
         outcome = await ctx.load(source.source, source.init_context, self.load_limits)
         if outcome.error is not None:
             ctx.close()
             raise _LoadFailed(outcome)
-        self.evict(key[0])  # older versions of the same script
+        if generation != self._generation:
+            # Evicted or cleared while building: serve the callers, pool nothing.
+            ctx.retired = True
+            return ctx
+        self._drop(key[0])  # older versions of the same script
         self._pool[key] = ctx
         while len(self._pool) > self.pool_size:
             _, old = self._pool.popitem(last=False)
@@ -128,16 +136,25 @@ class Engine:
     # -- eviction ------------------------------------------------------------------------
 
     def evict(self, script: Hashable) -> int:
-        """Drop every context of `script`, whatever its version."""
+        """Drop every context of `script`, whatever its version; return how many.
+
+        A context still serving a call is closed when its last call ends.
+        """
+        self._generation += 1
+        return self._drop(script)
+
+    def clear(self) -> None:
+        """Drop every context (busy ones close when their last call ends)."""
+        self._generation += 1
+        for ctx in self._pool.values():
+            self._retire(ctx)
+        self._pool.clear()
+
+    def _drop(self, script: Hashable) -> int:
         keys = [k for k in self._pool if k[0] == script]
         for k in keys:
             self._retire(self._pool.pop(k))
         return len(keys)
-
-    def clear(self) -> None:
-        for ctx in self._pool.values():
-            self._retire(ctx)
-        self._pool.clear()
 
     def __len__(self) -> int:
         return len(self._pool)

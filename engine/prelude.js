@@ -1,9 +1,23 @@
 // The scripthost prelude: everything a script can use that needs no I/O (R4).
-// It runs once in every fresh context, before the script's own source. The host
-// talks to it only through __sh.invoke / __sh.collect / __sh.load, each taking
-// and returning one JSON string (R3).
-(function (g) {
+// It runs once in every fresh context, after sandbox.js and before the script's
+// own source; context.py calls this function expression with the sandbox handle.
+// The host talks to it only through __sh.invoke / __sh.collect / __sh.load, each
+// taking and returning one JSON string (R3). Whatever the script does to the
+// built-ins, the host protocol uses the copies taken here.
+(function (g, sandbox) {
   "use strict";
+
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const now = Date.now;
+  const indirectEval = eval;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const defineProperty = Object.defineProperty;
+  const ObjectProto = Object.prototype;
+  const ArrayProto = Array.prototype;
+  const join = Array.prototype.join;
+  const split = String.prototype.split;
+  const ErrorClass = Error;
 
   const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
   const REQUEST_FIELDS = [
@@ -25,17 +39,35 @@
     settled: null,
   };
 
+  // ---- stacks -----------------------------------------------------------------------
+
+  // Frames of the prelude, of the host's calls into it and of built-ins all say
+  // <anonymous>; users see only frames of their own source.
+  const PRELUDE_FRAME = /^\s*at .*<anonymous>/;
+
+  function cleanStack(stack) {
+    const lines = split.call(String(stack), "\n");
+    const keep = [];
+    for (let i = 0; i < lines.length; i++) {
+      if (!PRELUDE_FRAME.test(lines[i])) keep[keep.length] = lines[i];
+    }
+    return join.call(keep, "\n");
+  }
+
   // ---- console (buffered, returned with the result) -------------------------
 
-  function show(value, seen) {
+  function show(value) {
     if (typeof value === "string") return value;
-    if (value instanceof Error) return value.stack || String(value);
+    if (value instanceof ErrorClass) {
+      return value.stack ? cleanStack(value.stack) : String(value);
+    }
     if (value === undefined) return "undefined";
     if (typeof value === "function") return "[Function " + (value.name || "anonymous") + "]";
     if (typeof value === "bigint") return value.toString() + "n";
     if (typeof value === "symbol") return value.toString();
     try {
-      return JSON.stringify(value);
+      const text = stringify(value);
+      return text === undefined ? String(value) : text;
     } catch (e) {
       return String(value);
     }
@@ -47,11 +79,13 @@
         state.droppedLogs += 1;
         return;
       }
-      let message = Array.prototype.map.call(arguments, (a) => show(a)).join(" ");
+      const parts = [];
+      for (let i = 0; i < arguments.length; i++) parts[i] = show(arguments[i]);
+      let message = join.call(parts, " ");
       if (message.length > config.maxLogChars) {
         message = message.slice(0, config.maxLogChars) + "… [truncated]";
       }
-      state.logs.push({ level: level, message: message, time: Date.now() });
+      state.logs[state.logs.length] = { level: level, message: message, time: now() };
     };
   }
 
@@ -66,7 +100,11 @@
   // ---- route registry ----------------------------------------------------------
 
   function registrationError(message) {
-    state.registrationErrors.push(message);
+    // Only load-time errors are reported with the registrations; later ones
+    // would pile up in a warm context, so the caller just gets the string.
+    if (state.phase === "load") {
+      state.registrationErrors[state.registrationErrors.length] = message;
+    }
     return "Error: " + message;
   }
 
@@ -110,12 +148,12 @@
       if (same) {
         same.handler = handlerName;
       } else {
-        routes.push({ path: path, method: m, handler: handlerName });
+        routes[routes.length] = { path: path, method: m, handler: handlerName };
       }
       return "Route registered: " + m + " " + path + " -> " + handlerName;
     },
     listRoutes() {
-      return JSON.stringify(state.registrations.routes);
+      return stringify(state.registrations.routes);
     },
   };
 
@@ -210,6 +248,8 @@
       validateString(value, o.minLength, o.maxLength);
       if (o.pattern !== undefined) {
         const re = o.pattern instanceof RegExp ? o.pattern : new RegExp(o.pattern);
+        // A /g or /y pattern remembers where it stopped; every call starts afresh.
+        re.lastIndex = 0;
         if (!re.test(value)) throw new Error("String does not match pattern " + re);
       }
       return value;
@@ -223,30 +263,56 @@
   // ---- the host interface --------------------------------------------------------
 
   function errorInfo(e) {
-    if (e instanceof Error) {
-      return { name: e.name, message: e.message, stack: e.stack || String(e) };
+    try {
+      if (e instanceof ErrorClass) {
+        return {
+          name: String(e.name),
+          message: String(e.message),
+          stack: cleanStack(e.stack || String(e)),
+        };
+      }
+      // A thrown string or object has no stack; say plainly what was thrown.
+      return { name: "", message: "Uncaught " + show(e), stack: "" };
+    } catch (unreadable) {
+      return failure("", "Uncaught exception whose details could not be read");
     }
-    return { name: "Error", message: show(e), stack: "Uncaught " + show(e) };
   }
 
   function lookup(name) {
-    let fn = g[name];
-    if (fn === undefined && IDENTIFIER.test(name)) {
-      // const/let/class declarations live in the global lexical scope, not on
-      // globalThis; an indirect eval of a checked identifier reaches them.
-      try {
-        fn = (0, eval)(name);
-      } catch (e) {
-        fn = undefined;
-      }
+    if (hasOwn.call(g, name)) {
+      const fn = g[name];
+      return typeof fn === "function" ? fn : null;
     }
+    if (!IDENTIFIER.test(name)) return null;
+    // const/let/class declarations live in the global lexical scope, not on
+    // globalThis; an indirect eval of a checked identifier reaches them.
+    let fn;
+    try {
+      fn = indirectEval(name);
+    } catch (e) {
+      return null;
+    }
+    // ...and so do the global object's inherited methods (toString and the
+    // like), which are not the script's handlers.
+    if (fn === ObjectProto[name]) return null;
     return typeof fn === "function" ? fn : null;
+  }
+
+  const FORGERY =
+    '{"state":"done","error":{"name":"TypeError","message":' +
+    '"Object.prototype.toJSON and Array.prototype.toJSON must not be defined","stack":""}}';
+
+  function failure(name, message) {
+    return { name: name, message: message, stack: "" };
   }
 
   function finish(outcome) {
     const out = { state: "done", logs: state.logs, effects: state.effects };
     if (state.droppedLogs) out.droppedLogs = state.droppedLogs;
-    if (outcome.error) {
+    if (sandbox.memory.exceeded) {
+      // Even if the script caught the RangeError, the call is over its limit.
+      out.error = failure("MemoryLimit", "ArrayBuffer memory");
+    } else if (outcome.error) {
       out.error = outcome.error;
     } else {
       out.value = outcome.value === undefined ? null : outcome.value;
@@ -255,14 +321,24 @@
       out.registrations = state.registrations;
       out.registrationErrors = state.registrationErrors;
     }
+    if (sandbox.memory.pressing) out.gc = true;
     state.request = null;
     state.settled = null;
+    // A toJSON on these prototypes would let a script rewrite the whole reply,
+    // registrations included.
+    if (hasOwn.call(ObjectProto, "toJSON") || hasOwn.call(ArrayProto, "toJSON")) {
+      return FORGERY; // written out by hand: stringify would call the toJSON
+    }
     try {
-      return JSON.stringify(out);
+      return stringify(out);
     } catch (e) {
       delete out.value;
-      out.error = { name: "TypeError", message: "The result could not be converted to JSON: " + e.message, stack: "" };
-      return JSON.stringify(out);
+      out.error = failure("TypeError", "The result could not be converted to JSON: " + e.message);
+      try {
+        return stringify(out);
+      } catch (e2) {
+        return stringify({ state: "done", logs: state.logs, error: out.error });
+      }
     }
   }
 
@@ -272,6 +348,7 @@
     state.droppedLogs = 0;
     state.effects = [];
     state.settled = null;
+    sandbox.memory.begin();
   }
 
   // Run fn(context); finish now if it returns a plain value, else report
@@ -296,8 +373,14 @@
   function prepareContext(context) {
     const request = context.request;
     if (request) {
-      for (const field of REQUEST_FIELDS) {
-        if (!(field in context)) context[field] = request[field];
+      for (let i = 0; i < REQUEST_FIELDS.length; i++) {
+        const field = REQUEST_FIELDS[i];
+        if (!hasOwn.call(context, field)) {
+          // Defined, not assigned: a setter on Object.prototype must not see it.
+          defineProperty(context, field, {
+            value: request[field], writable: true, enumerable: true, configurable: true,
+          });
+        }
       }
     }
     state.request = request || null;
@@ -306,20 +389,26 @@
 
   const host = {
     configure(json) {
-      const c = JSON.parse(json);
+      const c = parse(json);
       if (c.maxLogs !== undefined) config.maxLogs = c.maxLogs;
       if (c.maxLogChars !== undefined) config.maxLogChars = c.maxLogChars;
     },
+    // Called before the script's top level runs: the memory budget for loading.
+    prepare(memoryBytes) {
+      sandbox.memory.limit(memoryBytes);
+      sandbox.memory.begin();
+    },
     // Called once the script's top level has run: run init(context) if defined.
     load(json) {
-      const msg = JSON.parse(json);
+      const msg = parse(json);
       const init = lookup("init");
       if (!init) return finish({ value: null });
       return run(init, prepareContext(msg.context || {}));
     },
     invoke(json) {
-      const msg = JSON.parse(json);
+      const msg = parse(json);
       begin("invoke");
+      sandbox.memory.limit(msg.memory);
       const fn = lookup(msg.handler);
       if (!fn) {
         return finish({
@@ -335,14 +424,22 @@
     collect() {
       if (state.settled === null) {
         return finish({
-          error: {
-            name: "UnsettledPromise",
-            message: "The handler's promise never settled (nothing left to wait for)",
-            stack: "",
-          },
+          error: failure(
+            "UnsettledPromise",
+            "The handler's promise never settled (nothing left to wait for)",
+          ),
         });
       }
       return finish(state.settled);
+    },
+    // After a stop for time: hand back what was logged, run nothing.
+    abort() {
+      return stringify({
+        state: "done",
+        logs: state.logs,
+        droppedLogs: state.droppedLogs,
+        memoryExceeded: sandbox.memory.exceeded,
+      });
     },
   };
 
@@ -355,4 +452,4 @@
   }
   for (const obj of [routeRegistry, ResponseBuilder, validate]) Object.freeze(obj);
   Object.defineProperty(g, "__sh", { value: Object.freeze(host), writable: false, configurable: false, enumerable: false });
-})(globalThis);
+})

@@ -1,8 +1,10 @@
 """/api/scripts refuses bad uploads in the platform's one error shape."""
 
 import pytest
+from rest_framework.exceptions import ValidationError
 
 from scripts_app.models import Script, ScriptVersion
+from tenants.errors import api_exception_handler
 from tests.conftest import HELLO
 
 
@@ -122,3 +124,17 @@ def test_patch_is_405(api, hello_v1):
     response = api("alice").patch("/api/scripts/hello", {"source": "x"}, format="json")
     _error(response, 405, "method_not_allowed")
     hello_v1()
+
+
+def test_validation_error_with_a_list_detail_keeps_the_error_shape():
+    response = api_exception_handler(
+        ValidationError(["first problem", "second problem"]), {"request": None}
+    )
+    assert response.status_code == 400
+    assert response.data == {
+        "error": {
+            "code": "bad_request",
+            "message": "first problem second problem",
+            "requestId": None,
+        }
+    }

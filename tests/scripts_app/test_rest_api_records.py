@@ -15,11 +15,11 @@ routeRegistry.registerRoute("/shout", "shout", "GET");
 
 
 @pytest.fixture(autouse=True)
-def _no_rows_left_by_earlier_tests():
-    # Rows other tests buffered but never wrote point at rolled-back tenants.
-    # (records.py has no public way to drop them; tests/conftest.py should.)
-    buffer()._executions.clear()
-    buffer()._logs.clear()
+def _no_rows_from_other_tests():
+    # Rows other tests queued but never wrote point at rolled-back tenants.
+    buffer().clear()
+    yield
+    buffer().clear()
 
 
 @pytest.fixture

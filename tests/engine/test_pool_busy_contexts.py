@@ -1,0 +1,62 @@
+"""R2: an evicted context that is serving a call is closed only when it is done."""
+
+import asyncio
+
+from engine import Engine
+from tests.engine.harness import LOAD_LIMITS, Script
+
+SLOW = """
+var n = 0;
+function slow(c) { const end = Date.now() + 300; while (Date.now() < end) {} return ++n; }
+function h(c) { return ++n; }
+"""
+
+
+async def start_slow(engine, script):
+    task = asyncio.create_task(script.call("slow"))
+    # Let the call reach V8 and start spinning.
+    while script.key not in engine:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    return task
+
+
+async def test_evicting_a_busy_context_lets_its_call_finish_then_closes_it(engine):
+    s = Script(engine, SLOW, "busy", 1)
+    task = await start_slow(engine, s)
+    context = engine._pool[s.key]
+    assert engine.evict("busy") == 1
+    assert not context.closed
+    outcome = await task
+    assert outcome.error is None
+    assert outcome.value == 1
+    assert context.closed
+
+
+async def test_lru_eviction_of_a_busy_context_waits_for_its_call():
+    engine = Engine(1, load_limits=LOAD_LIMITS)
+    try:
+        busy = Script(engine, SLOW, "busy", 1)
+        other = Script(engine, "function h(c) { return 'other'; }", "other", 1)
+        task = await start_slow(engine, busy)
+        context = engine._pool[busy.key]
+        assert await other.value() == "other"  # pushes busy out of the pool of one
+        assert busy.key not in engine
+        assert not context.closed
+        assert (await task).value == 1
+        assert context.closed
+    finally:
+        engine.clear()
+
+
+async def test_calls_queued_on_an_evicted_context_still_complete(engine):
+    s = Script(engine, SLOW, "queued", 1)
+    task = await start_slow(engine, s)
+    context = engine._pool[s.key]
+    queued = asyncio.create_task(s.call())
+    await asyncio.sleep(0)
+    engine.clear()
+    assert (await task).value == 1
+    assert (await queued).value == 2  # same warm context, closed only afterwards
+    assert context.closed
+    assert await s.value() == 1  # a fresh context
