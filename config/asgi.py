@@ -9,7 +9,7 @@ django_app = get_asgi_application()  # sets Django up before any model import
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from scripts_app.asgi import ScriptRouteApp  # noqa: E402
+from scripts_app.asgi import ScriptRouteApp, lifespan  # noqa: E402
 
 script_routes = ScriptRouteApp(django_app)
-application = ProtocolTypeRouter({"http": script_routes})
+application = ProtocolTypeRouter({"http": script_routes, "lifespan": lifespan})

@@ -5,6 +5,10 @@
 
 `Outcome` carries the handler's value or an `EngineError`, plus the buffered
 console logs and effects. Build and use an Engine inside one event loop.
+
+Scripts run with the prelude's API (prelude.js) in a sandbox (sandbox.js): no
+script code runs outside an engine call (there are no timers), and ArrayBuffer
+memory counts against the memory limit like the V8 heap does.
 """
 
 from engine.context import Limits, Outcome, ScriptContext

@@ -86,7 +86,7 @@ def _frame_position(stack: str, filename: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2))
 
 
-def clean_stack(stack: str) -> str:
+def _clean_stack(stack: str) -> str:
     """Drop the prelude's and built-ins' frames: users act on their own lines."""
     return "\n".join(
         line for line in stack.split("\n") if not _PRELUDE_FRAME.match(line)
@@ -158,7 +158,7 @@ class ScriptContext:
     def _thrown(self, text: str) -> ScriptRuntimeError:
         """Translate V8's report of an uncaught throw outside the prelude's care."""
         report = parse_v8_report(text)
-        stack = clean_stack(report.stack)
+        stack = _clean_stack(report.stack)
         if not stack:
             # A thrown string or object: V8 reports only its string form.
             message = f"Uncaught {report.message}"
@@ -190,6 +190,7 @@ class ScriptContext:
         return reply
 
     def _memory_exceeded(self, limits: Limits) -> ScriptMemoryExceeded:
+        """Discard this context (R8) and return the error that says why."""
         self.close()
         return ScriptMemoryExceeded(
             f"Script exceeded its memory limit of "
@@ -225,7 +226,7 @@ class ScriptContext:
         name, message = err.get("name") or "", err.get("message") or ""
         if name == "MemoryLimit":
             return self._memory_exceeded(limits)
-        stack = clean_stack(err.get("stack") or "")
+        stack = _clean_stack(err.get("stack") or "")
         line, column = _frame_position(stack, self.filename)
         error = ScriptRuntimeError(
             f"{name}: {message}" if name else message,

@@ -102,7 +102,9 @@ class Engine:
             # A task of its own, so that every caller waiting for this key gets the
             # context even if the caller that started the build is cancelled.
             self.stats["misses"] += 1
-            build = asyncio.get_running_loop().create_task(self._build(key, load))
+            build = asyncio.get_running_loop().create_task(
+                self._build(key, load, self._generation)
+            )
             self._building[key] = build
             build.add_done_callback(lambda done: self._built(key, done))
         return await asyncio.shield(build)
@@ -113,8 +115,9 @@ class Engine:
         if not build.cancelled():
             build.exception()  # retrieved: every waiter re-raises it
 
-    async def _build(self, key: Key, load: SourceLoader) -> ScriptContext:
-        generation = self._generation
+    async def _build(
+        self, key: Key, load: SourceLoader, generation: int
+    ) -> ScriptContext:
         source = await load()
         ctx = ScriptContext(source.filename, self.config)
         outcome = await ctx.load(source.source, source.init_context, self.load_limits)

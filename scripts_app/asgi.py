@@ -8,10 +8,12 @@ platform endpoint or an HTTPS redirect, and any path with no script route
 Django unchanged.
 """
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import get_script_prefix
 from django.http import QueryDict
 
+from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
 from scripts_app.runner import (
     ANONYMOUS,
@@ -24,6 +26,22 @@ from scripts_app.runner import (
 )
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
+
+
+async def lifespan(scope, receive, send):
+    """Answer ASGI lifespan events, writing queued records at shutdown.
+
+    uvicorn re-raises SIGTERM once it has shut down, so atexit handlers never
+    run in its workers: this is the last moment their rows can be saved.
+    """
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await sync_to_async(flush_at_shutdown)()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 class ScriptRouteApp:

@@ -106,6 +106,7 @@ class RecordBuffer:
 
             try:
                 with transaction.atomic():
+                    executions, logs = _without_dangling(executions, logs)
                     Execution.objects.bulk_create(
                         [Execution(**e) for e in executions], batch_size=500
                     )
@@ -118,6 +119,32 @@ class RecordBuffer:
                     self._logs[:0] = logs
                 raise
             return len(executions) + len(logs)
+
+
+def _without_dangling(executions, logs):
+    """Detach rows from scripts deleted since they were queued; drop gone tenants'.
+
+    Otherwise one deleted script would fail every later write (its foreign
+    key) and jam the queue for good. A row's script_name still says whose it is.
+    """
+    from scripts_app.models import Script
+    from tenants.models import Tenant
+
+    rows = [*executions, *logs]
+    script_ids = {r["script_id"] for r in rows if r.get("script_id")}
+    scripts = set(Script.objects.filter(id__in=script_ids).values_list("id", flat=True))
+    tenants = set(
+        Tenant.objects.filter(id__in={r["tenant_id"] for r in rows}).values_list(
+            "id", flat=True
+        )
+    )
+    for row in rows:
+        if row.get("script_id") and row["script_id"] not in scripts:
+            row["script_id"] = None
+    return (
+        [e for e in executions if e["tenant_id"] in tenants],
+        [e for e in logs if e["tenant_id"] in tenants],
+    )
 
 
 def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):
@@ -147,9 +174,15 @@ def buffer() -> RecordBuffer:
     return _buffer
 
 
-@atexit.register
-def _flush_at_exit():
+def flush_at_shutdown() -> None:
+    """Stop the writer thread and write what is left; never raise."""
     try:
+        _buffer.stop()
         _buffer.flush()
-    except Exception:  # noqa: BLE001 - nothing left to report to at exit
-        log.exception("Could not write the last execution records at exit")
+    except Exception:  # noqa: BLE001 - nothing left to report to
+        log.exception("Could not write the last execution records at shutdown")
+
+
+# Servers that re-raise SIGTERM after shutting down (uvicorn) skip atexit; they
+# call flush_at_shutdown through the ASGI lifespan instead (scripts_app.asgi).
+atexit.register(flush_at_shutdown)

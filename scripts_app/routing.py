@@ -3,8 +3,8 @@
 Paths match literally, so `/hello` and `/hello/` are different routes and
 neither redirects to the other. Between two `:param` patterns the one with a
 literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
-`/files/*` covers everything below `/files/` (`params["*"]` is the rest, ""
-for `/files/` itself) but not `/files`. When the best path match has no
+`/files/*` answers `/files`, `/files/` and everything below (`params["*"]`
+is the rest, "" for the first two). When the best path match has no
 handler for the method, the next match that has one serves it; when none
 has, the answer is 405 with every method the matching routes accept (HEAD
 wherever GET is, since GET handlers answer HEAD).
@@ -79,8 +79,8 @@ class _Pattern:
     def match(self, parts: list[str]) -> dict | None:
         n = len(self.segments)
         if self.wildcard:
-            # "/files/*" needs the slash after "files": "/files" is another path.
-            if len(parts) <= n:
+            # The rest may be empty: "/files/*" answers "/files" and "/files/".
+            if len(parts) < n:
                 return None
         elif len(parts) != n:
             return None

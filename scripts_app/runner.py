@@ -259,8 +259,8 @@ def error_text(err: EngineError, target: RouteTarget) -> str:
             f"function in {target.filename}"
         )
     if err.line:
-        where = f"{target.filename}:{err.line}"
-        return f"{err.message} ({where}:{err.column})" if err.column else where
+        column = f":{err.column}" if err.column else ""
+        return f"{err.message} ({target.filename}:{err.line}{column})"
     return err.message
 
 
@@ -280,7 +280,7 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
     if (
         not isinstance(status, int)
         or isinstance(status, bool)
-        or not 100 <= status <= 599
+        or not 200 <= status <= 599  # 1xx is never a final response
     ):
         raise ValueError(f"Handler '{handler}' returned an invalid status: {status!r}")
     headers = value.get("headers") or {}
@@ -323,6 +323,8 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
         else:
             body = json.dumps(raw).encode()
             content_type = content_type or "application/json"
+    if status in (204, 304):
+        body = b""  # HTTP allows no body here; servers break the connection
     out_headers.insert(0, ("Content-Type", content_type or TEXT))
     return HttpReply(status, out_headers, body)
 
@@ -346,7 +348,8 @@ def record(
             err.code, "error"
         )
         error = error_text(err, target)
-        uncaught = "Uncaught " if err.code == "runtime_error" else ""
+        thrown = err.code == "runtime_error" and not error.startswith("Uncaught")
+        uncaught = "Uncaught " if thrown else ""
         stack = f"\n{err.stack}" if err.stack else ""
         extra.append({"level": "ERROR", "message": f"{uncaught}{error}{stack}"})
     elif reply.failure:

@@ -1,9 +1,10 @@
-"""Real daphne processes on fresh databases, for the end-to-end tests.
+"""Real ASGI server processes on fresh databases, for the end-to-end tests.
 
 A `FreshDatabase` is an installation of its own: a temporary var/ directory
 with its SQLite file, or (when DATABASE_URL is set) a uniquely named PostgreSQL
 database on the same server, migrated and bootstrapped like `make run` does.
-A `Server` is one `python -m daphne` process serving it.
+A `Server` is one `python -m daphne` process serving it (or uvicorn with
+worker processes).
 """
 
 from __future__ import annotations
@@ -51,10 +52,6 @@ class FreshDatabase:
         self.base_url = os.environ.get("DATABASE_URL", "")
         self.pg_name = None
         self.token = None
-
-    @property
-    def vendor(self) -> str:
-        return "postgresql" if self.base_url else "sqlite"
 
     def env(self, **overrides) -> dict:
         """Return the environment a process serving this database runs with."""

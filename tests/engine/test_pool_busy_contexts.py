@@ -2,6 +2,8 @@
 
 import asyncio
 
+import pytest
+
 from engine import Engine
 from tests.engine.harness import LOAD_LIMITS, Script
 
@@ -60,3 +62,21 @@ async def test_calls_queued_on_an_evicted_context_still_complete(engine):
     assert (await queued).value == 2  # same warm context, closed only afterwards
     assert context.closed
     assert await s.value() == 1  # a fresh context
+
+
+async def test_cancelling_a_running_call_discards_its_context(engine):
+    s = Script(
+        engine,
+        "var n = 0;\nfunction spin(c) { n++; while (true) {} }\nfunction h(c) { return ++n; }",
+        "cancel",
+        1,
+    )
+    task = asyncio.create_task(s.call("spin"))
+    await asyncio.sleep(0.2)
+    context = engine._pool[s.key]
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert context.closed
+    assert await s.value() == 1
+    assert s.loads == 2

@@ -85,3 +85,23 @@ async def test_calls_waiting_behind_a_timeout_run_on_a_fresh_context(engine):
     # The rebuilt context never saw the spinning call.
     assert values == [1, 2, 3]
     assert s.loads == 2
+
+
+async def test_context_built_across_an_evict_serves_its_callers_but_is_not_pooled(
+    engine,
+):
+    release = asyncio.Event()
+
+    async def slow_load():
+        await release.wait()
+        return ScriptSource("function h(c) { return 'stale'; }", "doc.js", {})
+
+    task = asyncio.create_task(
+        engine.invoke(("doc", 1), "h", {}, Limits.of(2, 20), slow_load)
+    )
+    await asyncio.sleep(0)
+    engine.evict("doc")  # say, a new version was uploaded meanwhile
+    release.set()
+    assert (await task).value == "stale"
+    assert ("doc", 1) not in engine
+    assert len(engine) == 0

@@ -17,10 +17,12 @@ function spin() {
   while (true) {}
 }
 function empty() {}
+function throwString() { throw "plain string"; }
 routeRegistry.registerRoute("/ok", "ok", "GET");
 routeRegistry.registerRoute("/fail", "fail", "POST");
 routeRegistry.registerRoute("/spin", "spin", "GET");
 routeRegistry.registerRoute("/empty", "empty", "GET");
+routeRegistry.registerRoute("/throw-string", "throwString", "GET");
 """
 THROW_LINE = 4  # of "throw new Error" in SOURCE
 THROW_COLUMN = SOURCE.splitlines()[THROW_LINE - 1].index("new Error") + 1
@@ -83,6 +85,16 @@ def test_thrown_error_is_an_error_execution_with_the_stack_in_an_error_log(
     assert last[0] == "ERROR"
     assert last[1].startswith(f"Uncaught Error: kaput ({where})\n")
     assert f"at fail ({where})" in last[1]
+
+
+def test_thrown_non_error_is_logged_once_as_uncaught(script, api, records):
+    assert api().get("/throw-string").status_code == 500
+    records()
+    ((level, message),) = logs_of(only_execution())
+    assert level == "ERROR"
+    assert message.startswith("Uncaught ")
+    assert message.count("Uncaught") == 1
+    assert "plain string" in message
 
 
 def test_script_past_its_time_limit_is_a_timeout_execution(

@@ -94,6 +94,60 @@ def test_failed_write_keeps_rows_queued_and_the_next_flush_writes_them(
     ]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_rows_of_a_script_deleted_before_the_write_are_kept_without_it(
+    hello, api, records
+):
+    from scripts_app.models import Script
+    from scripts_app.services import delete_script
+
+    api().get("/hello?name=Ann")
+    delete_script(Script.objects.get(name="hello"))
+    assert records() == 2
+    execution = Execution.objects.get()
+    assert (execution.script_id, execution.script_name) == (None, "hello")
+    assert LogEntry.objects.get().script_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_of_a_deleted_tenant_are_dropped_instead_of_jamming_the_queue(
+    hello, api, records, cast, upload
+):
+    assert upload("hello", HELLO, user="erin", host="globex.test").status_code == 201
+    api().get("/hello?name=Ann")
+    api(host="globex.test").get("/hello?name=Gus")
+    cast["acme"].delete()
+    assert records() == 2
+    assert buffer().pending() == 0
+    assert list(LogEntry.objects.values_list("message", flat=True)) == ["hello Gus"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_asgi_lifespan_shutdown_writes_queued_rows(hello):
+    import asyncio
+
+    import httpx
+
+    from config.asgi import application
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=application), base_url="http://acme.test"
+    ) as client:
+        assert (await client.get("/hello?name=Ann")).status_code == 200
+    assert not await LogEntry.objects.aexists()
+    inbox = asyncio.Queue()
+    for event in ("lifespan.startup", "lifespan.shutdown"):
+        inbox.put_nowait({"type": event})
+    sent = []
+
+    async def send(message):
+        sent.append(message["type"])
+
+    await application({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert await LogEntry.objects.filter(message="hello Ann").aexists()
+
+
 EXIT_PROGRAM = """
 import uuid
 from datetime import UTC, datetime

@@ -26,6 +26,9 @@ function badHeaderName() { return { body: "x", headers: { "Bad Header": "v" } };
 function headerInjection() { return { body: "x", headers: { "X-A": "a\\r\\nSet-Cookie: e=1" } }; }
 function badBase64() { return { bodyBase64: "not base64!" }; }
 function nothing() {}
+function informational() { return { status: 101, body: "x" }; }
+function emptied() { return { status: 204, body: "ignored" }; }
+function thrownString() { throw "plain string"; }
 function boom(context) {
   const x = context.request.query.x;
   throw new TypeError("boom " + x);
@@ -36,6 +39,7 @@ const paths = {
   "/bad-status": "badStatus", "/bad-header-name": "badHeaderName",
   "/header-injection": "headerInjection", "/bad-base64": "badBase64",
   "/nothing": "nothing", "/boom": "boom", "/ghost": "ghost",
+  "/informational": "informational", "/emptied": "emptied", "/thrown-string": "thrownString",
 };
 for (const path of Object.keys(paths)) routeRegistry.registerRoute(path, paths[path], "GET");
 """
@@ -115,6 +119,12 @@ async def test_async_handler_result_is_awaited(send):
     assert r.json() == {"later": True}
 
 
+async def test_no_content_status_sends_no_body_whatever_the_script_says(send):
+    r = await send("GET", "/emptied")
+    assert r.status_code == 204
+    assert r.content == b""
+
+
 async def test_response_builder_redirect_sets_location(send):
     r = await send("GET", "/redirect")
     assert r.status_code == 302
@@ -125,6 +135,10 @@ async def test_response_builder_redirect_sets_location(send):
     ("path", "expected"),
     [
         ("/bad-status", "Handler 'badStatus' returned an invalid status: 99"),
+        (
+            "/informational",
+            "Handler 'informational' returned an invalid status: 101",
+        ),
         (
             "/bad-header-name",
             "Handler 'badHeaderName' returned an invalid header name: 'Bad Header'",
@@ -166,3 +180,19 @@ async def test_route_to_a_missing_function_is_500_naming_the_handler(send):
     assert error["message"] == (
         "Handler 'ghost' of route /ghost is not a function in responses.js"
     )
+
+
+async def test_thrown_non_error_is_500_with_its_text(send):
+    error = script_error(await send("GET", "/thrown-string"))
+    assert error["code"] == "script_runtime_error"
+    assert "plain string" in error["message"]
+
+
+def test_error_position_without_a_column_still_names_file_and_line():
+    from engine import ScriptRuntimeError
+    from scripts_app.routing import RouteTarget
+    from scripts_app.runner import error_text
+
+    target = RouteTarget(1, "lib.js", 1, "h", "/x")
+    err = ScriptRuntimeError("RangeError: too far", line=3, column=None)
+    assert error_text(err, target) == "RangeError: too far (lib.js:3)"

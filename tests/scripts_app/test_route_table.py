@@ -43,10 +43,15 @@ def test_wildcard_captures_the_rest_of_the_path_in_star():
     assert served_by(t, "GET", "/files/") == ("files", {"*": ""})
 
 
-def test_wildcard_does_not_match_its_prefix_without_the_slash():
+def test_wildcard_also_answers_its_bare_prefix_with_an_empty_rest():
     t = table(("GET", "/files/*", "files"))
-    assert t.match("GET", "/files") == NoMatch([])
+    assert served_by(t, "GET", "/files") == ("files", {"*": ""})
     assert t.match("GET", "/filesystem") == NoMatch([])
+
+
+def test_exact_bare_prefix_beats_the_wildcard():
+    t = table(("GET", "/files/*", "files"), ("GET", "/files", "index"))
+    assert served_by(t, "GET", "/files")[0] == "index"
 
 
 def test_wildcard_pattern_can_also_capture_params():

@@ -51,7 +51,9 @@ def test_change_without_a_counter_bump_is_not_picked_up(cast, settings):
     refresh_every(settings, 0)
     directory = TenantDirectory()
     assert slug_for(directory, "initech.test") == "default"
-    Tenant.objects.bulk_create([Tenant(slug="initech", name="I", domains=["initech.test"])])
+    Tenant.objects.bulk_create(
+        [Tenant(slug="initech", name="I", domains=["initech.test"])]
+    )
     assert slug_for(directory, "initech.test") == "default"
 
 

@@ -14,7 +14,9 @@ def test_domains_are_lower_cased_stripped_and_deduplicated_by_clean(db):
 
 
 def test_domains_are_normalized_on_save_without_clean(db):
-    tenant = Tenant.objects.create(slug="initech", name="I", domains=["API.Initech.Test"])
+    tenant = Tenant.objects.create(
+        slug="initech", name="I", domains=["API.Initech.Test"]
+    )
     tenant.refresh_from_db()
     assert tenant.domains == ["api.initech.test"]
 
