@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import DatabaseError, connection
 
 from tenants.models import ChangeCounter, Tenant, counter_bumped
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class CachedSnapshot:
     The counters are read at most every SCRIPT_ROUTE_REFRESH_SECONDS, so a
     change made by another process shows up here within that interval; one
     made in this process (a ChangeCounter.bump) shows up on the next use.
+    When the database cannot be read, the last copy keeps serving.
     """
 
     counter = ""
@@ -42,6 +47,7 @@ class CachedSnapshot:
         self._checked_at = float("-inf")
         self._seen = None
         self._generation = 0  # moves on every invalidate()
+        self._loaded = False
         counter_bumped.connect(self._bumped)  # weakly: dropped with the cache
 
     def _bumped(self, sender, name, **kwargs):
@@ -60,10 +66,22 @@ class CachedSnapshot:
             if not force and not self.stale():
                 return
             generation = self._generation
-            seen = ChangeCounter.snapshot().get(self.counter, 0)
-            if force or seen != self._seen:
-                self.load()
-                self._seen = seen
+            try:
+                seen = ChangeCounter.snapshot().get(self.counter, 0)
+                if force or seen != self._seen:
+                    self.load()
+                    self._seen = seen
+                    self._loaded = True
+            except DatabaseError:
+                if not self._loaded:
+                    raise
+                log.warning(
+                    "Could not refresh the %s cache; serving the last copy",
+                    self.counter,
+                    exc_info=True,
+                )
+                self._checked_at = time.monotonic()  # try again next interval
+                return
             if generation == self._generation:
                 self._checked_at = time.monotonic()
             else:  # invalidated while loading: what we read may predate it
@@ -71,7 +89,14 @@ class CachedSnapshot:
 
     async def refresh(self, force=False):
         if force or self.stale():
-            await sync_to_async(self.refresh_sync)(force)
+            await sync_to_async(self._refresh_off_request)(force)
+
+    def _refresh_off_request(self, force):
+        # Django replaces broken or expired connections around each request;
+        # the fast path polls from a thread no request passes through.
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        self.refresh_sync(force)
 
     def invalidate(self):
         """Make the next access reload (used after a change in this process)."""

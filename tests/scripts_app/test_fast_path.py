@@ -9,15 +9,6 @@ from tests.scripts_app.test_routing_http import ECHO
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def echo(upload):
     response = upload("echo", ECHO)

@@ -17,15 +17,6 @@ routeRegistry.registerRoute("/other", "other", "GET");
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def calls(upload, api, records):
     """Call greet as ann, bad and cy, then other; return greet's execution ids."""

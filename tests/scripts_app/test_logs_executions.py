@@ -28,15 +28,6 @@ THROW_LINE = 4  # of "throw new Error" in SOURCE
 THROW_COLUMN = SOURCE.splitlines()[THROW_LINE - 1].index("new Error") + 1
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def script(upload):
     assert upload("logs", SOURCE).status_code == 201

@@ -19,15 +19,6 @@ routeRegistry.registerRoute("/levels", "levels", "GET");
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def levels(upload):
     assert upload("levels", LEVELS).status_code == 201

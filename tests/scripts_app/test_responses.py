@@ -54,15 +54,6 @@ def send(request, upload):
     return Caller(request.param)
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 def script_error(r, status=500):
     assert r.status_code == status, r.content
     assert r.headers["content-type"] == "application/json"

@@ -37,15 +37,6 @@ ANONYMOUS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def who(upload):
     response = upload("who", WHO)

@@ -38,15 +38,6 @@ CASES = [
 MISSES = [("GET", "/nowhere"), ("DELETE", "/echo"), ("GET", "/echo/")]
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture
 def scripts(upload):
     response = upload("echo", SOURCE)

@@ -59,15 +59,6 @@ def send(request, upload):
     return Caller(request.param)
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 async def test_path_params_reach_context_request_params(send):
     r = await send("GET", "/items/42/parts/bolt")
     assert r.status_code == 200

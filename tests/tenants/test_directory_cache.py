@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+from django.db import OperationalError
 from django.db.models import F
 
 from tenants.models import ChangeCounter, Tenant
@@ -74,3 +76,25 @@ def test_deleted_tenant_no_longer_resolves(cast, settings):
     cast["globex"].delete()
     assert slug_for(directory, "globex.test") == "default"
     assert directory.resolve_sync("x.test", "/t/globex/").tenant is None
+
+
+def test_failed_poll_keeps_serving_the_last_copy(cast, settings, monkeypatch):
+    refresh_every(settings, 0)
+    directory = TenantDirectory()
+    assert slug_for(directory, "acme.test") == "acme"
+
+    def unreachable():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ChangeCounter, "snapshot", unreachable)
+    assert slug_for(directory, "acme.test") == "acme"
+    assert slug_for(directory, "globex.test") == "globex"
+
+
+def test_first_load_failure_is_raised(db, monkeypatch):
+    def unreachable():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(ChangeCounter, "snapshot", unreachable)
+    with pytest.raises(OperationalError):
+        TenantDirectory().resolve_sync("acme.test", "/")

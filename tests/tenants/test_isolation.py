@@ -17,15 +17,6 @@ routeRegistry.registerRoute("/hello", "hello", "GET");
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture(params=["fast path", "django view"])
 def send(request, cast):
     return Caller(request.param)

@@ -16,15 +16,6 @@ routeRegistry.registerRoute("/deep/:x", "where", "GET");
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_records():
-    from scripts_app.records import buffer
-
-    buffer().clear()
-    yield
-    buffer().clear()
-
-
 @pytest.fixture(params=["fast path", "django view"])
 def send(request, upload):
     """Upload `where` to acme, globex and the default tenant."""
