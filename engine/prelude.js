@@ -318,6 +318,14 @@
       out.value = outcome.value === undefined ? null : outcome.value;
     }
     if (state.phase === "load") {
+      // A route to a missing function would only fail at request time; say so now.
+      const routes = state.registrations.routes;
+      for (let i = 0; i < routes.length; i++) {
+        if (!lookup(routes[i].handler)) {
+          registrationError("route " + routes[i].method + " " + routes[i].path +
+            " names handler '" + routes[i].handler + "', which is not a function in this script");
+        }
+      }
       out.registrations = state.registrations;
       out.registrationErrors = state.registrationErrors;
     }

@@ -156,3 +156,16 @@ async def test_list_routes_returns_the_registered_routes_as_json(script):
         {"path": "/top", "method": "POST", "handler": "h"},
         {"path": "/users/:id", "method": "GET", "handler": "h"},
     ]
+
+
+async def test_route_to_a_missing_function_is_a_registration_error(engine):
+    outcome = await analyze(
+        engine,
+        """
+        routeRegistry.registerRoute("/ok", "h", "GET");
+        routeRegistry.registerRoute("/typo", "hh", "GET");
+        """,
+    )
+    assert outcome.registration_errors == [
+        "route GET /typo names handler 'hh', which is not a function in this script"
+    ]

@@ -156,6 +156,15 @@ def test_invalid_registration_is_400_listing_each_problem(upload, live_hello):
     live_hello()
 
 
+def test_route_to_a_function_the_script_lacks_is_400_naming_it(upload, live_hello):
+    source = "function hello() {}\nrouteRegistry.registerRoute('/hi', 'helo', 'GET');\n"
+    error = _error(upload("hello", source), 400, "invalid_registration")
+    assert error["details"]["errors"] == [
+        "route GET /hi names handler 'helo', which is not a function in this script"
+    ]
+    live_hello()
+
+
 def test_route_taken_by_another_script_is_409_naming_it(upload, live_hello):
     error = _error(upload("copycat", HELLO), 409, "route_conflict")
     assert "GET /hello" in error["message"]
