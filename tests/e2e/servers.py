@@ -155,7 +155,7 @@ class Server:
             return [
                 *(sys.executable, "-m", "uvicorn", "--host", "127.0.0.1"),
                 *("--port", str(self.port), "--workers", str(self.workers)),
-                *("--lifespan", "off", "config.asgi:application"),
+                "config.asgi:application",
             ]
         return [
             *(sys.executable, "-m", "daphne", "-b", "127.0.0.1"),
