@@ -86,3 +86,15 @@ def records():
     from scripts_app.records import buffer
 
     return buffer().flush
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Close asgiref's sync-thread connections so PostgreSQL can drop the test DB."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    # Async tests reach the ORM through asgiref's single sync thread, whose
+    # connection would otherwise keep the test database "in use" at teardown.
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
