@@ -20,6 +20,7 @@ from engine.errors import (
     ScriptRuntimeError,
     ScriptTimeout,
 )
+from engine.host import Host, HostError
 from engine.pool import Engine, ScriptSource
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "Engine",
     "EngineError",
     "EngineUnavailable",
+    "Host",
+    "HostError",
     "Limits",
     "Outcome",
     "ScriptContext",

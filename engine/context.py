@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import time
@@ -19,6 +20,7 @@ from engine.errors import (
     ScriptTimeout,
     parse_v8_report,
 )
+from engine.host import NO_HOST, Host
 
 try:  # R1: the only import of py_mini_racer in the project.
     from py_mini_racer import (
@@ -34,11 +36,29 @@ else:
     _IMPORT_ERROR = None
 
 _HERE = Path(__file__).parent
-# Both files are function expressions: the sandbox returns the private handle
-# the prelude needs, so nothing of it is ever reachable from a script.
-PRELUDE = "({})(globalThis, ({})(globalThis));".format(
-    (_HERE / "prelude.js").read_text(), (_HERE / "sandbox.js").read_text()
-)
+_SANDBOX = (_HERE / "sandbox.js").read_text()
+_CORE = (_HERE / "prelude.js").read_text()
+_BUILTIN_MODULES = tuple(p.read_text() for p in sorted((_HERE / "api").glob("*.js")))
+
+
+@functools.lru_cache(maxsize=8)
+def prelude_with(modules: tuple[str, ...] = ()) -> str:
+    """Compose sandbox, prelude and API modules into the code run in every context.
+
+    sandbox.js and prelude.js are function expressions: the sandbox returns the
+    private handle the prelude needs, the prelude returns the handle each API
+    module (`function (g, api) {...}`) gets, so neither is reachable from a script.
+    """
+    calls = "\n".join(f"({m})(globalThis, api);" for m in (*_BUILTIN_MODULES, *modules))
+    return (
+        f"(function () {{ const api = ({_CORE})(globalThis, ({_SANDBOX})(globalThis));\n"
+        f"{calls}\n}})();"
+    )
+
+
+PRELUDE = prelude_with()
+# A runaway loop of host calls is stopped here, whatever the time limit.
+MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
 _LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
 # Frames of the prelude, of the host's calls into it and of built-ins.
@@ -106,7 +126,9 @@ class ScriptContext:
     serialised with `lock`, because the prelude keeps per-invocation state.
     """
 
-    def __init__(self, filename: str, config: dict | None = None):
+    def __init__(
+        self, filename: str, config: dict | None = None, modules: tuple[str, ...] = ()
+    ):
         if MiniRacer is None:
             raise EngineUnavailable(f"py_mini_racer is not importable: {_IMPORT_ERROR}")
         self.filename = filename
@@ -117,7 +139,7 @@ class ScriptContext:
         self._memory_limit = None
         # Created here, inside the running event loop that will call it (R3).
         self._mr = MiniRacer()
-        self._mr.eval(PRELUDE)
+        self._mr.eval(prelude_with(tuple(modules)))
         if config:
             self._mr.eval(f"__sh.configure({json.dumps(json.dumps(config))})")
 
@@ -198,13 +220,37 @@ class ScriptContext:
         )
 
     async def _host_call(
-        self, method: str, payload: Any, deadline: float, limits: Limits
+        self,
+        method: str,
+        payload: Any,
+        deadline: float,
+        limits: Limits,
+        host: Host | None = None,
     ) -> Outcome:
         started = time.monotonic()
         arg = json.dumps(json.dumps(payload)) if payload is not None else ""
         reply = self._reply(await self._eval(f"__sh.{method}({arg})", deadline, limits))
-        if reply.get("state") == "pending":
-            reply = self._reply(await self._eval("__sh.collect()", deadline, limits))
+        calls = 0
+        while True:
+            state = reply.get("state")
+            if state == "pending":
+                reply = self._reply(
+                    await self._eval("__sh.collect()", deadline, limits)
+                )
+            elif state == "waiting":
+                ops = reply.get("ops") or []
+                calls += len(ops)
+                if calls > MAX_HOST_CALLS:
+                    raise ScriptRuntimeError(
+                        f"Script made more than {MAX_HOST_CALLS} host calls in one run"
+                    )
+                results = await self._perform(host, ops, deadline, limits)
+                answer = json.dumps(json.dumps(results))
+                reply = self._reply(
+                    await self._eval(f"__sh.resume({answer})", deadline, limits)
+                )
+            else:
+                break
         if reply.get("gc") and not self.closed:
             # ArrayBuffers near their budget: let V8 find the unreachable ones now,
             # so the next call's recount sees them gone.
@@ -221,6 +267,20 @@ class ScriptContext:
             outcome.error = self._script_error(reply["error"], limits)
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
+
+    async def _perform(
+        self, host: Host | None, ops: list, deadline: float, limits: Limits
+    ) -> list:
+        if host is None:
+            host = NO_HOST
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise self._timed_out(limits)
+        try:
+            async with asyncio.timeout(remaining):
+                return await host.perform(ops)
+        except TimeoutError:
+            raise self._timed_out(limits) from None
 
     def _script_error(self, err: dict, limits: Limits) -> EngineError:
         name, message = err.get("name") or "", err.get("message") or ""
@@ -293,7 +353,9 @@ class ScriptContext:
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
 
-    async def invoke(self, handler: str, context: dict, limits: Limits) -> Outcome:
+    async def invoke(
+        self, handler: str, context: dict, limits: Limits, host: Host | None = None
+    ) -> Outcome:
         """Call handler(context) and return its value, logs and effects."""
         started = time.monotonic()
         self._set_memory_limit(limits.memory_bytes)
@@ -304,7 +366,7 @@ class ScriptContext:
         }
         try:
             outcome = await self._host_call(
-                "invoke", payload, started + limits.seconds, limits
+                "invoke", payload, started + limits.seconds, limits, host
             )
         except ScriptTimeout as exc:
             outcome = Outcome(error=exc, logs=(await self._salvage()).get("logs", []))

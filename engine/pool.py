@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from engine.context import Limits, Outcome, ScriptContext
 from engine.errors import CompileError
+from engine.host import Host
 
 
 @dataclass(frozen=True)
@@ -33,13 +34,20 @@ class Engine:
     """
 
     def __init__(
-        self, pool_size: int = 64, *, load_limits: Limits, config: dict | None = None
+        self,
+        pool_size: int = 64,
+        *,
+        load_limits: Limits,
+        config: dict | None = None,
+        modules: tuple[str, ...] = (),
     ):
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         self.pool_size = pool_size
         self.load_limits = load_limits
         self.config = config or {}
+        # JS API modules, `function (g, api) {...}`, run after the prelude.
+        self.modules = tuple(modules)
         self._pool: OrderedDict[Key, ScriptContext] = OrderedDict()
         self._building: dict[Key, asyncio.Task] = {}
         # Bumped by evict() and clear(): a build that started before is not pooled.
@@ -53,7 +61,7 @@ class Engine:
 
         Raises CompileError for invalid source; other failures are in the outcome.
         """
-        ctx = ScriptContext(source.filename, self.config)
+        ctx = ScriptContext(source.filename, self.config, self.modules)
         try:
             return await ctx.load(source.source, source.init_context, self.load_limits)
         finally:
@@ -62,9 +70,18 @@ class Engine:
     # -- invocations --------------------------------------------------------------------
 
     async def invoke(
-        self, key: Key, handler: str, context: dict, limits: Limits, load: SourceLoader
+        self,
+        key: Key,
+        handler: str,
+        context: dict,
+        limits: Limits,
+        load: SourceLoader,
+        host: Host | None = None,
     ) -> Outcome:
-        """Call `handler` of the script version `key`, building its context if cold."""
+        """Call `handler` of the script version `key`, building its context if cold.
+
+        `host` performs the script's Promise-returning calls for this invocation.
+        """
         try:
             ctx = await self._context_for(key, load)
         except CompileError as exc:
@@ -78,11 +95,11 @@ class Engine:
                     retry = True
                 else:
                     retry = False
-                    outcome = await ctx.invoke(handler, context, limits)
+                    outcome = await ctx.invoke(handler, context, limits, host)
         finally:
             ctx.users -= 1
         if retry:
-            return await self.invoke(key, handler, context, limits, load)
+            return await self.invoke(key, handler, context, limits, load, host)
         if ctx.closed:
             # Stopped for time or memory: drop it so the next call rebuilds (R8).
             self._forget(key, ctx)
@@ -119,7 +136,7 @@ class Engine:
         self, key: Key, load: SourceLoader, generation: int
     ) -> ScriptContext:
         source = await load()
-        ctx = ScriptContext(source.filename, self.config)
+        ctx = ScriptContext(source.filename, self.config, self.modules)
         outcome = await ctx.load(source.source, source.init_context, self.load_limits)
         if outcome.error is not None:
             ctx.close()

@@ -18,6 +18,7 @@
   const join = Array.prototype.join;
   const split = String.prototype.split;
   const ErrorClass = Error;
+  const PromiseClass = Promise;
 
   const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
   const REQUEST_FIELDS = [
@@ -37,6 +38,12 @@
     registrationErrors: [],
     request: null,
     settled: null,
+    // Host calls (R6): queued here, sent to the host in one batch per round trip.
+    ops: [],
+    waiting: Object.create(null),
+    outstanding: 0,
+    nextOp: 1,
+    scratch: {},
   };
 
   // ---- stacks -----------------------------------------------------------------------
@@ -356,11 +363,15 @@
     state.droppedLogs = 0;
     state.effects = [];
     state.settled = null;
+    state.ops = [];
+    state.waiting = Object.create(null);
+    state.outstanding = 0;
+    state.scratch = {};
     sandbox.memory.begin();
   }
 
-  // Run fn(context); finish now if it returns a plain value, else report
-  // "pending" and let collect() pick up the settled promise on the next call.
+  // Run fn(context). A plain value with no host calls finishes now (one engine
+  // call); otherwise step() reports what the host must do next.
   function run(fn, context) {
     let result;
     try {
@@ -373,10 +384,64 @@
         (v) => { state.settled = { value: v }; },
         (e) => { state.settled = { error: errorInfo(e) }; },
       );
-      return '{"state":"pending"}';
+    } else {
+      state.settled = { value: result };
     }
-    return finish({ value: result });
+    return step();
   }
+
+  // "waiting" with the queued host calls, "done" once the handler settled and
+  // every host call it started settled too (R7), else "pending" (microtasks
+  // must run before there is more to say).
+  function step() {
+    if (state.ops.length) {
+      const ops = state.ops;
+      state.ops = [];
+      state.outstanding += ops.length;
+      const parts = [];
+      for (let i = 0; i < ops.length; i++) {
+        parts[i] = '{"id":' + ops[i].id + ',"op":' + stringify(ops[i].op) + ',"args":' + ops[i].args + "}";
+      }
+      return '{"state":"waiting","ops":[' + join.call(parts, ",") + "]}";
+    }
+    if (state.settled !== null && state.outstanding === 0) return finish(state.settled);
+    return '{"state":"pending"}';
+  }
+
+  // The private handle API modules (engine/api/*.js) get; never reachable from scripts.
+  const api = {
+    // Ask the host to do op(args); return a Promise of its answer (R6).
+    call(op, args) {
+      let argsJson;
+      try {
+        argsJson = stringify(args === undefined ? [] : args);
+      } catch (e) {
+        return PromiseClass.reject(new TypeError(op + ": arguments are not JSON-serialisable"));
+      }
+      const id = state.nextOp++;
+      return new PromiseClass((resolve, reject) => {
+        state.waiting[id] = { resolve: resolve, reject: reject };
+        state.ops[state.ops.length] = { id: id, op: op, args: argsJson };
+      });
+    },
+    // Record an effect the host applies only if the invocation succeeds (R5).
+    effect(kind, data) {
+      state.effects[state.effects.length] = { kind: kind, data: data };
+    },
+    // A per-invocation object modules use for read-your-writes overlays.
+    scratch() {
+      return state.scratch;
+    },
+    phase() {
+      return state.phase;
+    },
+    request() {
+      return state.request;
+    },
+    define(name, value) {
+      defineProperty(g, name, { value: value, writable: true, configurable: true, enumerable: false });
+    },
+  };
 
   function prepareContext(context) {
     const request = context.request;
@@ -430,7 +495,8 @@
       return run(fn, prepareContext(msg.context || {}));
     },
     collect() {
-      if (state.settled === null) {
+      const reply = step();
+      if (reply === '{"state":"pending"}') {
         return finish({
           error: failure(
             "UnsettledPromise",
@@ -438,7 +504,26 @@
           ),
         });
       }
-      return finish(state.settled);
+      return reply;
+    },
+    // The host's answers to a batch of calls: settle their promises.
+    resume(json) {
+      const results = parse(json);
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i];
+        const w = state.waiting[r.id];
+        if (!w) continue;
+        delete state.waiting[r.id];
+        state.outstanding -= 1;
+        if (r.ok) {
+          w.resolve(r.value);
+        } else {
+          const e = new ErrorClass(r.error && r.error.message ? r.error.message : "Host call failed");
+          if (r.error && r.error.name) e.name = r.error.name;
+          w.reject(e);
+        }
+      }
+      return '{"state":"pending"}';
     },
     // After a stop for time: hand back what was logged, run nothing.
     abort() {
@@ -460,4 +545,5 @@
   }
   for (const obj of [routeRegistry, ResponseBuilder, validate]) Object.freeze(obj);
   Object.defineProperty(g, "__sh", { value: Object.freeze(host), writable: false, configurable: false, enumerable: false });
+  return Object.freeze(api);
 })
