@@ -8,6 +8,7 @@ import weakref
 
 from engine import Engine, Limits
 from scripts_app.conf import limits_for, scripts_setting
+from scripts_app.hosting import api_modules
 
 _engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -33,6 +34,7 @@ def engine() -> Engine:
             scripts_setting("VM_POOL_SIZE"),
             load_limits=load_limits(),
             config=engine_config(),
+            modules=api_modules(),
         )
     return found
 

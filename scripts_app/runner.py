@@ -22,6 +22,7 @@ from django.http import QueryDict
 from engine import EngineError, Limits, Outcome, ScriptSource
 from scripts_app.conf import limits_for
 from scripts_app.engines import engine
+from scripts_app.hosting import Invocation, invoke_with_effects
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import Match, NoMatch, RouteTarget, routes
 
@@ -191,12 +192,23 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         "execution": {"id": str(execution_id), "triggeredBy": "http"},
     }
     seconds, megabytes = limits_for("http")
-    outcome = await engine().invoke(
+    user_id = call.auth.get("userId")
+    invocation = Invocation(
+        tenant=call.tenant,
+        script_id=target.script_id,
+        script_name=target.script_name,
+        kind="http",
+        user_id=int(user_id) if user_id else None,
+        execution_id=execution_id,
+    )
+    outcome = await invoke_with_effects(
+        engine(),
         (target.script_id, target.version),
         target.handler,
         context,
         Limits.of(seconds, megabytes),
         lambda: load_source(call.tenant, target),
+        invocation,
     )
     reply = reply_for(outcome, target, call.request_id)
     record(call, target, outcome, reply, execution_id, started_at)
