@@ -1,5 +1,20 @@
+"""Script assets: assetStorage for scripts, asset routes, REST and admin."""
+
 from django.apps import AppConfig
 
 
 class AssetsConfig(AppConfig):
     name = "assets_app"
+    verbose_name = "Assets"
+    script_api_js = "script_api.js"
+    script_effect_prefix = "assets."
+
+    def script_ops(self, invocation):
+        from assets_app.ops import script_ops
+
+        return script_ops(invocation)
+
+    def apply_script_effects(self, invocation, effects):
+        from assets_app.ops import apply_script_effects
+
+        apply_script_effects(invocation, effects)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "assets_app",
     "storage_app",
     "streams_app",
+    "secrets_app",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Asset content goes through default_storage: files here unless STORAGES["default"]
+# names another backend (object storage) in a settings module importing this one.
+MEDIA_ROOT = Path(os.environ.get("SCRIPTHOST_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"  # never served: asset routes and /api/assets serve content
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -203,6 +209,21 @@ SCRIPTS = {
         ),
     },
     "DEFAULT_TENANT": os.environ.get("SCRIPTHOST_DEFAULT_TENANT", "default"),
+    # Per-script storage quotas (storage_app): bytes of keys and values, and keys.
+    "STORAGE_MAX_BYTES_PER_SCRIPT": envint(
+        "SCRIPT_STORAGE_MAX_BYTES", 50 * 1024 * 1024
+    ),
+    "STORAGE_MAX_KEYS_PER_SCRIPT": envint("SCRIPT_STORAGE_MAX_KEYS", 10_000),
+    # Passphrases for secrets at rest, comma-separated, the encrypting one first;
+    # empty: a key generated once into var/secrets_key.
+    "SECRETS_KEY": os.environ.get("SCRIPTHOST_SECRETS_KEY", ""),
+    # Addresses fetch may reach although local or private: "127.0.0.1:8080",
+    # "[::1]:8080", "10.1.2.0/24"; empty by default.
+    "FETCH_ALLOW": [
+        a for a in os.environ.get("SCRIPT_FETCH_ALLOW", "").split(",") if a.strip()
+    ],
+    "FETCH_TIMEOUT_SECONDS": envfloat("SCRIPT_FETCH_TIMEOUT_SECONDS", 30.0),
+    "FETCH_MAX_BYTES": envint("SCRIPT_FETCH_MAX_BYTES", 10 * 1024 * 1024),
 }
 
 LOGGING = {

@@ -8,15 +8,19 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from assets_app.api import AssetViewSet
 from scripts_app import api, system_api
 from scripts_app.health import health
 from scripts_app.views import script_route
+from secrets_app.api import SecretViewSet
 
 router = SimpleRouter()
 router.trailing_slash = "/?"  # accept /api/logs and /api/logs/
 router.register("scripts", api.ScriptViewSet, basename="script")
 router.register("logs", api.LogViewSet, basename="log")
 router.register("executions", api.ExecutionViewSet, basename="execution")
+router.register("assets", AssetViewSet, basename="asset")
+router.register("secrets", SecretViewSet, basename="secret")
 
 urlpatterns = [
     path("health", health, name="health"),

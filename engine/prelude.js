@@ -34,7 +34,7 @@
     logs: [],
     droppedLogs: 0,
     effects: [],
-    registrations: { routes: [] },
+    registrations: { routes: [], assets: [] },
     registrationErrors: [],
     request: null,
     settled: null,
@@ -44,6 +44,7 @@
     outstanding: 0,
     nextOp: 1,
     scratch: {},
+    context: null,
   };
 
   // ---- stacks -----------------------------------------------------------------------
@@ -150,6 +151,9 @@
       if (METHODS.indexOf(m) < 0) {
         return registrationError("unsupported method '" + m + "' (use one of " + METHODS.join(", ") + ")");
       }
+      if (state.registrations.assets.find((a) => a.path === path)) {
+        return registrationError("path " + path + " is already an asset route in this script");
+      }
       const routes = state.registrations.routes;
       const same = routes.find((r) => r.path === path && r.method === m);
       if (same) {
@@ -161,6 +165,40 @@
     },
     listRoutes() {
       return stringify(state.registrations.routes);
+    },
+    // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
+    registerAssetRoute(path, assetName) {
+      if (state.phase !== "load") {
+        return registrationError("asset routes can only be registered at top level or in init()");
+      }
+      const problem = checkRoutePath(path);
+      if (problem) return registrationError(problem);
+      const segments = path.split("/");
+      for (let i = 0; i < segments.length; i++) {
+        if (segments[i] === "*" || segments[i][0] === ":") {
+          return registrationError("an asset route path is literal, without ':param' or '*': " + path);
+        }
+      }
+      if (typeof assetName !== "string" || assetName.length < 1 || assetName.length > 255 ||
+          assetName.indexOf("..") >= 0 || assetName.indexOf("\\") >= 0) {
+        return registrationError(
+          "asset name must be 1-255 characters without '..' or '\\', got " + show(assetName));
+      }
+      if (state.registrations.routes.find((r) => r.path === path)) {
+        return registrationError("path " + path + " is already a handler route in this script");
+      }
+      const assets = state.registrations.assets;
+      const same = assets.find((a) => a.path === path);
+      if (same) {
+        same.asset = assetName;
+      } else {
+        assets[assets.length] = { path: path, asset: assetName };
+      }
+      return "Asset route registered: " + path + " -> " + assetName;
+    },
+    // The paths registered with registerAssetRoute, as a JSON string.
+    listAssets() {
+      return stringify(state.registrations.assets.map((a) => a.path));
     },
   };
 
@@ -338,6 +376,7 @@
     }
     if (sandbox.memory.pressing) out.gc = true;
     state.request = null;
+    state.context = null;
     state.settled = null;
     // A toJSON on these prototypes would let a script rewrite the whole reply,
     // registrations included.
@@ -438,6 +477,10 @@
     request() {
       return state.request;
     },
+    // The context the running handler received (for capabilities and the like).
+    context() {
+      return state.context;
+    },
     define(name, value) {
       defineProperty(g, name, { value: value, writable: true, configurable: true, enumerable: false });
     },
@@ -457,6 +500,7 @@
       }
     }
     state.request = request || null;
+    state.context = context;
     return context;
   }
 

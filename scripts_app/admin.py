@@ -3,7 +3,14 @@
 from django import forms
 from django.contrib import admin
 
-from scripts_app.models import Execution, LogEntry, Route, Script, ScriptVersion
+from scripts_app.models import (
+    Capability,
+    Execution,
+    LogEntry,
+    Route,
+    Script,
+    ScriptVersion,
+)
 from scripts_app.services import ScriptRejected, delete_script, prepare, store
 
 
@@ -27,10 +34,16 @@ class ScriptForm(forms.ModelForm):
         ),
         strip=False,
     )
+    capabilities = forms.TypedMultipleChoiceField(
+        choices=Capability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What this script may do beyond its own code and storage.",
+    )
 
     class Meta:
         model = Script
-        fields = ["tenant", "name", "source", "enabled", "privileged"]
+        fields = ["tenant", "name", "source", "enabled", "privileged", "capabilities"]
 
     def clean(self):
         data = super().clean()
@@ -51,7 +64,7 @@ class ScriptForm(forms.ModelForm):
 
 class RouteInline(admin.TabularInline):
     model = Route
-    fields = ["method", "path", "handler"]
+    fields = ["method", "path", "handler", "asset"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -67,7 +80,15 @@ class RouteInline(admin.TabularInline):
 @admin.register(Script)
 class ScriptAdmin(admin.ModelAdmin):
     form = ScriptForm
-    list_display = ["name", "tenant", "version", "enabled", "privileged", "updated_at"]
+    list_display = [
+        "name",
+        "tenant",
+        "version",
+        "enabled",
+        "privileged",
+        "capabilities",
+        "updated_at",
+    ]
     list_filter = ["tenant", "enabled", "privileged"]
     search_fields = ["name", "source"]
     readonly_fields = ["version", "header", "author", "created_at", "updated_at"]
@@ -84,7 +105,10 @@ class ScriptAdmin(admin.ModelAdmin):
         saved = store(form.prepared, request.user)
         saved.script.enabled = obj.enabled
         saved.script.privileged = obj.privileged
-        saved.script.save(update_fields=["enabled", "privileged", "updated_at"])
+        saved.script.capabilities = obj.capabilities
+        saved.script.save(
+            update_fields=["enabled", "privileged", "capabilities", "updated_at"]
+        )
         # The admin goes on with `obj` (inlines, log entry, redirect): make it
         # the stored row.
         obj.pk = saved.script.pk

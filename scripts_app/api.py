@@ -7,12 +7,24 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from scripts_app.models import Execution, LogEntry, Script, ScriptVersion
+from scripts_app.models import (
+    Capability,
+    Execution,
+    LogEntry,
+    Script,
+    ScriptVersion,
+)
 from scripts_app.services import ScriptRejected, delete_script, save_script
+from tenants.models import Role, role_of
 
 
 class Rejected(APIException):
@@ -32,6 +44,7 @@ class Page(LimitOffsetPagination):
 class ScriptSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="name", read_only=True)
     routes = serializers.SerializerMethodField()
+    asset_routes = serializers.SerializerMethodField()
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -41,8 +54,10 @@ class ScriptSerializer(serializers.ModelSerializer):
             "version",
             "enabled",
             "privileged",
+            "capabilities",
             "header",
             "routes",
+            "asset_routes",
             "source",
             "author",
             "created_at",
@@ -53,10 +68,19 @@ class ScriptSerializer(serializers.ModelSerializer):
     def get_routes(self, obj) -> list[dict]:
         return obj.registrations.get("routes", [])
 
+    def get_asset_routes(self, obj) -> list[dict]:
+        return obj.registrations.get("assets", [])
+
 
 class ScriptWriteSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=128, required=False)
     source = serializers.CharField(trim_whitespace=False, allow_blank=True)
+
+
+class CapabilitiesSerializer(serializers.Serializer):
+    capabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Capability.values)
+    )
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -154,6 +178,25 @@ class ScriptViewSet(viewsets.ViewSet):
     def destroy(self, request, name=None):
         delete_script(self._get(request, name))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=CapabilitiesSerializer, responses=CapabilitiesSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def capabilities(self, request, name=None):
+        """Read a script's capabilities; owners (and superusers) grant them."""
+        script = self._get(request, name)
+        if request.method == "PUT":
+            user = request.user
+            if not user.is_superuser and role_of(user, request.tenant) != Role.OWNER:
+                raise PermissionDenied(
+                    "Only the tenant's owners grant capabilities to scripts."
+                )
+            data = CapabilitiesSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            # Kept in the order of Capability, without repeats.
+            wanted = set(data.validated_data["capabilities"])
+            script.capabilities = [c for c in Capability.values if c in wanted]
+            script.save(update_fields=["capabilities", "updated_at"])
+        return Response({"capabilities": script.capabilities})
 
     @extend_schema(responses=VersionSerializer(many=True))
     @action(detail=True, methods=["get"])

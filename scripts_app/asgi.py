@@ -1,11 +1,11 @@
 """An ASGI front that serves anonymous script routes without Django (R3b).
 
 Django's request machinery costs several times the engine call, so requests
-that only need a script route are answered here through the same runner the
-catch-all view uses. Anything needing sessions, tokens, multipart parsing, a
-platform endpoint or an HTTPS redirect, and any path with no script route
-(asset routes, streams and 404s live behind Django's catch-all), goes to
-Django unchanged.
+that only need a script route or an asset route are answered here through the
+same runner the catch-all view uses. Anything needing sessions, tokens,
+multipart parsing, a platform endpoint or an HTTPS redirect, and any path with
+no route (streams and 404s live behind Django's catch-all), goes to Django
+unchanged.
 """
 
 from asgiref.sync import sync_to_async
@@ -79,7 +79,7 @@ class ScriptRouteApp:
         method = scope["method"].upper()
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
-            return False  # Django's catch-all answers misses (and asset routes)
+            return False  # Django's catch-all answers misses (and streams)
         body = await self._body(receive)
         if body is None:
             return True  # the client went away

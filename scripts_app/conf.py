@@ -17,6 +17,12 @@ DEFAULTS = {
         "cron": (30.0, 128),
     },
     "DEFAULT_TENANT": "default",
+    "STORAGE_MAX_BYTES_PER_SCRIPT": 50 * 1024 * 1024,
+    "STORAGE_MAX_KEYS_PER_SCRIPT": 10_000,
+    "SECRETS_KEY": "",
+    "FETCH_ALLOW": [],
+    "FETCH_TIMEOUT_SECONDS": 30.0,
+    "FETCH_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 # Execution kinds that share a limit row (R8).

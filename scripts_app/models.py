@@ -15,6 +15,14 @@ validate_script_name = RegexValidator(
 )
 
 
+class Capability(models.TextChoices):
+    """What an admin may grant a script beyond its own code and storage."""
+
+    READ_ASSETS = "ReadAssets", "ReadAssets: list and fetch the tenant's assets"
+    WRITE_ASSETS = "WriteAssets", "WriteAssets: create and replace assets"
+    DELETE_ASSETS = "DeleteAssets", "DeleteAssets: delete assets"
+
+
 class Script(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="scripts")
     name = models.CharField(
@@ -34,6 +42,11 @@ class Script(models.Model):
     enabled = models.BooleanField(default=True)
     privileged = models.BooleanField(
         default=False, help_text="Privileged scripts may use platform-level APIs."
+    )
+    capabilities = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Capability names granted by an admin, e.g. ['ReadAssets'].",
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,6 +109,9 @@ class Route(models.Model):
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=200)
     handler = models.CharField(max_length=128)
+    # Set for an asset route (registerAssetRoute): GET/HEAD serve this asset
+    # of the tenant's assets; `handler` is then empty.
+    asset = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["tenant", "path", "method"]
@@ -106,6 +122,8 @@ class Route(models.Model):
         ]
 
     def __str__(self):
+        if self.asset:
+            return f"{self.path} -> asset {self.asset} ({self.script.name})"
         return f"{self.method} {self.path} -> {self.script.name}.{self.handler}"
 
 

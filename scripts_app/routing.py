@@ -7,7 +7,9 @@ literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
 is the rest, "" for the first two). When the best path match has no
 handler for the method, the next match that has one serves it; when none
 has, the answer is 405 with every method the matching routes accept (HEAD
-wherever GET is, since GET handlers answer HEAD).
+wherever GET is, since GET handlers answer HEAD). An asset route is an exact
+GET route whose target names an asset instead of a handler; uploads refuse any
+other route at its path.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class RouteTarget:
     version: int
     handler: str
     pattern: str
+    asset: str = ""  # an asset route serves this asset; handler is then ""
+    capabilities: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -166,10 +170,19 @@ class RouteDirectory(CachedSnapshot):
             "script_id",
             "script__name",
             "script__version",
+            "asset",
+            "script__capabilities",
         )
-        for tenant_id, method, path, handler, script_id, name, version in rows:
+        for row in rows:
+            tenant_id, method, path, handler, script_id, name, version = row[:7]
+            asset, capabilities = row[7], tuple(row[8] or ())
             table = tables.get(tenant_id) or tables.setdefault(tenant_id, RouteTable())
-            table.add(method, RouteTarget(script_id, name, version, handler, path))
+            table.add(
+                method,
+                RouteTarget(
+                    script_id, name, version, handler, path, asset, capabilities
+                ),
+            )
         self.tables = {k: t.finish() for k, t in tables.items()}
 
     def table(self, tenant_id: int) -> RouteTable:

@@ -124,7 +124,12 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         found = await find_route(call.tenant, call.method, call.path)
     if isinstance(found, Match):
         try:
-            reply = await run_route(call, found)
+            if found.target.asset:
+                from assets_app.serving import serve_asset
+
+                reply = await serve_asset(call, found.target)
+            else:
+                reply = await run_route(call, found)
         except ObjectDoesNotExist:
             # The script went away after this process last read its routes.
             routes().invalidate()
@@ -188,6 +193,7 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
             "id": target.script_name,
             "name": target.script_name,
             "type": "http",
+            "capabilities": list(target.capabilities),
         },
         "execution": {"id": str(execution_id), "triggeredBy": "http"},
     }

@@ -134,7 +134,9 @@ def prepare(tenant, name: str, source) -> Prepared:
         )
     registrations = outcome.registrations or {"routes": []}
     declared = registrations.get("routes", [])
+    assets = registrations.get("assets", [])
     refused = [f"{r['method']} {r['path']}" for r in declared if reserved(r["path"])]
+    refused += [f"asset {a['path']}" for a in assets if reserved(a["path"])]
     if refused:
         raise ScriptRejected(
             400,
@@ -143,7 +145,7 @@ def prepare(tenant, name: str, source) -> Prepared:
             f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
             details={"routes": refused},
         )
-    _check_route_clashes(tenant, name, declared)
+    _check_route_clashes(tenant, name, declared, assets)
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
 
 
@@ -175,7 +177,8 @@ def store(prepared: Prepared, user=None) -> Saved:
                 author=user,
             )
             declared = prepared.registrations.get("routes", [])
-            _check_route_clashes(tenant, name, declared)
+            assets = prepared.registrations.get("assets", [])
+            _check_route_clashes(tenant, name, declared, assets)
             Route.objects.filter(script=script).delete()
             Route.objects.bulk_create(
                 [
@@ -187,6 +190,17 @@ def store(prepared: Prepared, user=None) -> Saved:
                         handler=r["handler"],
                     )
                     for r in declared
+                ]
+                + [
+                    Route(
+                        tenant=tenant,
+                        script=script,
+                        method="GET",
+                        path=a["path"],
+                        handler="",
+                        asset=a["asset"],
+                    )
+                    for a in assets
                 ]
             )
     except IntegrityError:
@@ -201,18 +215,33 @@ def store(prepared: Prepared, user=None) -> Saved:
     return Saved(script, created, prepared.registrations)
 
 
-def _check_route_clashes(tenant, name, declared) -> None:
-    taken = {
-        (method, path): other
-        for method, path, other in Route.objects.filter(tenant=tenant)
+def _check_route_clashes(tenant, name, declared, assets=()) -> None:
+    """Refuse routes another script of the tenant holds.
+
+    An asset route holds its whole path: no handler route of any method may
+    share it, and it may not share a path with any other route.
+    """
+    taken, paths = {}, {}
+    others = (
+        Route.objects.filter(tenant=tenant)
         .exclude(script__name=name)
-        .values_list("method", "path", "script__name")
-    }
-    clashes = [
-        {"method": r["method"], "path": r["path"], "script": taken[key]}
-        for r in declared
-        if (key := (r["method"], r["path"])) in taken
-    ]
+        .values_list("method", "path", "script__name", "asset")
+    )
+    for method, path, other, asset in others:
+        key = ("ASSET", path) if asset else (method, path)
+        taken[key] = other
+        paths.setdefault(path, other)
+    clashes = []
+    for r in declared:
+        key = (r["method"], r["path"])
+        holder = taken.get(key) or taken.get(("ASSET", r["path"]))
+        if holder:
+            clashes.append({"method": r["method"], "path": r["path"], "script": holder})
+    for a in assets:
+        if a["path"] in paths:
+            clashes.append(
+                {"method": "ASSET", "path": a["path"], "script": paths[a["path"]]}
+            )
     if clashes:
         listed = "; ".join(
             f"{c['method']} {c['path']} is already registered by script '{c['script']}'"

@@ -1,0 +1,147 @@
+// assetStorage, as the aiwebengine seed documents it. Reads are host calls that
+// return Promises (R6); upsertAsset and deleteAsset record effects applied only
+// if the invocation succeeds (R5) and answer the seed's message string at once.
+// The rules are checked here so a bad call gets its "Error: ..." string
+// synchronously; the host checks capabilities and rules again when applying.
+(function (g, api) {
+  "use strict";
+
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const now = Date.now;
+  const ErrorClass = Error;
+  const PromiseClass = Promise;
+  const MAX_BYTES = 10 * 1024 * 1024;
+  const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+  const TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
+  const MIMETYPE = new RegExp(
+    "^" + TOKEN + "/" + TOKEN + "(?:\\s*;\\s*" + TOKEN + "=(?:" + TOKEN + '|"[^"\\\\\\r\\n]*"))*$',
+  );
+  const CONTROL = /[\x00-\x1f\x7f]/;
+
+  function nameProblem(name) {
+    if (typeof name !== "string" || name.length < 1 || name.length > 255) {
+      return "Error: asset name must be 1-255 characters";
+    }
+    if (name.indexOf("..") >= 0 || name.indexOf("\\") >= 0) {
+      return "Error: asset name must not contain '..' or '\\'";
+    }
+    if (CONTROL.test(name)) return "Error: asset name must not contain control characters";
+    return null;
+  }
+
+  function notFound(name) {
+    return "Asset '" + name + "' not found";
+  }
+
+  // The capabilities the runner put in context.script; when a caller gave none,
+  // the host's own check decides.
+  function refused(capability, call) {
+    const context = api.context();
+    const granted = context && context.script && context.script.capabilities;
+    if (!Array.isArray(granted) || granted.indexOf(capability) >= 0) return null;
+    const e = new ErrorClass(
+      "assetStorage." + call + " needs the " + capability +
+        " capability; an admin grants it on the script's page in /admin/",
+    );
+    e.name = "CapabilityError";
+    return e;
+  }
+
+  // This invocation's own writes, so its reads see them: name -> entry or {gone}.
+  function pending() {
+    const scratch = api.scratch();
+    if (!scratch.assets) scratch.assets = Object.create(null);
+    return scratch.assets;
+  }
+
+  function decodedSize(b64) {
+    let padding = 0;
+    if (b64.endsWith("==")) padding = 2;
+    else if (b64.endsWith("=")) padding = 1;
+    return (b64.length / 4) * 3 - padding;
+  }
+
+  const assetStorage = {
+    listAssets() {
+      const e = refused("ReadAssets", "listAssets");
+      if (e) return PromiseClass.reject(e);
+      return api.call("assets.list", []).then((json) => {
+        const mine = pending();
+        const names = Object.keys(mine);
+        if (names.length === 0) return json;
+        const listed = parse(json);
+        const byName = Object.create(null);
+        for (let i = 0; i < listed.length; i++) byName[listed[i].name] = listed[i];
+        for (let i = 0; i < names.length; i++) {
+          const entry = mine[names[i]];
+          if (entry.gone) {
+            delete byName[names[i]];
+          } else if (entry.meta) {
+            const before = byName[names[i]];
+            const meta = Object.assign({}, entry.meta);
+            if (before) meta.createdAt = before.createdAt;
+            byName[names[i]] = meta;
+          }
+        }
+        return stringify(Object.keys(byName).sort().map((n) => byName[n]));
+      });
+    },
+
+    fetchAsset(assetName) {
+      const e = refused("ReadAssets", "fetchAsset");
+      if (e) return PromiseClass.reject(e);
+      const problem = nameProblem(assetName);
+      if (problem) return PromiseClass.resolve(problem);
+      return api.call("assets.fetch", [assetName]).then((value) => {
+        const mine = pending();
+        const entry = mine[assetName];
+        if (entry && entry.gone) return notFound(assetName);
+        if (entry && entry.meta) return entry.content;
+        if (value === notFound(assetName)) mine[assetName] = { gone: true, read: true };
+        return value;
+      });
+    },
+
+    upsertAsset(assetName, contentB64, mimetype) {
+      const e = refused("WriteAssets", "upsertAsset");
+      if (e) throw e;
+      const problem = nameProblem(assetName);
+      if (problem) return problem;
+      if (typeof contentB64 !== "string" || contentB64.length % 4 !== 0 || !BASE64.test(contentB64)) {
+        return "Error: content is not valid base64";
+      }
+      const size = decodedSize(contentB64);
+      if (size > MAX_BYTES) {
+        return "Error: asset is " + size + " bytes; the limit is " + MAX_BYTES + " bytes (10 MB)";
+      }
+      if (typeof mimetype !== "string" || mimetype.length > 255 || !MIMETYPE.test(mimetype)) {
+        return "Error: mimetype must be a MIME type such as image/png or text/css";
+      }
+      api.effect("assets.upsert", { name: assetName, content: contentB64, mimetype: mimetype });
+      const at = now();
+      pending()[assetName] = {
+        content: contentB64,
+        meta: { name: assetName, size: size, mimetype: mimetype, createdAt: at, updatedAt: at },
+      };
+      return "Asset '" + assetName + "' saved successfully";
+    },
+
+    deleteAsset(assetName) {
+      const e = refused("DeleteAssets", "deleteAsset");
+      if (e) throw e;
+      const problem = nameProblem(assetName);
+      if (problem) return problem;
+      // Known to be absent (deleted here, or read as missing): say so. Otherwise
+      // the answer cannot wait for the database; deleting a missing asset is a
+      // no-op when the effects are applied.
+      const mine = pending();
+      if (mine[assetName] && mine[assetName].gone) return notFound(assetName);
+      api.effect("assets.delete", { name: assetName });
+      mine[assetName] = { gone: true };
+      return "Asset '" + assetName + "' deleted successfully";
+    },
+  };
+
+  api.define("assetStorage", Object.freeze(assetStorage));
+})

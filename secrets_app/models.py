@@ -1,0 +1,75 @@
+"""Secrets: values a tenant's scripts send in fetch headers, encrypted at rest."""
+
+from cryptography.fernet import InvalidToken
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from secrets_app.crypto import cipher
+from tenants.models import Tenant
+
+IDENTIFIER = r"^[A-Za-z0-9_.-]{1,128}$"
+MIN_VALUE_LENGTH = 8
+MAX_VALUE_LENGTH = 8192
+
+
+class SecretUnreadable(Exception):
+    """The stored value cannot be decrypted with any configured key."""
+
+
+def validate_value(value: str) -> None:
+    """Refuse values that could not be kept out of logs or sent in a header."""
+    if len(value) < MIN_VALUE_LENGTH:
+        # Shorter values would be found (and scrubbed) all over ordinary text.
+        raise ValidationError(
+            f"A secret must be at least {MIN_VALUE_LENGTH} characters long."
+        )
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValidationError(f"A secret may be at most {MAX_VALUE_LENGTH} characters.")
+    if any(c in value for c in "\r\n\0"):
+        raise ValidationError("Secrets are sent in HTTP headers: no line breaks.")
+
+
+class Secret(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="secrets")
+    identifier = models.CharField(
+        max_length=128,
+        validators=[
+            RegexValidator(
+                IDENTIFIER,
+                "Use letters, digits, '_', '.' and '-' (at most 128 characters).",
+            )
+        ],
+        help_text="Scripts write {{secret:identifier}} in a fetch header value.",
+    )
+    # Fernet token of the value; never shown, never returned by any API.
+    ciphertext = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tenant", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "identifier"], name="one_secret_per_identifier"
+            )
+        ]
+
+    def __str__(self):
+        return self.identifier
+
+    def set_value(self, value: str) -> None:
+        validate_value(value)
+        self.ciphertext = cipher().encrypt(value.encode()).decode("ascii")
+
+    def reveal(self) -> str:
+        try:
+            return cipher().decrypt(self.ciphertext.encode("ascii")).decode()
+        except InvalidToken:
+            raise SecretUnreadable(self.identifier) from None
+
+
+def values_of(tenant, identifiers) -> dict[str, str]:
+    """Return {identifier: value} for those of the tenant's secrets that exist."""
+    found = Secret.objects.filter(tenant=tenant, identifier__in=list(identifiers))
+    return {secret.identifier: secret.reveal() for secret in found}

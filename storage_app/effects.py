@@ -1,0 +1,218 @@
+"""Apply an invocation's storage writes in the shared transaction (R5).
+
+Writes are collapsed per namespace (a clear drops what came before it; the
+last write of a key wins), checked against what the invocation read (compare
+and set: a changed or newly created key raises EffectConflict and the
+invocation runs again), applied, and measured against the script's quota.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from scripts_app.conf import scripts_setting
+from scripts_app.hosting import EffectConflict, EffectRejected
+from storage_app.models import (
+    MAX_KEY_CHARS,
+    MAX_VALUE_BYTES,
+    Scope,
+    StoredItem,
+    namespace_of,
+)
+from storage_app.ops import READS
+
+PREFIX = "storage."
+DELETED = None
+
+
+@dataclass
+class Write:
+    value: str
+    ttl: float | None
+
+
+@dataclass
+class Plan:
+    """The net effect of one invocation on one namespace."""
+
+    scope: str
+    clear: bool = False
+    items: dict = field(default_factory=dict)  # key -> Write | DELETED
+
+
+def apply(invocation, effects: list[dict]) -> None:
+    """Apply the storage effects of a successful invocation, or raise."""
+    if not effects:
+        return
+    plans = collapse(invocation, effects)
+    now = timezone.now()
+    tenant_id = invocation.tenant.id
+    try:
+        check_reads(tenant_id, invocation.notes.get(READS, {}))
+        writes = any(
+            isinstance(w, Write) for p in plans.values() for w in p.items.values()
+        )
+        before = usage(tenant_id, invocation.script_name, now) if writes else None
+        for namespace, plan in plans.items():
+            write(invocation, namespace, plan, now)
+        if writes:
+            check_quota(
+                invocation, before, usage(tenant_id, invocation.script_name, now)
+            )
+    except OperationalError as exc:
+        # PostgreSQL broke a deadlock between two writers: one of them retries.
+        if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "40P01":
+            raise EffectConflict("storage deadlock") from exc
+        raise
+
+
+def collapse(invocation, effects: list[dict]) -> dict[str, Plan]:
+    plans: dict[str, Plan] = {}
+    for effect in effects:
+        kind, data = effect.get("kind"), effect.get("data") or {}
+        scope = data.get("scope")
+        if scope not in Scope.values:
+            raise EffectRejected(f"unknown storage scope {scope!r}")
+        if scope == Scope.PERSONAL and invocation.user_id is None:
+            raise EffectRejected("personalStorage needs an authenticated request")
+        namespace = namespace_of(scope, invocation.script_name, invocation.user_id)
+        plan = plans.setdefault(namespace, Plan(scope))
+        if kind == "storage.clear":
+            plan.clear, plan.items = True, {}
+        elif kind == "storage.remove":
+            plan.items[valid_key(data.get("key"))] = DELETED
+        elif kind == "storage.set":
+            plan.items[valid_key(data.get("key"))] = Write(
+                valid_value(data.get("value")), valid_ttl(data.get("ttl"))
+            )
+        else:
+            raise EffectRejected(f"unknown storage effect {kind!r}")
+    return plans
+
+
+def valid_key(key) -> str:
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
+        raise EffectRejected(f"invalid storage key {str(key)[:40]!r}")
+    return key
+
+
+def valid_value(value) -> str:
+    if not isinstance(value, str) or len(value.encode()) > MAX_VALUE_BYTES:
+        raise EffectRejected("a storage value must be a string of at most 1 MB")
+    return value
+
+
+def valid_ttl(ttl) -> float | None:
+    if ttl is None:
+        return None
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not ttl > 0:
+        raise EffectRejected(f"invalid storage TTL {ttl!r}")
+    return float(ttl)
+
+
+def check_reads(tenant_id: int, reads: dict) -> None:
+    """Raise EffectConflict if a key read has changed (or appeared) since."""
+    if not reads:
+        return
+    by_namespace: dict[str, list[str]] = {}
+    for namespace, key in reads:
+        by_namespace.setdefault(namespace, []).append(key)
+    wanted = reduce(
+        or_, (Q(namespace=ns, key__in=keys) for ns, keys in by_namespace.items())
+    )
+    # Locked in one order so that two writers of the same keys cannot deadlock.
+    locked = (
+        StoredItem.objects.select_for_update()
+        .filter(wanted, tenant_id=tenant_id)
+        .order_by("namespace", "key")
+        .values_list("namespace", "key", "version")
+    )
+    current = {(ns, key): version for ns, key, version in locked}
+    for read, version in reads.items():
+        if current.get(read) != version:
+            raise EffectConflict(f"storage key {read[1]!r} changed")
+
+
+def write(invocation, namespace: str, plan: Plan, now) -> None:
+    tenant_id = invocation.tenant.id
+    rows = StoredItem.objects.filter(tenant_id=tenant_id, namespace=namespace)
+    if plan.clear:
+        rows.delete()
+    deleted = [key for key, w in plan.items.items() if w is DELETED]
+    if deleted and not plan.clear:
+        rows.filter(key__in=deleted).delete()
+    writes = {key: w for key, w in plan.items.items() if w is not DELETED}
+    if plan.scope == Scope.TENANT:
+        # Opportunistic purge: expired keys go whenever their namespace is written.
+        rows.filter(expires_at__lte=now).exclude(key__in=writes).delete()
+    if not writes:
+        return
+    existing = {}
+    if not plan.clear:
+        existing = {
+            row.key: row
+            for row in rows.select_for_update().filter(key__in=writes).order_by("key")
+        }
+    changed, created = [], []
+    for key, w in writes.items():
+        row = existing.get(key) or StoredItem(
+            tenant_id=tenant_id,
+            namespace=namespace,
+            scope=plan.scope,
+            key=key,
+            user_id=invocation.user_id if plan.scope == Scope.PERSONAL else None,
+        )
+        row.value = w.value
+        row.size = len(key.encode()) + len(w.value.encode())
+        row.expires_at = now + timedelta(seconds=w.ttl) if w.ttl else None
+        row.version = uuid.uuid4()
+        row.updated_at = now
+        row.script_name = invocation.script_name
+        (changed if row.pk else created).append(row)
+    if changed:
+        StoredItem.objects.bulk_update(
+            changed,
+            ["value", "size", "expires_at", "version", "updated_at", "script_name"],
+        )
+    if created:
+        try:
+            with transaction.atomic():
+                StoredItem.objects.bulk_create(created)
+        except IntegrityError:
+            # Another invocation created one of these keys meanwhile.
+            raise EffectConflict("storage key created concurrently") from None
+
+
+def usage(tenant_id: int, script_name: str, now) -> tuple[int, int]:
+    """Return (bytes, keys) of the live items the script owns or last wrote."""
+    totals = StoredItem.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        tenant_id=tenant_id,
+        script_name=script_name,
+    ).aggregate(bytes=Sum("size"), keys=Count("id"))
+    return totals["bytes"] or 0, totals["keys"]
+
+
+def check_quota(invocation, before: tuple[int, int], after: tuple[int, int]) -> None:
+    """Refuse writes that grow a script past its quota (shrinking is always fine)."""
+    max_bytes = scripts_setting("STORAGE_MAX_BYTES_PER_SCRIPT")
+    max_keys = scripts_setting("STORAGE_MAX_KEYS_PER_SCRIPT")
+    name = invocation.script_name
+    if after[0] > max_bytes and after[0] > before[0]:
+        raise EffectRejected(
+            f"Storage quota exceeded: script '{name}' would store {after[0]:,} bytes "
+            f"(limit {max_bytes:,}); nothing was written"
+        )
+    if after[1] > max_keys and after[1] > before[1]:
+        raise EffectRejected(
+            f"Storage quota exceeded: script '{name}' would store {after[1]:,} keys "
+            f"(limit {max_keys:,}); nothing was written"
+        )

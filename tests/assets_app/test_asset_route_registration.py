@@ -1,0 +1,121 @@
+"""registerAssetRoute and listAssets: validated like routes, clashes refused."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+LOGO = 'routeRegistry.registerAssetRoute("/img/logo.png", "logo.png");\n'
+
+
+def test_an_asset_route_is_stored_and_listed(upload, api):
+    source = (
+        LOGO
+        + 'const seen = routeRegistry.registerAssetRoute("/site.css", "css/site.css");\n'
+        + "function paths() { return routeRegistry.listAssets(); }\n"
+        + 'routeRegistry.registerRoute("/paths", "paths", "GET");\n'
+    )
+    assert upload("site", source).status_code == 201
+
+    script = api("alice").get("/api/scripts/site").json()
+    paths = api().get("/paths")
+
+    assert script["asset_routes"] == [
+        {"path": "/img/logo.png", "asset": "logo.png"},
+        {"path": "/site.css", "asset": "css/site.css"},
+    ]
+    assert json.loads(paths.content) == ["/img/logo.png", "/site.css"]
+
+
+def test_registering_returns_a_description(upload, api):
+    source = (
+        "const said = "
+        + LOGO
+        + 'function said_() { return said; }\nrouteRegistry.registerRoute("/said", "said_");\n'
+    )
+    assert upload("site", source).status_code == 201
+
+    assert (
+        api().get("/said").content
+        == b"Asset route registered: /img/logo.png -> logo.png"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "problem"),
+    [
+        ('("logo.png", "logo.png")', "path must start with '/'"),
+        ('("/img/:name", "logo.png")', "asset route path is literal"),
+        ('("/img/*", "logo.png")', "asset route path is literal"),
+        ('("/img", "")', "asset name must be 1-255 characters"),
+        ('("/img", "../secret")', "without '..'"),
+        ('("/img", 42)', "asset name must be"),
+    ],
+)
+def test_an_invalid_asset_route_is_refused_at_upload(upload, call, problem):
+    reply = upload("bad", f"routeRegistry.registerAssetRoute{call};")
+
+    assert reply.status_code == 400
+    assert problem in reply.json()["error"]["message"]
+
+
+def test_an_asset_route_under_a_reserved_prefix_is_refused(upload):
+    reply = upload("bad", 'routeRegistry.registerAssetRoute("/api/logo", "logo.png");')
+
+    assert reply.status_code == 400
+    assert "asset /api/logo" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_path_cannot_be_both_a_handler_and_an_asset_route_in_a_script(upload, method):
+    source = (
+        f"function h() {{ return 'h'; }}\n"
+        f'routeRegistry.registerRoute("/img/logo.png", "h", "{method}");\n' + LOGO
+    )
+    reply = upload("both", source)
+
+    assert reply.status_code == 400
+    assert "already a handler route" in reply.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        LOGO,
+        'function h() { return "h"; }\n'
+        'routeRegistry.registerRoute("/img/logo.png", "h", "POST");\n',
+    ],
+)
+def test_a_path_another_script_holds_is_refused_both_ways(upload, other):
+    assert upload("first", LOGO).status_code == 201
+
+    reply = upload("second", other)
+
+    assert reply.status_code == 409
+    assert "already registered by script 'first'" in reply.json()["error"]["message"]
+
+
+def test_an_asset_route_cannot_take_a_path_a_handler_holds(upload):
+    handler = 'function h() { return "h"; }\nrouteRegistry.registerRoute("/img/logo.png", "h");\n'
+    assert upload("first", handler).status_code == 201
+
+    reply = upload("second", LOGO)
+
+    assert reply.status_code == 409
+
+
+def test_other_tenants_may_use_the_same_path(upload):
+    assert upload("first", LOGO).status_code == 201
+
+    assert upload("first", LOGO, user="erin", host="globex.test").status_code == 201
+
+
+def test_reuploading_without_the_asset_route_frees_its_path(upload):
+    from scripts_app.models import Route
+
+    assert upload("first", LOGO).status_code == 201
+    assert upload("first", "function h() { return 1; }").status_code == 200
+
+    assert not Route.objects.filter(path="/img/logo.png").exists()
+    assert upload("second", LOGO).status_code == 201

@@ -1,0 +1,66 @@
+"""The admin shows a secret's value as an empty password field and keeps it if blank."""
+
+import pytest
+from django.test import Client
+
+from secrets_app.models import Secret
+
+VALUE = "sk-live-0123456789abcdef"
+
+
+@pytest.fixture
+def admin_client(cast):
+    client = Client()
+    client.force_login(cast["root"])
+    return client
+
+
+def test_adding_a_secret_encrypts_the_value(admin_client, cast):
+    reply = admin_client.post(
+        "/admin/secrets_app/secret/add/",
+        {"tenant": cast["acme"].pk, "identifier": "api_key", "value": VALUE},
+    )
+
+    assert reply.status_code == 302
+    assert Secret.objects.get(identifier="api_key").reveal() == VALUE
+
+
+def test_adding_a_secret_without_a_value_is_refused(admin_client, cast):
+    reply = admin_client.post(
+        "/admin/secrets_app/secret/add/",
+        {"tenant": cast["acme"].pk, "identifier": "api_key", "value": ""},
+    )
+
+    assert reply.status_code == 200
+    assert "A new secret needs a value." in reply.content.decode()
+    assert not Secret.objects.exists()
+
+
+def test_the_change_page_never_shows_the_value(admin_client, cast):
+    secret = Secret(tenant=cast["acme"], identifier="api_key")
+    secret.set_value(VALUE)
+    secret.save()
+
+    page = admin_client.get(f"/admin/secrets_app/secret/{secret.pk}/change/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'type="password"' in html and VALUE not in html
+    assert secret.ciphertext not in html
+
+
+def test_saving_with_a_blank_value_keeps_the_old_one(admin_client, cast):
+    secret = Secret(tenant=cast["acme"], identifier="api_key")
+    secret.set_value(VALUE)
+    secret.save()
+    url = f"/admin/secrets_app/secret/{secret.pk}/change/"
+
+    kept = admin_client.post(url, {"value": ""})
+    secret.refresh_from_db()
+    value_after_blank = secret.reveal()
+    changed = admin_client.post(url, {"value": "a-brand-new-value"})
+    secret.refresh_from_db()
+
+    assert kept.status_code == 302 and changed.status_code == 302
+    assert value_after_blank == VALUE
+    assert secret.reveal() == "a-brand-new-value"
