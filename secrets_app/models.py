@@ -28,6 +28,12 @@ def validate_value(value: str) -> None:
         raise ValidationError(f"A secret may be at most {MAX_VALUE_LENGTH} characters.")
     if any(c in value for c in "\r\n\0"):
         raise ValidationError("Secrets are sent in HTTP headers: no line breaks.")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "Secrets are sent in HTTP headers: use ASCII (or Latin-1) characters."
+        ) from None
 
 
 class Secret(models.Model):

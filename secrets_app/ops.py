@@ -63,6 +63,13 @@ def script_ops(invocation) -> dict:
             response = await send(request, _policy(sending), timeout)
         except FetchError as exc:
             raise HostError(scrub(exc.message, secrets), "FetchError") from None
+        except Exception as exc:
+            # Only the type: the message of an unexpected error might quote a
+            # header, and so a secret.
+            log.error("fetch failed unexpectedly: %s", type(exc).__name__)
+            raise HostError(
+                f"fetch failed: {type(exc).__name__}", "FetchError"
+            ) from None
         log.info(
             "fetch %s %s -> %s (tenant %s, script %s)",
             request.method,
@@ -130,6 +137,12 @@ def _headers(given) -> tuple[list[tuple[str, str]], set[str], set[str]]:
         value = value if isinstance(value, str) else str(value)
         if any(c in value for c in "\r\n\0"):
             raise FetchError(f"fetch: header '{name}' contains a line break")
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError:
+            raise FetchError(
+                f"fetch: header '{name}' has characters outside Latin-1"
+            ) from None
         found = set(TEMPLATE.findall(value))
         if found:
             wanted |= found

@@ -26,6 +26,14 @@
     for (const key of ["method", "headers", "body", "timeout_ms"]) {
       if (options[key] !== undefined) out[key] = options[key];
     }
+    if (out.headers && typeof out.headers === "object") {
+      const headers = {};
+      for (const name of Object.keys(out.headers)) {
+        const value = out.headers[name];
+        if (value !== undefined && value !== null) headers[name] = String(value);
+      }
+      out.headers = headers;
+    }
     if (out.body !== undefined && out.body !== null && typeof out.body !== "string") {
       out.body = stringify(out.body);
     }

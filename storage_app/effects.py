@@ -57,15 +57,12 @@ def apply(invocation, effects: list[dict]) -> None:
     tenant_id = invocation.tenant.id
     try:
         check_reads(tenant_id, invocation.notes.get(READS, {}))
-        writes = any(
-            isinstance(w, Write) for p in plans.values() for w in p.items.values()
-        )
-        before = usage(tenant_id, invocation.script_name, now) if writes else None
+        growth = [0, 0]  # bytes, keys the script's usage grows by
         for namespace, plan in plans.items():
-            write(invocation, namespace, plan, now)
-        if writes:
+            write(invocation, namespace, plan, now, growth)
+        if growth[0] > 0 or growth[1] > 0:
             check_quota(
-                invocation, before, usage(tenant_id, invocation.script_name, now)
+                invocation, growth, usage(tenant_id, invocation.script_name, now)
             )
     except OperationalError as exc:
         # PostgreSQL broke a deadlock between two writers: one of them retries.
@@ -141,7 +138,8 @@ def check_reads(tenant_id: int, reads: dict) -> None:
             raise EffectConflict(f"storage key {read[1]!r} changed")
 
 
-def write(invocation, namespace: str, plan: Plan, now) -> None:
+def write(invocation, namespace: str, plan: Plan, now, growth: list) -> None:
+    """Apply one namespace's plan; add what it adds to the script's usage to growth."""
     tenant_id = invocation.tenant.id
     rows = StoredItem.objects.filter(tenant_id=tenant_id, namespace=namespace)
     if plan.clear:
@@ -163,15 +161,25 @@ def write(invocation, namespace: str, plan: Plan, now) -> None:
         }
     changed, created = [], []
     for key, w in writes.items():
-        row = existing.get(key) or StoredItem(
-            tenant_id=tenant_id,
-            namespace=namespace,
-            scope=plan.scope,
-            key=key,
-            user_id=invocation.user_id if plan.scope == Scope.PERSONAL else None,
+        row = existing.get(key)
+        if row is None:
+            row = StoredItem(
+                tenant_id=tenant_id,
+                namespace=namespace,
+                scope=plan.scope,
+                key=key,
+                user_id=invocation.user_id if plan.scope == Scope.PERSONAL else None,
+            )
+        size = len(key.encode()) + len(w.value.encode())
+        counted = (
+            row.pk is not None
+            and row.script_name == invocation.script_name
+            and not row.expired(now)
         )
+        growth[0] += size - (row.size if counted else 0)
+        growth[1] += 0 if counted else 1
+        row.size = size
         row.value = w.value
-        row.size = len(key.encode()) + len(w.value.encode())
         row.expires_at = now + timedelta(seconds=w.ttl) if w.ttl else None
         row.version = uuid.uuid4()
         row.updated_at = now
@@ -201,18 +209,18 @@ def usage(tenant_id: int, script_name: str, now) -> tuple[int, int]:
     return totals["bytes"] or 0, totals["keys"]
 
 
-def check_quota(invocation, before: tuple[int, int], after: tuple[int, int]) -> None:
+def check_quota(invocation, growth: list, usage: tuple[int, int]) -> None:
     """Refuse writes that grow a script past its quota (shrinking is always fine)."""
     max_bytes = scripts_setting("STORAGE_MAX_BYTES_PER_SCRIPT")
     max_keys = scripts_setting("STORAGE_MAX_KEYS_PER_SCRIPT")
     name = invocation.script_name
-    if after[0] > max_bytes and after[0] > before[0]:
+    if usage[0] > max_bytes and growth[0] > 0:
         raise EffectRejected(
-            f"Storage quota exceeded: script '{name}' would store {after[0]:,} bytes "
+            f"Storage quota exceeded: script '{name}' would store {usage[0]:,} bytes "
             f"(limit {max_bytes:,}); nothing was written"
         )
-    if after[1] > max_keys and after[1] > before[1]:
+    if usage[1] > max_keys and growth[1] > 0:
         raise EffectRejected(
-            f"Storage quota exceeded: script '{name}' would store {after[1]:,} keys "
+            f"Storage quota exceeded: script '{name}' would store {usage[1]:,} keys "
             f"(limit {max_keys:,}); nothing was written"
         )

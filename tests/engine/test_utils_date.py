@@ -91,7 +91,9 @@ async def test_seed_examples_compare_in_time_order(run):
 
 
 async def test_something_that_is_not_a_date_is_a_range_error(run):
-    assert (await run("utils.date.format('yesterday', 'YYYY')"))["error"] == "RangeError"
+    assert (await run("utils.date.format('yesterday', 'YYYY')"))[
+        "error"
+    ] == "RangeError"
     assert (await run("utils.date.addDays(utils.date.now(), 'x')"))[
         "error"
     ] == "RangeError"

@@ -49,7 +49,9 @@ async def test_digests_match_hashlib_across_block_boundaries(algorithm, run):
 
 
 async def test_sha256_is_the_default_and_names_are_case_insensitive(run):
-    result = await run('[utils.crypto.hash("data"), utils.crypto.hash("data", "SHA-256")]')
+    result = await run(
+        '[utils.crypto.hash("data"), utils.crypto.hash("data", "SHA-256")]'
+    )
 
     digest = hashlib.sha256(b"data").hexdigest()
     assert result["value"] == [digest, digest]

@@ -24,7 +24,9 @@ async def test_utils_uuid_and_dollar_v4_are_random_version_4(script):
 
 
 async def test_v1_carries_the_current_time_and_sorts_by_it(script):
-    s = script("function h(c) { return Array.from({ length: 300 }, () => $.uuid.v1()); }")
+    s = script(
+        "function h(c) { return Array.from({ length: 300 }, () => $.uuid.v1()); }"
+    )
 
     before = time.time()
     ids = [uuid.UUID(i) for i in await s.value()]

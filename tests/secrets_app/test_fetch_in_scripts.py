@@ -54,6 +54,15 @@ async function patient(c) {
     return e.message;
   }
 }
+async function optioned(c) {
+  try {
+    await fetch(c.query.url, JSON.parse(c.query.options));
+    return "sent";
+  } catch (e) {
+    return e.name + ": " + e.message;
+  }
+}
+routeRegistry.registerRoute("/optioned", "optioned", "GET");
 routeRegistry.registerRoute("/with-secret", "withSecret", "GET");
 routeRegistry.registerRoute("/seed-style", "seedStyle", "GET");
 routeRegistry.registerRoute("/readers", "readers", "GET");
@@ -197,3 +206,25 @@ def test_the_fetch_timeout_is_capped_by_the_invocations_deadline(
     )
     assert reply.status_code == 200
     assert said and int(said.group(1)) <= 900
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"method": "BREW"}, "fetch: unsupported method 'BREW'"),
+        ({"headers": {"Host": "internal"}}, "the 'Host' header is set by the platform"),
+        ({"headers": {"X-A": "a\r\nX-B: b"}}, "header 'X-A' contains a line break"),
+        ({"headers": {"X-A": "caf\u00e9\u2603"}}, "outside Latin-1"),
+        ({"headers": {"Bad Name": "1"}}, "invalid header name 'Bad Name'"),
+        ({"timeout_ms": -5}, "timeout_ms must be positive"),
+        ({"timeout_ms": "soon"}, "timeout_ms must be a number"),
+    ],
+)
+def test_invalid_options_fail_the_call_before_anything_is_sent(
+    call, recorder, options, message
+):
+    reply = call("/optioned", url=url(recorder), options=json.dumps(options))
+
+    text = reply.content.decode()
+    assert text.startswith("FetchError: fetch: ") and message in text, text
+    assert recorder.seen == []

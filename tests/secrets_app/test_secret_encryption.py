@@ -93,6 +93,7 @@ def test_without_a_configured_key_one_is_generated_once_in_var(
         ("short", "at least 8 characters"),
         ("line\nbreak-value", "no line breaks"),
         ("x" * 8193, "at most 8192"),
+        ("ключ-ключ-ключ", "ASCII"),
     ],
 )
 def test_values_that_cannot_be_kept_safe_are_refused(cast, keyed, value, message):

@@ -1,5 +1,6 @@
 """Re-encrypt every secret with the first configured key."""
 
+from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             for secret in Secret.objects.select_for_update().order_by("pk"):
                 try:
                     token = fernet.rotate(secret.ciphertext.encode("ascii"))
-                except Exception as exc:  # InvalidToken: no configured key fits
+                except InvalidToken as exc:
                     raise CommandError(
                         f"Secret '{secret.identifier}' of tenant {secret.tenant_id} "
                         "cannot be decrypted with any configured key; nothing was "
