@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import secrets
 import json
 import re
 import time
@@ -139,7 +140,11 @@ class ScriptContext:
         self._memory_limit = None
         # Created here, inside the running event loop that will call it (R3).
         self._mr = MiniRacer()
-        self._mr.eval(prelude_with(tuple(modules)))
+        # The same eval keys the context's CSPRNG (crypto.*, UUIDs) from the OS.
+        self._mr.eval(
+            prelude_with(tuple(modules))
+            + f';crypto[Symbol.for("scripthost.seedRandom")]("{secrets.token_hex(32)}")'
+        )
         if config:
             self._mr.eval(f"__sh.configure({json.dumps(json.dumps(config))})")
 

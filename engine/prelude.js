@@ -91,7 +91,7 @@
       for (let i = 0; i < arguments.length; i++) parts[i] = show(arguments[i]);
       let message = join.call(parts, " ");
       if (message.length > config.maxLogChars) {
-        message = message.slice(0, config.maxLogChars) + "… [truncated]";
+        message = message.slice(0, config.maxLogChars) + "... [truncated]";
       }
       state.logs[state.logs.length] = { level: level, message: message, time: now() };
     };

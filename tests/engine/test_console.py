@@ -121,7 +121,7 @@ async def test_long_messages_are_truncated_and_marked():
             "cut",
             1,
         )
-        assert messages(await s.call()) == ["0123456789… [truncated]", "0123456789"]
+        assert messages(await s.call()) == ["0123456789... [truncated]", "0123456789"]
     finally:
         engine.clear()
 
@@ -138,6 +138,6 @@ async def test_default_caps_keep_a_thousand_entries_of_8192_characters():
         outcome = await s.call()
         assert len(outcome.logs) == 1000
         assert outcome.dropped_logs == 1
-        assert len(outcome.logs[0]["message"]) == 8192 + len("… [truncated]")
+        assert len(outcome.logs[0]["message"]) == 8192 + len("... [truncated]")
     finally:
         engine.clear()
