@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import secrets
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
