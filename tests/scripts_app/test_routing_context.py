@@ -52,7 +52,12 @@ async def test_anonymous_context_has_tenant_script_execution_and_meta(who, path)
     body = r.json()
     assert body["kind"] == "http"
     assert body["tenant"] == {"id": "acme", "name": "Acme"}
-    assert body["script"] == {"id": "who", "name": "who", "type": "http"}
+    assert body["script"] == {
+        "id": "who",
+        "name": "who",
+        "type": "http",
+        "capabilities": [],
+    }
     assert uuid.UUID(body["execution"]["id"])
     assert body["execution"]["triggeredBy"] == "http"
     assert body["meta"] == {"requestId": "abcdefgh-1234", "route": "/who/:part"}
