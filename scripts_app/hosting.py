@@ -15,6 +15,8 @@ An app takes part by defining, on its AppConfig:
 
 from __future__ import annotations
 
+import asyncio
+import random
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,10 @@ from django.db import transaction
 from engine import EngineError, Host, Limits, Outcome
 
 # Runs of one invocation before it is failed for conflicting writes.
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 20
+# Re-runs wait a random time up to this (doubling per attempt, capped), so
+# processes racing for the same keys stop colliding in lockstep.
+BACKOFF_SECONDS = (0.005, 0.4)
 
 
 class EffectConflict(Exception):
@@ -131,6 +136,8 @@ async def invoke_with_effects(
                     "run again safely; nothing was written"
                 )
                 break
+            first, cap = BACKOFF_SECONDS
+            await asyncio.sleep(random.uniform(0, min(cap, first * 2**attempt)))
             continue  # only the run whose writes landed keeps its logs
         except EffectRejected as exc:
             outcome.error = exc
