@@ -1,4 +1,5 @@
 # scripthost: `make run` serves the platform, `make test` checks it.
+# `make bench` measures it (QUICK=1: under 2 minutes; see bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -32,6 +33,10 @@ format: $(VENV)/.installed
 # pytest exits 5 when it collects no tests; make treats that as a failure too.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: it takes minutes and needs the machine to itself.
+bench: $(VENV)/.installed
+	QUICK=$(QUICK) $(PY) -m bench.run
 
 clean-venv:
 	rm -rf $(VENV)

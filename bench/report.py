@@ -1,0 +1,132 @@
+"""Turn the measurements into rows with targets, and print them as a table."""
+
+from __future__ import annotations
+
+GB = 1024
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def rows_from(results: dict) -> list[dict]:
+    hello, storage = results["hello"], results["storage"]
+    js = hello["js"]
+    rows = []
+
+    def row(name, subject, reference, ratio, target, met, **extra):
+        rows.append(
+            {
+                "scenario": name,
+                "subject": _figures(subject),
+                "reference": _figures(reference),
+                "ratio": ratio,
+                "target": target,
+                "met": met,
+                **extra,
+            }
+        )
+
+    ratio = _ratio(js["rps"], hello["django_view"]["rps"])
+    row(
+        "1 GET /hello JS vs async Django view @64",
+        js,
+        hello["django_view"],
+        ratio,
+        ">= 2x, p99 <= 50 ms, 0 errors",
+        ratio >= 2 and js["p99_ms"] <= 50 and js["errors"] == 0,
+    )
+    ratio = _ratio(js["rps"], hello["bare_asgi"]["rps"])
+    row(
+        "2 GET /hello JS vs bare ASGI + mini-racer",
+        js,
+        hello["bare_asgi"],
+        ratio,
+        ">= 0.7x",
+        ratio >= 0.7,
+    )
+    row(
+        "3 GET /hello JS vs Node http (ceiling)",
+        js,
+        hello["node"],
+        _ratio(js["rps"], hello["node"]["rps"]),
+        "reported",
+        None,
+    )
+    engine = results["engine"]
+    row(
+        "4 engine alone, 1 process, hello",
+        {"rps": engine["per_second"]},
+        None,
+        None,
+        ">= 2,500 invocations/s",
+        engine["per_second"] >= 2500,
+    )
+    cold = results["cold"]
+    row(
+        "5 first request after upload vs warm",
+        {"p50_ms": cold["cold_ms"]},
+        {"p50_ms": cold["warm_ms"]},
+        None,
+        "cold <= warm + 50 ms",
+        cold["cold_ms"] <= cold["warm_ms"] + 50,
+    )
+    s_js, s_ref = storage["js"], storage["django_orm"]
+    ratio = _ratio(s_js["rps"], s_ref["rps"])
+    row(
+        "6 storage read+write JS vs ORM view @64",
+        s_js,
+        s_ref,
+        ratio,
+        ">= 1x",
+        ratio >= 1,
+    )
+    many = results["many"]
+    row(
+        "7 1,000 scripts random, pool 256 @16",
+        many,
+        None,
+        None,
+        "p99 <= 100 ms, RSS <= 1.5 GB",
+        many["p99_ms"] <= 100 and many["rss_mb"] <= 1.5 * GB,
+    )
+    return rows
+
+
+def _figures(f: dict | None) -> dict | None:
+    if f is None:
+        return None
+    return {k: f[k] for k in ("rps", "p50_ms", "p99_ms", "errors", "rss_mb") if k in f}
+
+
+def _cell(f: dict | None, key: str, fmt: str) -> str:
+    width = int(fmt.rstrip("fd").split(".")[0])
+    if not f or key not in f:
+        return "-".rjust(width)
+    return format(f[key], fmt)
+
+
+def table(rows: list[dict]) -> str:
+    head = (
+        f"{'scenario':<42} {'req/s':>8} {'p50':>7} {'p99':>7} {'err':>5} "
+        f"{'RSS MB':>7} | {'ref req/s':>9} {'ref p50':>7} {'ref p99':>7} "
+        f"{'ref err':>7} {'ref RSS':>7} | {'ratio':>6}  {'target':<30} met"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        s, ref = r["subject"], r["reference"]
+        met = {True: "met", False: "NOT MET", None: "-"}[r["met"]]
+        ratio = f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-"
+        lines.append(
+            f"{r['scenario']:<42} {_cell(s, 'rps', '8.0f')} {_cell(s, 'p50_ms', '7.1f')}"
+            f" {_cell(s, 'p99_ms', '7.1f')} {_cell(s, 'errors', '5d')}"
+            f" {_cell(s, 'rss_mb', '7.0f')} | {_cell(ref, 'rps', '9.0f')}"
+            f" {_cell(ref, 'p50_ms', '7.1f')} {_cell(ref, 'p99_ms', '7.1f')}"
+            f" {_cell(ref, 'errors', '7d')} {_cell(ref, 'rss_mb', '7.0f')}"
+            f" | {ratio:>6}  {r['target']:<30} {met}"
+        )
+    lines.append(
+        "(times in ms; row 4 req/s = invocations/s; row 5 p50 = median latency of the "
+        "first request after an upload vs a warm request)"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""Run every scenario, print the table, write the JSON and the chart.
+
+Usage: python -m bench.run [--quick]   (or `make bench`, `make bench QUICK=1`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import scenarios, servers
+from bench.chart import draw
+from bench.load import Wrk
+from bench.report import rows_from, table
+
+RESULTS = Path(__file__).parent / "results"
+MODES = {
+    "quick": {
+        "seconds": 3,
+        "warmup": 1,
+        "rounds": 2,
+        "cold_rounds": 3,
+        "engine_seconds": 3,
+        "many_seconds": 5,
+    },
+    "full": {
+        "seconds": 10,
+        "warmup": 3,
+        "rounds": 3,
+        "cold_rounds": 10,
+        "engine_seconds": 10,
+        "many_seconds": 20,
+    },
+}
+SCRIPTS = 1000
+POOL_SIZE = 256
+
+
+def machine() -> dict:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) * 1024
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory / 2**30, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": node.stdout.strip(),
+    }
+
+
+def commit() -> dict:
+    def git(*args):
+        done = subprocess.run(
+            ["git", *args], cwd=servers.ROOT, capture_output=True, text=True
+        )
+        return done.stdout.strip()
+
+    return {
+        "hash": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    mode = (
+        "quick"
+        if args.quick or os.environ.get("QUICK") not in (None, "", "0")
+        else "full"
+    )
+    cfg = MODES[mode]
+    cores = os.cpu_count() or 1
+    started = time.monotonic()
+    wrk = Wrk(threads=cores)
+    var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
+    env = servers.server_env(var_dir, POOL_SIZE)
+    print(f"bench ({mode}): fresh installation in {var_dir}", flush=True)
+    token = servers.prepare(env)
+    running = []
+    try:
+        app = servers.uvicorn(
+            "app", "bench.bench_asgi:application", env, cores, "/health"
+        )
+        bare = servers.uvicorn("bare", "bench.bare_asgi:app", env, cores, "/hello")
+        node = servers.node(env, cores)
+        running = [app, bare, node]
+        for server in running:
+            server.wait_ready()
+        common = {
+            "rounds": cfg["rounds"],
+            "seconds": cfg["seconds"],
+            "warmup": cfg["warmup"],
+        }
+        results = {}
+        print("hello: JS route, Django view, bare ASGI + mini-racer, Node", flush=True)
+        results["hello"] = scenarios.alternate(
+            wrk,
+            {
+                "js": (app.url("/hello"), app.pid, {}),
+                "django_view": (app.url("/ref/hello"), app.pid, {}),
+                "bare_asgi": (bare.url("/hello"), bare.pid, {}),
+                "node": (node.url("/hello"), node.pid, {}),
+            },
+            connections=64,
+            **common,
+        )
+        print("storage: one read + one write, JS vs ORM view", flush=True)
+        keys = {"count": 1000}
+        results["storage"] = scenarios.alternate(
+            wrk,
+            {
+                "js": (
+                    app.url("/"),
+                    app.pid,
+                    {"path_format": "/bench/storage?k=%d", **keys},
+                ),
+                "django_orm": (
+                    app.url("/"),
+                    app.pid,
+                    {"path_format": "/ref/storage?k=%d", **keys},
+                ),
+            },
+            connections=64,
+            **common,
+        )
+        print("cold: first request after an upload vs warm", flush=True)
+        results["cold"] = scenarios.cold_vs_warm(app.port, token, cfg["cold_rounds"])
+        print("engine alone, one process", flush=True)
+        results["engine"] = scenarios.engine_alone(cfg["engine_seconds"], env)
+        print(f"many scripts: seeding {SCRIPTS} ...", flush=True)
+        seeded = scenarios.seed_scripts(SCRIPTS, env)
+        print(f"  {seeded}", flush=True)
+        results["many"] = scenarios.many_scripts(
+            wrk, app.port, app.pid, SCRIPTS, cfg["many_seconds"], cfg["warmup"]
+        )
+        results["many"]["seeding"] = seeded
+    finally:
+        for server in running:
+            server.stop()
+        wrk.close()
+    rows = rows_from(results)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    record = {
+        "when": stamp,
+        "mode": mode,
+        "commit": commit(),
+        "machine": machine(),
+        "settings": {
+            **cfg,
+            "server": f"uvicorn --workers {cores}",
+            "debug": False,
+            "database": "sqlite (fresh temp var dir)",
+            "SCRIPT_VM_POOL_SIZE": POOL_SIZE,
+            "scripts": SCRIPTS,
+            "load": f"wrk -t{cores}, loopback",
+            "connections": 64,
+            "many_connections": 16,
+        },
+        "rows": rows,
+        "results": results,
+        "elapsed_s": round(time.monotonic() - started, 1),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{stamp}-{mode}.json"
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print()
+    print(table(rows))
+    print(f"\nresults: {out.relative_to(servers.ROOT)} ({record['elapsed_s']} s)")
+    chart = draw(rows, out.with_suffix(".png"))
+    print(chart)
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
