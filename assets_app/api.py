@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from assets_app import repository, rules
 from assets_app.models import Asset
+from tenants.lookup import tenant_object_or_404
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -64,12 +65,7 @@ class AssetViewSet(viewsets.ViewSet):
     lookup_value_regex = r".+?"
 
     def _get(self, request, name) -> Asset:
-        asset = Asset.objects.filter(tenant=request.tenant, name=name).first()
-        if asset is None:
-            raise NotFound(
-                f"No asset '{name}' in this tenant; GET /api/assets lists them."
-            )
-        return asset
+        return tenant_object_or_404(Asset, request, "asset", "/api/assets", name=name)
 
     @extend_schema(responses=AssetSerializer(many=True))
     def list(self, request):

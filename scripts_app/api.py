@@ -9,7 +9,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
     APIException,
-    NotFound,
     PermissionDenied,
     ValidationError,
 )
@@ -24,6 +23,7 @@ from scripts_app.models import (
     ScriptVersion,
 )
 from scripts_app.services import ScriptRejected, delete_script, save_script
+from tenants.lookup import tenant_object_or_404
 from tenants.models import Role, role_of
 
 
@@ -126,12 +126,9 @@ class ScriptViewSet(viewsets.ViewSet):
     lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 
     def _get(self, request, name):
-        script = Script.objects.filter(tenant=request.tenant, name=name).first()
-        if script is None:
-            raise NotFound(
-                f"No script '{name}' in this tenant; GET /api/scripts lists them."
-            )
-        return script
+        return tenant_object_or_404(
+            Script, request, "script", "/api/scripts", name=name
+        )
 
     @extend_schema(responses=ScriptSerializer(many=True))
     def list(self, request):

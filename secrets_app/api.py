@@ -4,10 +4,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from secrets_app.models import IDENTIFIER, Secret
+from tenants.lookup import tenant_object_or_404
 
 
 class SecretExists(APIException):
@@ -37,14 +38,9 @@ class SecretViewSet(viewsets.ViewSet):
     lookup_value_regex = IDENTIFIER.strip("^$")
 
     def _get(self, request, identifier):
-        secret = Secret.objects.filter(
-            tenant=request.tenant, identifier=identifier
-        ).first()
-        if secret is None:
-            raise NotFound(
-                f"No secret '{identifier}' in this tenant; GET /api/secrets lists them."
-            )
-        return secret
+        return tenant_object_or_404(
+            Secret, request, "secret", "/api/secrets", identifier=identifier
+        )
 
     @extend_schema(responses=SecretSerializer(many=True))
     def list(self, request):
