@@ -159,6 +159,12 @@ def write(invocation, namespace: str, plan: Plan, now, growth: list) -> None:
             row.key: row
             for row in rows.select_for_update().filter(key__in=writes).order_by("key")
         }
+    # check_reads locked the keys that existed when read; a key read as absent
+    # had no row to lock, and another process may have created it since.
+    reads = invocation.notes.get(READS, {})
+    for key in existing:
+        if (namespace, key) in reads and reads[(namespace, key)] is None:
+            raise EffectConflict(f"storage key {key!r} created concurrently")
     changed, created = [], []
     for key, w in writes.items():
         row = existing.get(key)

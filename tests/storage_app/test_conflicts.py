@@ -63,6 +63,26 @@ def test_a_key_read_as_absent_and_created_meanwhile_conflicts(cast):
         apply(late, set_n("1"))
 
 
+def test_a_key_created_after_the_read_check_but_before_the_write_conflicts(
+    cast, monkeypatch
+):
+    # On PostgreSQL another process can commit the key between check_reads and
+    # the write; there is no row for check_reads to lock, so write must notice.
+    late = invocation(cast)
+    assert read(late, "shared", "n") is None
+    other_process_commits = [lambda: apply(invocation(cast), set_n("1"))]
+
+    def check_then_race(tenant_id, reads):
+        if other_process_commits:
+            other_process_commits.pop()()
+
+    monkeypatch.setattr("storage_app.effects.check_reads", check_then_race)
+
+    with pytest.raises(EffectConflict):
+        apply(late, set_n("1"))
+    assert stored_n() == "1"
+
+
 def test_a_key_deleted_and_written_again_still_conflicts(cast):
     apply(invocation(cast), set_n("1"))
     late = invocation(cast)
