@@ -39,10 +39,6 @@ def engine() -> Engine:
     return found
 
 
-def all_engines() -> list[Engine]:
-    return list(_engines.values())
-
-
 def run_sync(coroutine_function, *args):
     """Run an async engine task from sync code (uploads, management commands)."""
     try:

@@ -25,6 +25,7 @@ from scripts_app.engines import engine
 from scripts_app.hosting import Invocation, invoke_with_effects
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import Match, NoMatch, RouteTarget, routes
+from tenants.errors import error_body
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,7 @@ class HttpReply:
     def error(
         cls, status: int, code: str, message: str, request_id: str, headers=(), **extra
     ) -> HttpReply:
-        error = {"code": code, "message": message, "requestId": request_id}
-        error.update({k: v for k, v in extra.items() if v is not None})
-        body = json.dumps({"error": error}).encode()
+        body = json.dumps(error_body(code, message, request_id, **extra)).encode()
         return cls(status, [("Content-Type", "application/json"), *headers], body)
 
 
