@@ -123,8 +123,11 @@ def _end_of(source: str) -> tuple[int, int]:
 class ScriptContext:
     """A V8 isolate holding the prelude and one script's source.
 
-    Not shared: one context serves exactly one (script, version). Calls are
-    serialised with `lock`, because the prelude keeps per-invocation state.
+    Not shared: one context serves exactly one (script, version). Invocations
+    are not serialised: each has its own state in the prelude, keyed by an id,
+    and their engine calls queue on the isolate, which runs them in order. So
+    one invocation's engine call can start while another waits for its host
+    calls, and concurrent requests keep V8 busy while Python does other work.
     """
 
     def __init__(
@@ -133,27 +136,83 @@ class ScriptContext:
         if MiniRacer is None:
             raise EngineUnavailable(f"py_mini_racer is not importable: {_IMPORT_ERROR}")
         self.filename = filename
-        self.lock = asyncio.Lock()
-        self.closed = False
-        self.retired = False
-        self.users = 0
+        self.closed = False  # the isolate is gone
+        self.retired = False  # evicted from the pool: close after the last call
+        self.discarded = False  # unusable (stopped, broken): no new calls
+        self.users = 0  # invocations under way
+        self._next_id = 1
+        # Engine calls are numbered as they are queued on the isolate, which runs
+        # them in that order. A call stopped for time or memory leaves the script's
+        # state half-updated: an invocation whose first call was queued after it
+        # must not start on this context (ContextGone: the pool retries it).
+        self._seq = 0
+        self._stopped_at: int | None = None
+        self._inflight: set[asyncio.Task] = set()
+        self._killed = False
+        self._killing: asyncio.Task | None = None
         self._memory_limit = None
         # Created here, inside the running event loop that will call it (R3).
         self._mr = MiniRacer()
-        # The same eval keys the context's CSPRNG (crypto.*, UUIDs) from the OS.
-        self._mr.eval(
+        # Run by load(), as an awaited call: V8 parses it while the loop serves
+        # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
+        # from the OS.
+        self._setup = (
             prelude_with(tuple(modules))
-            + f';crypto[Symbol.for("scripthost.seedRandom")]("{secrets.token_hex(32)}")'
+            + f';crypto[Symbol.for("scripthost.seedRandom")]("{secrets.token_hex(32)}");'
         )
         if config:
-            self._mr.eval(f"__sh.configure({json.dumps(json.dumps(config))})")
+            self._setup += f"__sh.configure({json.dumps(json.dumps(config))});"
 
     # -- lifecycle ---------------------------------------------------------------
 
     def close(self) -> None:
+        """Close the isolate now; only for a context nobody is calling."""
         if not self.closed:
             self.closed = True
+            self.discarded = True
             self._mr.close()
+
+    @property
+    def usable(self) -> bool:
+        return not (self.closed or self.discarded)
+
+    def retire(self) -> None:
+        """Close once the invocations under way have finished."""
+        self.retired = True
+        self._close_when_idle()
+
+    def discard(self) -> None:
+        """Take no more invocations and close once those under way finish (R8).
+
+        Closing the isolate at once would leave their engine calls waiting
+        forever: mini-racer never answers a call queued on a closed context.
+        """
+        self.discarded = True
+        self._close_when_idle()
+
+    def _close_when_idle(self) -> None:
+        if self.users == 0:
+            self.close()
+
+    async def _kill(self) -> None:
+        """Close now, whatever is running: the only way to stop a runaway loop.
+
+        A loop in a promise reaction (after an await) runs outside any engine
+        call, so cancelling a call cannot stop it; closing the isolate does.
+        Every other engine call still queued is cancelled first (mini-racer
+        must not be touched once closed) and its invocation gets ContextGone.
+        """
+        if self.closed:
+            return
+        self.discarded = True
+        self._killed = True
+        current = asyncio.current_task()
+        others = [t for t in self._inflight if t is not current]
+        for task in others:
+            task.cancel()
+        if others:
+            await asyncio.gather(*others, return_exceptions=True)
+        self.close()
 
     def _set_memory_limit(self, limit: int) -> None:
         if limit != self._memory_limit:
@@ -162,25 +221,62 @@ class ScriptContext:
 
     # -- raw calls -----------------------------------------------------------------
 
-    async def _eval(self, code: str, deadline: float, limits: Limits) -> Any:
-        """Evaluate code before the deadline; translate V8's failures."""
+    async def _eval(
+        self, code: str, deadline: float, limits: Limits, *, first: bool = False
+    ) -> Any:
+        """Evaluate code before the deadline; translate V8's failures.
+
+        `first` marks an invocation's first call: it raises ContextGone if it ran
+        after another call on this context was stopped.
+        """
+        if self.closed:
+            raise ContextGone(started=not first)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise self._timed_out(limits)
+        self._seq += 1
+        seq = self._seq
+        # A task of its own, so that _kill() can cancel it.
+        call = asyncio.ensure_future(self._mr.eval_cancelable(code))
+        self._inflight.add(call)
         try:
             async with asyncio.timeout(remaining):
-                return await self._mr.eval_cancelable(code)
+                value = await call
         except TimeoutError:
+            self._stopped(seq)
             raise self._timed_out(limits) from None
+        except asyncio.CancelledError:
+            if self._killed and not asyncio.current_task().cancelling():
+                raise ContextGone(started=not first) from None
+            self._stopped(seq)
+            raise
         except JSOOMException:
+            self._stopped(seq)
             raise self._memory_exceeded(limits) from None
         except JSParseException as exc:
+            self._check_not_stale(seq, first)
             report = parse_v8_report(str(exc))
             raise CompileError(
                 report.message, line=report.line, column=report.column
             ) from None
         except JSEvalException as exc:
+            self._check_not_stale(seq, first)
             raise self._thrown(str(exc)) from None
+        finally:
+            self._inflight.discard(call)
+        self._check_not_stale(seq, first)
+        return value
+
+    def _stopped(self, seq: int) -> None:
+        """Engine call `seq` was cut short: discard the context after it."""
+        if self._stopped_at is None or seq < self._stopped_at:
+            self._stopped_at = seq
+        # No new invocations; closed by whoever handles the stop, once idle.
+        self.discarded = True
+
+    def _check_not_stale(self, seq: int, first: bool) -> None:
+        if first and self._stopped_at is not None and seq > self._stopped_at:
+            raise ContextGone(started=False)
 
     def _thrown(self, text: str) -> ScriptRuntimeError:
         """Translate V8's report of an uncaught throw outside the prelude's care."""
@@ -218,7 +314,7 @@ class ScriptContext:
 
     def _memory_exceeded(self, limits: Limits) -> ScriptMemoryExceeded:
         """Discard this context (R8) and return the error that says why."""
-        self.close()
+        self.discard()
         return ScriptMemoryExceeded(
             f"Script exceeded its memory limit of "
             f"{limits.memory_bytes / (1024 * 1024):g} MB and was stopped"
@@ -227,20 +323,24 @@ class ScriptContext:
     async def _host_call(
         self,
         method: str,
-        payload: Any,
+        payload: dict,
         deadline: float,
         limits: Limits,
         host: Host | None = None,
     ) -> Outcome:
+        """Start invocation payload["id"] with `method`; drive it to its end."""
         started = time.monotonic()
-        arg = json.dumps(json.dumps(payload)) if payload is not None else ""
-        reply = self._reply(await self._eval(f"__sh.{method}({arg})", deadline, limits))
+        inv = payload["id"]
+        arg = json.dumps(json.dumps(payload))
+        reply = self._reply(
+            await self._eval(f"__sh.{method}({arg})", deadline, limits, first=True)
+        )
         calls = 0
         while True:
             state = reply.get("state")
             if state == "pending":
                 reply = self._reply(
-                    await self._eval("__sh.collect()", deadline, limits)
+                    await self._eval(f"__sh.collect({inv})", deadline, limits)
                 )
             elif state == "waiting":
                 ops = reply.get("ops") or []
@@ -252,11 +352,11 @@ class ScriptContext:
                 results = await self._perform(host, ops, deadline, limits)
                 answer = json.dumps(json.dumps(results))
                 reply = self._reply(
-                    await self._eval(f"__sh.resume({answer})", deadline, limits)
+                    await self._eval(f"__sh.resume({inv}, {answer})", deadline, limits)
                 )
             else:
                 break
-        if reply.get("gc") and not self.closed:
+        if reply.get("gc") and self.usable:
             # ArrayBuffers near their budget: let V8 find the unreachable ones now,
             # so the next call's recount sees them gone.
             self._mr.low_memory_notification()
@@ -302,16 +402,17 @@ class ScriptContext:
         error.code = _ERROR_CODES.get(name, "runtime_error")
         return error
 
-    async def _salvage(self) -> dict:
+    async def _salvage(self, inv: int) -> dict:
         """Read what a stopped invocation left behind, then discard the context."""
         left: dict = {}
         if not self.closed:
             try:
                 async with asyncio.timeout(0.5):
-                    left = json.loads(await self._mr.eval_cancelable("__sh.abort()"))
+                    left = json.loads(
+                        await self._mr.eval_cancelable(f"__sh.abort({inv})")
+                    )
             except Exception:  # noqa: BLE001 - the context is going away regardless
                 left = {}
-            self.close()
         return left
 
     # -- the two entry points ---------------------------------------------------------
@@ -325,12 +426,14 @@ class ScriptContext:
         deadline = started + limits.seconds
         self._set_memory_limit(limits.memory_bytes)
         try:
-            await self._eval(f"__sh.prepare({limits.memory_bytes})", deadline, limits)
+            await self._eval(
+                f"{self._setup}__sh.prepare({limits.memory_bytes})", deadline, limits
+            )
             await self._eval(
                 source + f"\n//# sourceURL={self.filename}", deadline, limits
             )
             outcome = await self._host_call(
-                "load", {"context": context}, deadline, limits
+                "load", {"id": 0, "context": context}, deadline, limits
             )
         except CompileError as exc:
             # An unterminated string, template or comment swallows the sourceURL
@@ -340,7 +443,8 @@ class ScriptContext:
                 exc.line, exc.column = end
             raise
         except ScriptTimeout as exc:
-            left = await self._salvage()
+            left = await self._salvage(0)
+            self.close()
             return Outcome(
                 error=exc,
                 logs=left.get("logs", []),
@@ -350,7 +454,8 @@ class ScriptContext:
             return Outcome(error=exc)
         except ScriptRuntimeError as exc:
             # A throw at top level; keep what it logged before that.
-            left = await self._salvage()
+            left = await self._salvage(0)
+            self.close()
             error = exc
             if left.get("memoryExceeded"):
                 error = self._memory_exceeded(limits)
@@ -361,29 +466,60 @@ class ScriptContext:
     async def invoke(
         self, handler: str, context: dict, limits: Limits, host: Host | None = None
     ) -> Outcome:
-        """Call handler(context) and return its value, logs and effects."""
+        """Call handler(context) and return its value, logs and effects.
+
+        Raises ContextGone if the context was discarded before the call started.
+        """
+        if not self.usable:
+            raise ContextGone(started=False)
         started = time.monotonic()
-        self._set_memory_limit(limits.memory_bytes)
-        payload = {
-            "handler": handler,
-            "context": context,
-            "memory": limits.memory_bytes,
-        }
+        inv = self._next_id
+        self._next_id += 1
+        self.users += 1
         try:
-            outcome = await self._host_call(
-                "invoke", payload, started + limits.seconds, limits, host
-            )
-        except ScriptTimeout as exc:
-            outcome = Outcome(error=exc, logs=(await self._salvage()).get("logs", []))
-        except asyncio.CancelledError:
-            # Stopped half-way through the script's code: its state is unknown.
-            self.close()
-            raise
-        except ScriptMemoryExceeded as exc:
-            outcome = Outcome(error=exc)
-        except EngineError as exc:
-            # The prelude itself failed: the script broke something it relies on.
-            self.close()
-            outcome = Outcome(error=exc)
+            self._set_memory_limit(limits.memory_bytes)
+            payload = {
+                "id": inv,
+                "handler": handler,
+                "context": context,
+                "memory": limits.memory_bytes,
+            }
+            try:
+                outcome = await self._host_call(
+                    "invoke", payload, started + limits.seconds, limits, host
+                )
+            except ScriptTimeout as exc:
+                left = await self._salvage(inv)
+                await self._kill()
+                outcome = Outcome(error=exc, logs=left.get("logs", []))
+            except asyncio.CancelledError:
+                # Stopped half-way through the script's code: its state is unknown,
+                # and a reaction it queued may still be running.
+                if not self.closed:
+                    self._killing = asyncio.ensure_future(self._kill())
+                raise
+            except ScriptMemoryExceeded as exc:
+                await self._kill()
+                outcome = Outcome(error=exc)
+            except EngineError as exc:
+                # The prelude itself failed: the script broke something it relies on.
+                self.discard()
+                outcome = Outcome(error=exc)
+        finally:
+            self.users -= 1
+            if self.retired or self.discarded:
+                self._close_when_idle()
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
+
+
+class ContextGone(Exception):
+    """The context went away under this invocation.
+
+    `started` says whether the invocation had got past its first engine call
+    (and so may have made host calls) before that.
+    """
+
+    def __init__(self, started: bool):
+        super().__init__("the script's context was discarded")
+        self.started = started

@@ -62,6 +62,16 @@ class ScriptMemoryExceeded(EngineError):
     code = "memory_limit"
 
 
+class ScriptInterrupted(EngineError):
+    """Another call of the same script was stopped while this one was under way.
+
+    Its context had to go; a call that could not safely be run again from the
+    start (it did something irreversible) gets this error, and keeps nothing.
+    """
+
+    code = "interrupted"
+
+
 class EngineUnavailable(EngineError):
     """V8 could not be started in this process."""
 

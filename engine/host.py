@@ -38,6 +38,10 @@ class Host:
     def register(self, name: str, op: Op) -> None:
         self.ops[name] = op
 
+    def repeatable(self) -> bool:
+        """May the invocation be run again from the start (nothing irreversible)?"""
+        return True
+
     async def perform(self, batch: list[dict]) -> list[dict]:
         """Run a batch of ops concurrently; answer each, in the batch's order."""
         return list(await asyncio.gather(*(self._one(op) for op in batch)))

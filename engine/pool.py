@@ -7,9 +7,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 
-from engine.context import Limits, Outcome, ScriptContext
-from engine.errors import CompileError
-from engine.host import Host
+from engine.context import ContextGone, Limits, Outcome, ScriptContext
+from engine.errors import CompileError, ScriptInterrupted
+from engine.host import NO_HOST, Host
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class ScriptSource:
     init_context: dict
 
 
+# How often one call may find its context discarded before it started on it.
+MAX_FRESH_STARTS = 3
 # A pool key is (script identity, version): one context per version, never shared.
 Key = tuple[Hashable, Hashable]
 SourceLoader = Callable[[], Awaitable[ScriptSource]]
@@ -77,6 +79,7 @@ class Engine:
         limits: Limits,
         load: SourceLoader,
         host: Host | None = None,
+        _retries: int = 0,
     ) -> Outcome:
         """Call `handler` of the script version `key`, building its context if cold.
 
@@ -88,29 +91,31 @@ class Engine:
             return Outcome(error=exc)
         except _LoadFailed as exc:
             return exc.outcome
-        ctx.users += 1
         try:
-            async with ctx.lock:
-                if ctx.closed:  # discarded while we waited: run on a fresh one
-                    retry = True
-                else:
-                    retry = False
-                    outcome = await ctx.invoke(handler, context, limits, host)
-        finally:
-            ctx.users -= 1
-        if retry:
-            return await self.invoke(key, handler, context, limits, load, host)
-        if ctx.closed:
-            # Stopped for time or memory: drop it so the next call rebuilds (R8).
+            outcome = await ctx.invoke(handler, context, limits, host)
+        except ContextGone as gone:
+            # Another call stopped the context under this one: run this one again
+            # on a fresh context, unless that could repeat something irreversible.
             self._forget(key, ctx)
+            host = host if host is not None else NO_HOST
+            if (gone.started and not host.repeatable()) or _retries >= MAX_FRESH_STARTS:
+                return Outcome(
+                    error=ScriptInterrupted(
+                        "Stopped because another call of this script exceeded its "
+                        "limits while this one ran; nothing it wrote was kept"
+                    )
+                )
+            return await self.invoke(
+                key, handler, context, limits, load, host, _retries=_retries + 1
+            )
+        if not ctx.usable and self._forget(key, ctx):
+            # Stopped for time or memory: drop it so the next call rebuilds (R8).
             self.stats["discarded"] += 1
-        elif ctx.retired and ctx.users == 0:
-            ctx.close()
         return outcome
 
     async def _context_for(self, key: Key, load: SourceLoader) -> ScriptContext:
         ctx = self._pool.get(key)
-        if ctx is not None and not ctx.closed:
+        if ctx is not None and ctx.usable:
             self._pool.move_to_end(key)
             self.stats["hits"] += 1
             return ctx
@@ -182,15 +187,15 @@ class Engine:
     def __contains__(self, key: Key) -> bool:
         return key in self._pool
 
-    def _forget(self, key: Key, ctx: ScriptContext) -> None:
+    def _forget(self, key: Key, ctx: ScriptContext) -> bool:
         if self._pool.get(key) is ctx:
             del self._pool[key]
+            return True
+        return False
 
     @staticmethod
     def _retire(ctx: ScriptContext) -> None:
-        ctx.retired = True
-        if ctx.users == 0:
-            ctx.close()
+        ctx.retire()
 
 
 class _LoadFailed(Exception):

@@ -29,23 +29,39 @@
   const LITERAL_SEGMENT = /^[A-Za-z0-9._~!$&'()+,;=@%-]*$/;
 
   const config = { maxLogs: 1000, maxLogChars: 8192 };
-  const state = {
-    phase: "load", // "load" while top level and init() run, then "invoke"
-    logs: [],
-    droppedLogs: 0,
-    effects: [],
-    registrations: { routes: [], assets: [] },
-    registrationErrors: [],
-    request: null,
-    settled: null,
-    // Host calls (R6): queued here, sent to the host in one batch per round trip.
-    ops: [],
-    waiting: Object.create(null),
-    outstanding: 0,
-    nextOp: 1,
-    scratch: {},
-    context: null,
-  };
+  // Registrations belong to the context (made while it loads); everything else
+  // belongs to one invocation. Invocations of one context interleave while they
+  // wait for host calls, so each has its own state, kept in `running` by the id
+  // the host gave it. `state` is the one whose engine call is running now; its
+  // promise reactions run right after that call, before the next one starts.
+  const registrations = { routes: [], assets: [] };
+  const registrationErrors = [];
+  const running = Object.create(null);
+  let nextOp = 1;
+
+  function newState(phase, id) {
+    return {
+      id: id,
+      phase: phase, // "load" while top level and init() run, then "invoke"
+      logs: [],
+      droppedLogs: 0,
+      effects: [],
+      registrations: registrations,
+      registrationErrors: registrationErrors,
+      request: null,
+      settled: null,
+      // Host calls (R6): queued here, sent to the host in one batch per round trip.
+      ops: [],
+      waiting: Object.create(null),
+      outstanding: 0,
+      scratch: {},
+      context: null,
+    };
+  }
+
+  // The load (top level and init) is invocation 0.
+  let state = newState("load", 0);
+  running[0] = state;
 
   // ---- stacks -----------------------------------------------------------------------
 
@@ -378,6 +394,7 @@
     state.request = null;
     state.context = null;
     state.settled = null;
+    delete running[state.id];
     // A toJSON on these prototypes would let a script rewrite the whole reply,
     // registrations included.
     if (hasOwn.call(ObjectProto, "toJSON") || hasOwn.call(ArrayProto, "toJSON")) {
@@ -396,17 +413,26 @@
     }
   }
 
-  function begin(phase) {
-    state.phase = phase;
-    state.logs = [];
-    state.droppedLogs = 0;
-    state.effects = [];
-    state.settled = null;
-    state.ops = [];
-    state.waiting = Object.create(null);
-    state.outstanding = 0;
-    state.scratch = {};
+  function begin(phase, id) {
+    state = newState(phase, id);
+    running[id] = state;
     sandbox.memory.begin();
+  }
+
+  // Make invocation `id` the current one; false if the host named no running one.
+  function enter(id) {
+    const found = running[id];
+    if (found === undefined) return false;
+    state = found;
+    return true;
+  }
+
+  function unknown(id) {
+    return stringify({
+      state: "done",
+      logs: [],
+      error: failure("EngineError", "No running invocation " + id),
+    });
   }
 
   // Run fn(context). A plain value with no host calls finishes now (one engine
@@ -419,9 +445,10 @@
       return finish({ error: errorInfo(e) });
     }
     if (result !== null && typeof result === "object" && typeof result.then === "function") {
+      const st = state;
       result.then(
-        (v) => { state.settled = { value: v }; },
-        (e) => { state.settled = { error: errorInfo(e) }; },
+        (v) => { st.settled = { value: v }; },
+        (e) => { st.settled = { error: errorInfo(e) }; },
       );
     } else {
       state.settled = { value: result };
@@ -457,7 +484,7 @@
       } catch (e) {
         return PromiseClass.reject(new TypeError(op + ": arguments are not JSON-serialisable"));
       }
-      const id = state.nextOp++;
+      const id = nextOp++;
       return new PromiseClass((resolve, reject) => {
         state.waiting[id] = { resolve: resolve, reject: reject };
         state.ops[state.ops.length] = { id: id, op: op, args: argsJson };
@@ -518,13 +545,14 @@
     // Called once the script's top level has run: run init(context) if defined.
     load(json) {
       const msg = parse(json);
+      enter(0);
       const init = lookup("init");
       if (!init) return finish({ value: null });
       return run(init, prepareContext(msg.context || {}));
     },
     invoke(json) {
       const msg = parse(json);
-      begin("invoke");
+      begin("invoke", msg.id);
       sandbox.memory.limit(msg.memory);
       const fn = lookup(msg.handler);
       if (!fn) {
@@ -538,7 +566,8 @@
       }
       return run(fn, prepareContext(msg.context || {}));
     },
-    collect() {
+    collect(id) {
+      if (!enter(id)) return unknown(id);
       const reply = step();
       if (reply === '{"state":"pending"}') {
         return finish({
@@ -551,7 +580,8 @@
       return reply;
     },
     // The host's answers to a batch of calls: settle their promises.
-    resume(json) {
+    resume(id, json) {
+      if (!enter(id)) return unknown(id);
       const results = parse(json);
       for (let i = 0; i < results.length; i++) {
         const r = results[i];
@@ -570,7 +600,9 @@
       return '{"state":"pending"}';
     },
     // After a stop for time: hand back what was logged, run nothing.
-    abort() {
+    abort(id) {
+      if (!enter(id)) return stringify({ state: "done", logs: [] });
+      delete running[id];
       return stringify({
         state: "done",
         logs: state.logs,

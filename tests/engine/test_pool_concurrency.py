@@ -1,4 +1,4 @@
-"""R2: concurrent calls on one script are serialised; a cold context is built once."""
+"""R2: a synchronous stretch of a script never interleaves; a cold context is built once."""
 
 import asyncio
 
