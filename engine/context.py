@@ -8,6 +8,7 @@ import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,10 @@ except ImportError as exc:  # pragma: no cover - reported by the system check
     _IMPORT_ERROR = exc
 else:
     _IMPORT_ERROR = None
+try:  # private, hence the version pin in pyproject.toml; see _new_isolate()
+    from py_mini_racer._mini_racer import _make_context
+except ImportError:  # pragma: no cover - a mini-racer without it: build on the loop
+    _make_context = None
 
 _HERE = Path(__file__).parent
 _SANDBOX = (_HERE / "sandbox.js").read_text()
@@ -42,22 +47,60 @@ _CORE = (_HERE / "prelude.js").read_text()
 _BUILTIN_MODULES = tuple(p.read_text() for p in sorted((_HERE / "api").glob("*.js")))
 
 
-@functools.lru_cache(maxsize=8)
-def prelude_with(modules: tuple[str, ...] = ()) -> str:
-    """Compose sandbox, prelude and API modules into the code run in every context.
+def _compose(body: str) -> str:
+    """Wrap `body` in the sandbox and prelude; `api` is in scope for it.
 
     sandbox.js and prelude.js are function expressions: the sandbox returns the
     private handle the prelude needs, the prelude returns the handle each API
     module (`function (g, api) {...}`) gets, so neither is reachable from a script.
     """
-    calls = "\n".join(f"({m})(globalThis, api);" for m in (*_BUILTIN_MODULES, *modules))
     return (
         f"(function () {{ const api = ({_CORE})(globalThis, ({_SANDBOX})(globalThis));\n"
-        f"{calls}\n}})();"
+        f"{body}\n}})();"
     )
 
 
-PRELUDE = prelude_with()
+@functools.lru_cache(maxsize=8)
+def module_globals(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Return what each module defines: ((globals...), (provided values...))."""
+    probe = "\n".join(
+        "found.push([[], []]);\n"
+        f"({m})(globalThis, Object.assign({{}}, api, {{"
+        " define(name, value) { found[found.length - 1][0].push(name);"
+        " api.define(name, value); },"
+        " provide(name, value) { found[found.length - 1][1].push(name);"
+        " api.provide(name, value); } }));"
+        for m in modules
+    )
+    racer = MiniRacer()
+    try:
+        found = racer.eval(
+            "var found = [];" + _compose(probe) + "JSON.stringify(found);"
+        )
+    finally:
+        racer.close()
+    return tuple((tuple(names), tuple(values)) for names, values in json.loads(found))
+
+
+@functools.lru_cache(maxsize=8)
+def prelude_with(modules: tuple[str, ...] = ()) -> str:
+    """Compose sandbox, prelude and API modules into the code run in every context.
+
+    Each module is installed on first use of a global it defines (api.lazy), so
+    a context pays only for the modules its script touches: V8 scans a module
+    kept as a string far faster than it parses it as code.
+    """
+    every = (*_BUILTIN_MODULES, *modules)
+    return _compose(
+        "\n".join(
+            f"api.lazy({json.dumps(names)}, {json.dumps(provides)}, {json.dumps(source)});"
+            for source, (names, provides) in zip(
+                every, module_globals(every), strict=True
+            )
+        )
+    )
+
+
 # A runaway loop of host calls is stopped here, whatever the time limit.
 MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
@@ -68,6 +111,39 @@ _ERROR_CODES = {
     "HandlerNotFound": "handler_not_found",
     "UnsettledPromise": "unsettled_promise",
 }
+
+
+# Creating an isolate takes mini-racer about 2.5 ms in one blocking call (V8
+# deserialises its snapshot); done here, it leaves the event loop serving.
+_CREATOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="v8-isolate")
+
+
+if MiniRacer is not None:
+
+    class _Isolate(MiniRacer):
+        """A MiniRacer whose context was made off the event loop.
+
+        MiniRacer() also evaluates a setTimeout shim, synchronously; the sandbox
+        removes timers anyway, so that call is skipped here.
+        """
+
+        def __init__(self, maker, context):
+            self._own_context_maker = maker
+            self._ctx = context
+
+
+async def _new_isolate():
+    """Return a MiniRacer bound to the running loop (R3), built in a thread."""
+    if _make_context is None:
+        return MiniRacer()
+    loop = asyncio.get_running_loop()
+
+    def build():
+        maker = _make_context(loop)
+        return maker, maker.__enter__()
+
+    maker, context = await loop.run_in_executor(_CREATOR, build)
+    return _Isolate(maker, context)
 
 
 @dataclass(frozen=True)
@@ -151,14 +227,13 @@ class ScriptContext:
         self._killed = False
         self._killing: asyncio.Task | None = None
         self._memory_limit = None
-        # Created here, inside the running event loop that will call it (R3).
-        self._mr = MiniRacer()
+        # Made by load(), bound to the running event loop that will call it (R3).
+        self._mr = None
         # Run by load(), as an awaited call: V8 parses it while the loop serves
         # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
         # from the OS.
         self._setup = (
-            prelude_with(tuple(modules))
-            + f';crypto[Symbol.for("scripthost.seedRandom")]("{secrets.token_hex(32)}");'
+            prelude_with(tuple(modules)) + f';__sh.seed("{secrets.token_hex(32)}");'
         )
         if config:
             self._setup += f"__sh.configure({json.dumps(json.dumps(config))});"
@@ -170,7 +245,8 @@ class ScriptContext:
         if not self.closed:
             self.closed = True
             self.discarded = True
-            self._mr.close()
+            if self._mr is not None:
+                self._mr.close()
 
     @property
     def usable(self) -> bool:
@@ -424,6 +500,11 @@ class ScriptContext:
         """
         started = time.monotonic()
         deadline = started + limits.seconds
+        if self._mr is None:
+            self._mr = await _new_isolate()
+            if self.closed:  # closed while the isolate was being made
+                self._mr.close()
+                raise ContextGone(started=False)
         self._set_memory_limit(limits.memory_bytes)
         try:
             await self._eval(

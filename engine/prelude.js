@@ -37,6 +37,10 @@
   const registrations = { routes: [], assets: [] };
   const registrationErrors = [];
   const running = Object.create(null);
+  const overridden = Object.create(null);
+  const provided = Object.create(null);
+  const providers = Object.create(null);
+  let pendingSeed = null;
   let nextOp = 1;
 
   function newState(phase, id) {
@@ -509,7 +513,59 @@
       return state.context;
     },
     define(name, value) {
+      if (overridden[name] === true) return; // the script set it before first use
       defineProperty(g, name, { value: value, writable: true, configurable: true, enumerable: false });
+    },
+    // Hand a value to other modules without putting it on the global object.
+    provide(name, value) {
+      provided[name] = value;
+    },
+    // A value another module provides, installing that module if need be.
+    need(name) {
+      if (!hasOwn.call(provided, name) && providers[name] !== undefined) providers[name]();
+      return provided[name];
+    },
+    // Install a module on first use of any global it defines (`names`) or of a
+    // value it provides (`provides`): most scripts use few modules, and parsing
+    // them all would cost every context. `source` is the module's function
+    // expression, compiled only then. A module that defines neither runs now.
+    lazy(names, provides, source) {
+      let installed = false;
+      function install() {
+        if (installed) return;
+        installed = true;
+        for (let i = 0; i < names.length; i++) {
+          if (overridden[names[i]] !== true) delete g[names[i]];
+        }
+        indirectEval("(" + source + ")")(g, api);
+      }
+      if (names.length === 0 && provides.length === 0) {
+        install();
+        return;
+      }
+      for (let i = 0; i < provides.length; i++) providers[provides[i]] = install;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        defineProperty(g, name, {
+          get() {
+            install();
+            return g[name];
+          },
+          set(value) {
+            // Assigned before first use: the script's value wins, now and later.
+            overridden[name] = true;
+            defineProperty(g, name, { value: value, writable: true, configurable: true, enumerable: false });
+          },
+          configurable: true,
+          enumerable: false,
+        });
+      }
+    },
+    // The host's entropy for the CSPRNG, handed over once (15_random.js).
+    takeSeed() {
+      const seed = pendingSeed;
+      pendingSeed = null;
+      return seed;
     },
   };
 
@@ -532,6 +588,9 @@
   }
 
   const host = {
+    seed(hex) {
+      pendingSeed = hex;
+    },
     configure(json) {
       const c = parse(json);
       if (c.maxLogs !== undefined) config.maxLogs = c.maxLogs;

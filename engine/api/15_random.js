@@ -3,8 +3,8 @@
 // V8's Math.random is xorshift128+: a few outputs reveal its state and so every
 // later one, which would make UUIDs handed to clients guessable. So bytes come
 // from ChaCha20 (RFC 8439 block function, 64-bit counter, zero nonce) instead.
-// Its key is 32 bytes of host entropy when the host passes them with
-// crypto[Symbol.for("scripthost.seedRandom")](hex) right after the prelude;
+// Its key is 32 bytes of host entropy that the host hands over with __sh.seed(hex)
+// right after the prelude (taken when this module is installed, on first use);
 // until then it is drawn from Math.random, which V8 seeds per isolate from the
 // OS, so it is unpredictable from outside but only as strong as that seed.
 // Each context (one script version) has its own generator; nothing is shared.
@@ -174,8 +174,10 @@
     },
   });
   Object.defineProperty(crypto, Symbol.toStringTag, { value: "Crypto", configurable: true });
+  const seed = api.takeSeed();
+  if (seed !== null) crypto[Symbol.for("scripthost.seedRandom")](seed);
   api.define("crypto", crypto);
-  // For 20_utils.js ($.uuid, utils.uuid): the generator, captured before any
-  // script can replace the crypto global.
-  api.define("__shRandom", Object.freeze({ byte: randomByte, uuid: uuid }));
+  // For 20_utils.js ($.uuid, utils.uuid): the generator itself, whatever a
+  // script does to the crypto global.
+  api.provide("random", Object.freeze({ byte: randomByte, uuid: uuid }));
 })

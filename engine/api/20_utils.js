@@ -8,8 +8,7 @@
 (function (g, api) {
   "use strict";
 
-  const random = g.__shRandom;
-  delete g.__shRandom; // 15_random.js handed it over; scripts never see it
+  const random = api.need("random"); // from 15_random.js, never on the global
   const DateClass = Date;
   const dateNow = Date.now;
   const TextEncoderClass = g.TextEncoder;

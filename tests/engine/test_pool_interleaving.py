@@ -113,7 +113,9 @@ async def test_many_interleaved_calls_each_get_their_own_answer():
 
 async def test_a_timed_out_call_does_not_take_the_waiting_calls_with_it():
     engine = Engine(2, load_limits=LOAD_LIMITS, modules=(MODULE,))
-    spin_source = SOURCE + "\nasync function spin(c) { await gate.pass('x'); for (;;) {} }"
+    spin_source = (
+        SOURCE + "\nasync function spin(c) { await gate.pass('x'); for (;;) {} }"
+    )
 
     async def load_spin():
         return ScriptSource(spin_source, "gate.js", {})

@@ -1,0 +1,46 @@
+"""API modules are installed on first use of what they define, and behave as if always there."""
+
+import pytest
+
+
+async def test_a_module_global_is_there_before_and_after_first_use(script):
+    s = script(
+        "function h(c) {\n"
+        "  const before = 'utils' in globalThis;\n"
+        "  const uuid = utils.uuid();\n"
+        "  return [before, typeof uuid, uuid.length, typeof $.uuid.v1, typeof TextEncoder];\n"
+        "}"
+    )
+    assert await s.value() == [True, "string", 36, "function", "function"]
+
+
+async def test_a_global_the_script_assigned_before_first_use_keeps_its_value(script):
+    # `$` and `utils` come from one module: installing it for `$` must not
+    # overwrite the script's own `utils`.
+    s = script("utils = 'mine';\nfunction h(c) { return [utils, typeof $.uuid.v4]; }")
+    assert await s.value() == ["mine", "function"]
+
+
+async def test_modules_used_only_from_other_modules_are_installed_for_them(script):
+    # utils.uuid draws from the CSPRNG module, which the script never names.
+    s = script(
+        "function h(c) { const a = utils.uuid(), b = $.uuid.v4();"
+        " return [a !== b, /^[0-9a-f-]{36}$/.test(a), typeof globalThis.__shRandom]; }"
+    )
+    assert await s.value() == [True, True, "undefined"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["typeof crypto.getRandomValues", "typeof btoa", "typeof URLSearchParams"],
+)
+async def test_each_builtin_module_is_reachable_by_its_globals(script, expression):
+    s = script(f"function h(c) {{ return {expression}; }}")
+    assert await s.value() == "function"
+
+
+async def test_two_contexts_get_different_host_entropy(engine, script):
+    source = "function h(c) { return crypto.randomUUID(); }"
+    first = await script(source, name="seeded-a").value()
+    second = await script(source, name="seeded-b").value()
+    assert first != second
