@@ -34,9 +34,16 @@ format: $(VENV)/.installed
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The bench's extra (matplotlib, py-spy, pyinstrument) on top of .[test]; only
+# `make bench` needs it.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $@
+
 # Not part of `make test`: it takes minutes and needs the machine to itself.
-bench: $(VENV)/.installed
-	QUICK=$(QUICK) $(PY) -m bench.run
+# QUICK=1: the short run; PROFILE=1: also write profiles (see bench/README.md).
+bench: $(VENV)/.bench-installed
+	QUICK=$(QUICK) PROFILE=$(PROFILE) $(PY) -m bench.run
 
 clean-venv:
 	rm -rf $(VENV)

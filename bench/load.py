@@ -11,29 +11,94 @@ import threading
 import time
 from pathlib import Path
 
-# wrk's done() hook prints the figures as JSON so nothing parses its table.
-DONE = r"""
+# wrk's kinds of socket error, as its summary counts them. "status" is its count
+# of answers with a status of 400 or more.
+SOCKET_ERRORS = ("connect", "read", "write", "timeout")
+
+# Every thread counts the answers by status, and those whose body does not match
+# EXPECT (a Lua pattern; nil checks no body); done() sums the threads and prints
+# the figures as JSON so nothing parses wrk's table. The first unexpected answer
+# is kept as a sample. The hook costs wrk about nothing next to the socket work.
+CHECK = r"""
+EXPECT = {expect}
+local threads = {{}}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+init = function(args)
+  statuses, wrong, sample = {{}}, 0, ""
+end
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  local good = status < 400 and (EXPECT == nil or string.find(body, EXPECT) ~= nil)
+  if status < 400 and not good then
+    wrong = wrong + 1
+  end
+  if not good and sample == "" then
+    sample = status .. " " .. string.sub(body, 1, 300)
+  end
+end
+local function quote(s)
+  return '"' .. string.gsub(s, '[%c"\\]', function(c)
+    return string.format("\\u%04x", string.byte(c))
+  end) .. '"'
+end
 done = function(summary, latency, requests)
+  local counts, wrong_all, sample_one = {{}}, 0, ""
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      counts[status] = (counts[status] or 0) + n
+    end
+    wrong_all = wrong_all + thread:get("wrong")
+    if sample_one == "" then sample_one = thread:get("sample") end
+  end
+  local parts = {{}}
+  for status, n in pairs(counts) do
+    table.insert(parts, string.format('"%d": %d', status, n))
+  end
   local e = summary.errors
   io.write(string.format(
-    'BENCHJSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d,' ..
+    'BENCHJSON {{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d,' ..
     ' "max_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d,' ..
-    ' "timeout": %d}\n',
+    ' "timeout": %d, "statuses": {{%s}}, "wrong_body": %d, "sample": %s}}\n',
     summary.requests, summary.duration, latency:percentile(50),
     latency:percentile(99), latency.max, e.connect, e.read, e.write, e.status,
-    e.timeout))
+    e.timeout, table.concat(parts, ", "), wrong_all, quote(sample_one)))
 end
 """
 
 # One random path per request, from a format with one %d and a range.
 RANDOM = """
+local seed_init = init
 init = function(args)
+  seed_init(args)
   math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6) + #tostring({{}}))
 end
 request = function()
   return wrk.format("GET", string.format({fmt}, math.random(0, {top})))
 end
 """
+
+
+def exactly(text: str) -> str:
+    """The Lua pattern matching text and nothing else."""
+    magic = set("^$()%.[]*+-?")
+    return "^" + "".join("%" + c if c in magic else c for c in text) + "$"
+
+
+def error_kinds(raw: dict) -> dict:
+    """wrk's figures as {kind: count}, zero kinds left out.
+
+    Kinds: connect, read, write, timeout (socket errors), "status NNN" (one per
+    status of 400 or more) and wrong_body (a 2xx/3xx answer with another body).
+    """
+    kinds = {k: raw[k] for k in SOCKET_ERRORS if raw[k]}
+    for status, n in sorted(raw["statuses"].items()):
+        if int(status) >= 400:
+            kinds[f"status {status}"] = n
+    if raw["wrong_body"]:
+        kinds["wrong_body"] = raw["wrong_body"]
+    return kinds
 
 
 def ensure_wrk() -> str:
@@ -49,8 +114,8 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "/usr/bin/wrk"
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Sum the resident memory of a process and all its descendants."""
+def tree_pids(root: int) -> set[int]:
+    """A process and all its descendants, from /proc."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -65,8 +130,13 @@ def tree_rss_bytes(root: int) -> int:
         pid = todo.pop()
         members.add(pid)
         todo.extend(p for p, parent in parents.items() if parent == pid)
+    return members
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Sum the resident memory of a process and all its descendants."""
     total = 0
-    for pid in members:
+    for pid in tree_pids(root):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -101,17 +171,20 @@ class Wrk:
         self.binary = ensure_wrk()
         self.threads = threads
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+        self._scripts: dict[tuple, Path] = {}
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def _script(self, path_format: str | None, count: int) -> Path:
-        lua = DONE
-        if path_format:
-            lua += RANDOM.format(fmt=json.dumps(path_format), top=count - 1)
-        script = self.tmp / f"s{abs(hash((path_format, count)))}.lua"
-        script.write_text(lua)
-        return script
+    def _script(self, path_format: str | None, count: int, expect: str | None) -> Path:
+        key = (path_format, count, expect)
+        if key not in self._scripts:
+            lua = CHECK.format(expect=json.dumps(expect) if expect else "nil")
+            if path_format:
+                lua += RANDOM.format(fmt=json.dumps(path_format), top=count - 1)
+            self._scripts[key] = self.tmp / f"s{len(self._scripts)}.lua"
+            self._scripts[key].write_text(lua)
+        return self._scripts[key]
 
     def run(
         self,
@@ -122,8 +195,12 @@ class Wrk:
         server_pid: int | None = None,
         path_format: str | None = None,
         count: int = 1,
+        expect: str | None = None,
     ) -> dict:
-        """Load url (or random paths on its host) and return the figures."""
+        """Load url (or random paths on its host) and return the figures.
+
+        expect is a Lua pattern every 2xx/3xx body must match (see exactly()).
+        """
         threads = min(self.threads, connections)
         command = [
             self.binary,
@@ -133,14 +210,16 @@ class Wrk:
             "--timeout",
             "5s",
             "-s",
-            str(self._script(path_format, count)),
+            str(self._script(path_format, count, expect)),
             url,
         ]
         sampler = RssSampler(server_pid) if server_pid else None
         if sampler:
             sampler.start()
         started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(
+            command, capture_output=True, encoding="utf-8", errors="replace"
+        )
         wall = time.monotonic() - started
         rss = sampler.stop() if sampler else 0
         line = next(
@@ -149,17 +228,17 @@ class Wrk:
         if done.returncode != 0 or line is None:
             raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
         raw = json.loads(line.removeprefix("BENCHJSON "))
-        errors = sum(raw[k] for k in ("connect", "read", "write", "status", "timeout"))
+        kinds = error_kinds(raw)
         return {
             "rps": raw["requests"] / (raw["duration_us"] / 1e6),
             "p50_ms": raw["p50_us"] / 1000,
             "p99_ms": raw["p99_us"] / 1000,
             "max_ms": raw["max_us"] / 1000,
             "requests": raw["requests"],
-            "errors": errors,
-            "error_kinds": {
-                k: raw[k] for k in ("connect", "read", "write", "status", "timeout")
-            },
+            "errors": sum(kinds.values()),
+            "error_kinds": kinds,
+            "statuses": raw["statuses"],
+            **({"error_sample": raw["sample"]} if raw["sample"] else {}),
             "rss_mb": rss / 2**20,
             "wall_s": wall,
         }

@@ -93,10 +93,38 @@ def rows_from(results: dict) -> list[dict]:
     return rows
 
 
+FIGURES = ("rps", "p50_ms", "p99_ms", "errors", "error_kinds", "error_sample", "rss_mb")
+
+
 def _figures(f: dict | None) -> dict | None:
     if f is None:
         return None
-    return {k: f[k] for k in ("rps", "p50_ms", "p99_ms", "errors", "rss_mb") if k in f}
+    return {k: f[k] for k in FIGURES if k in f}
+
+
+def error_notes(rows: list[dict]) -> list[str]:
+    """One line per measured side with errors: how many of each kind, a sample.
+
+    Kinds: wrk's socket errors (connect, read, write, timeout), "status NNN"
+    for answers of 400 or more, wrong_body for 2xx/3xx answers with an
+    unexpected body. Rows 1-3 share their subject: it is told once.
+    """
+    notes, told = [], set()
+    for r in rows:
+        for side in ("subject", "reference"):
+            f = r[side]
+            key = repr(sorted((f or {}).items()))
+            if not f or not f.get("errors") or key in told:
+                continue
+            told.add(key)
+            kinds = ", ".join(
+                f"{n} {k}" for k, n in f.get("error_kinds", {}).items() if n
+            )
+            line = f"errors, row {r['scenario'][:1]} {side}: {kinds or f['errors']}"
+            if f.get("error_sample"):
+                line += f"; first: {f['error_sample'][:160]}"
+            notes.append(line)
+    return notes
 
 
 def _cell(f: dict | None, key: str, fmt: str) -> str:
@@ -129,4 +157,5 @@ def table(rows: list[dict]) -> str:
         "(times in ms; row 4 req/s = invocations/s; row 5 p50 = median latency of the "
         "first request after an upload vs a warm request)"
     )
+    lines += error_notes(rows)
     return "\n".join(lines)

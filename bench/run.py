@@ -1,6 +1,7 @@
 """Run every scenario, print the table, write the JSON and the chart.
 
-Usage: python -m bench.run [--quick]   (or `make bench`, `make bench QUICK=1`)
+Usage: python -m bench.run [--quick] [--profile]
+       (or `make bench`, `make bench QUICK=1`, `make bench PROFILE=1`)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from bench import scenarios, servers
 from bench.chart import draw
-from bench.load import Wrk
+from bench.load import Wrk, exactly
 from bench.report import rows_from, table
 
 RESULTS = Path(__file__).parent / "results"
@@ -30,6 +31,7 @@ MODES = {
         "cold_rounds": 3,
         "engine_seconds": 3,
         "many_seconds": 5,
+        "profile_seconds": 5,
     },
     "full": {
         "seconds": 10,
@@ -38,10 +40,17 @@ MODES = {
         "cold_rounds": 10,
         "engine_seconds": 10,
         "many_seconds": 20,
+        "profile_seconds": 10,
     },
 }
 SCRIPTS = 1000
 POOL_SIZE = 256
+HELLO = exactly("Hello, world!")  # every hello answer's body
+OK = exactly("ok")  # every storage answer's body
+
+
+def _on(name: str) -> bool:
+    return os.environ.get(name) not in (None, "", "0")
 
 
 def machine() -> dict:
@@ -84,16 +93,23 @@ def commit() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    mode = (
-        "quick"
-        if args.quick or os.environ.get("QUICK") not in (None, "", "0")
-        else "full"
+    parser.add_argument("--quick", action="store_true", help="or QUICK=1")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="or PROFILE=1: also profile the hello JS route with py-spy and the "
+        "engine alone with pyinstrument (extra runs, not counted)",
     )
+    args = parser.parse_args()
+    mode = "quick" if args.quick or _on("QUICK") else "full"
+    profile = args.profile or _on("PROFILE")
     cfg = MODES[mode]
     cores = os.cpu_count() or 1
     started = time.monotonic()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{stamp}-{mode}.json"
+    profiles = {}
     wrk = Wrk(threads=cores)
     var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
     env = servers.server_env(var_dir, POOL_SIZE)
@@ -119,16 +135,28 @@ def main() -> None:
         results["hello"] = scenarios.alternate(
             wrk,
             {
-                "js": (app.url("/hello"), app.pid, {}),
-                "django_view": (app.url("/ref/hello"), app.pid, {}),
-                "bare_asgi": (bare.url("/hello"), bare.pid, {}),
-                "node": (node.url("/hello"), node.pid, {}),
+                "js": (app.url("/hello"), app.pid, {"expect": HELLO}),
+                "django_view": (app.url("/ref/hello"), app.pid, {"expect": HELLO}),
+                "bare_asgi": (bare.url("/hello"), bare.pid, {"expect": HELLO}),
+                "node": (node.url("/hello"), node.pid, {"expect": HELLO}),
             },
             connections=64,
             **common,
         )
+        if profile:
+            seconds = cfg["profile_seconds"]
+            print(f"profile: py-spy on the app's workers, {seconds} s", flush=True)
+            profiles["hello_js"] = scenarios.profile_server(
+                wrk,
+                app.url("/hello"),
+                app.pid,
+                {"expect": HELLO},
+                connections=64,
+                seconds=seconds,
+                stem=out.with_name(f"{out.stem}-profile-hello-js"),
+            )
         print("storage: one read + one write, JS vs ORM view", flush=True)
-        keys = {"count": 1000}
+        keys = {"count": 1000, "expect": OK}
         results["storage"] = scenarios.alternate(
             wrk,
             {
@@ -150,6 +178,13 @@ def main() -> None:
         results["cold"] = scenarios.cold_vs_warm(app.port, token, cfg["cold_rounds"])
         print("engine alone, one process", flush=True)
         results["engine"] = scenarios.engine_alone(cfg["engine_seconds"], env)
+        if profile:
+            print("profile: the engine alone under pyinstrument", flush=True)
+            profiles["engine"] = scenarios.profile_engine(
+                cfg["engine_seconds"],
+                env,
+                out.with_name(f"{out.stem}-profile-engine"),
+            )
         print(f"many scripts: seeding {SCRIPTS} ...", flush=True)
         seeded = scenarios.seed_scripts(SCRIPTS, env)
         print(f"  {seeded}", flush=True)
@@ -162,7 +197,6 @@ def main() -> None:
             server.stop()
         wrk.close()
     rows = rows_from(results)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     record = {
         "when": stamp,
         "mode": mode,
@@ -178,19 +212,25 @@ def main() -> None:
             "load": f"wrk -t{cores}, loopback",
             "connections": 64,
             "many_connections": 16,
+            "profile": profile,
         },
         "rows": rows,
         "results": results,
+        **({"profiles": profiles} if profile else {}),
         "elapsed_s": round(time.monotonic() - started, 1),
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{stamp}-{mode}.json"
     out.write_text(json.dumps(record, indent=2) + "\n")
     print()
     print(table(rows))
     print(f"\nresults: {out.relative_to(servers.ROOT)} ({record['elapsed_s']} s)")
-    chart = draw(rows, out.with_suffix(".png"))
-    print(chart)
+    print(draw(record, out.with_suffix(".png")))
+    for name, made in profiles.items():
+        if "skipped" in made:
+            print(f"profile {name}: skipped ({made['skipped']})")
+            continue
+        for what in ("summary", "text", "speedscope"):
+            if what in made:
+                print(f"profile {name}: {made[what]}")
     shutil.rmtree(var_dir, ignore_errors=True)
 
 

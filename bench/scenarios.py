@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import http.client
 import json
+import shutil
 import statistics
 import subprocess
+import threading
 import time
+from pathlib import Path
 
-from bench.load import Wrk, tree_rss_bytes
+from bench.load import Wrk, tree_pids, tree_rss_bytes
 from bench.servers import PY, ROOT
 
 
@@ -18,6 +22,14 @@ def summarise(runs: list[dict]) -> dict:
         k: statistics.median(r[k] for r in runs) for k in ("rps", "p50_ms", "p99_ms")
     }
     out["errors"] = sum(r["errors"] for r in runs)
+    kinds: dict[str, int] = {}
+    for r in runs:
+        for kind, n in r["error_kinds"].items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    out["error_kinds"] = kinds
+    sample = next((r["error_sample"] for r in runs if "error_sample" in r), None)
+    if sample:
+        out["error_sample"] = sample
     out["requests"] = sum(r["requests"] for r in runs)
     out["rss_mb"] = max(r["rss_mb"] for r in runs)
     out["runs"] = runs
@@ -138,9 +150,260 @@ def seed_scripts(count: int, env: dict) -> str:
 def many_scripts(
     wrk: Wrk, port: int, pid: int, count: int, seconds: float, warmup: float
 ) -> dict:
-    extra = {"path_format": "/r/%d", "count": count}
+    extra = {"path_format": "/r/%d", "count": count, "expect": r"^route %d+$"}
     url = f"http://127.0.0.1:{port}/"
     wrk.run(url, connections=16, seconds=warmup, **extra)
     result = wrk.run(url, connections=16, seconds=seconds, server_pid=pid, **extra)
     result["rss_after_mb"] = tree_rss_bytes(pid) / 2**20
     return result
+
+
+# -- profiling (make bench PROFILE=1): extra runs, never counted in the figures --
+
+
+def _tool(name: str) -> str | None:
+    """A console script of the venv running the bench, else one on PATH."""
+    beside = Path(PY).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def _shown(path: Path) -> str:
+    """The path from the project's root, as the JSON and the output give it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes uvicorn --workers N spawned under pid."""
+    found = []
+    for child in sorted(tree_pids(pid) - {pid}):
+        try:
+            if b"multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            pass
+    return found
+
+
+def profile_server(
+    wrk: Wrk,
+    url: str,
+    pid: int,
+    extra: dict,
+    *,
+    connections: int,
+    seconds: int,
+    stem: Path,
+    rate: int = 100,
+) -> dict:
+    """Load url while py-spy samples the server's workers; write the profile.
+
+    py-spy record --gil keeps the samples of threads holding the GIL: the
+    workers' Python work, which R3 says is what limits a process. (Without
+    --gil, py-spy's idle detection does not work on this kernel: threads
+    waiting on a queue show as busy.) Writes stem.speedscope.json (every thread
+    of every process; open it at https://www.speedscope.app) and stem.txt: the
+    load during the profile, where the GIL went by thread and by function, and
+    one `py-spy dump` of every worker under load. The load starts a second
+    before the sampling and ends a second after it.
+    """
+    py_spy = _tool("py-spy")
+    if py_spy is None:
+        return {"skipped": "py-spy is not installed (make bench installs .[bench])"}
+    load: dict = {}
+
+    def drive():
+        try:
+            load.update(
+                wrk.run(url, connections=connections, seconds=seconds + 2, **extra)
+            )
+        except Exception as exc:  # noqa: BLE001 - reported with the profile
+            load["failed"] = str(exc)
+
+    driver = threading.Thread(target=drive)
+    driver.start()
+    time.sleep(1)
+    speedscope = stem.with_name(stem.name + ".speedscope.json")
+    workers = _workers(pid)
+    record = subprocess.run(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--gil",
+            "--duration",
+            str(seconds),
+            "--rate",
+            str(rate),
+            "--format",
+            "speedscope",
+            "--output",
+            str(speedscope),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    dumps = [
+        subprocess.run(
+            [py_spy, "dump", "--pid", str(worker)], capture_output=True, text=True
+        )
+        for worker in workers
+    ]
+    driver.join()
+    if record.returncode != 0 or not speedscope.exists():
+        return {"skipped": f"py-spy record failed: {record.stderr.strip()[-500:]}"}
+    said = [x for x in record.stderr.splitlines() if "Samples:" in x]
+    text = stem.with_name(stem.name + ".txt")
+    lines = [
+        f"py-spy record --gil --subprocesses --rate {rate} --duration {seconds}"
+        f" --pid {pid} (uvicorn, workers {workers})",
+        f"load: wrk -c{connections} {url}, not counted in the results: "
+        + (
+            load.get("failed")
+            or f"{load['rps']:.0f} req/s, p99 {load['p99_ms']:.1f} ms,"
+            f" errors {load['errors']} {load['error_kinds'] or ''}"
+        ),
+        *(said[-1:]),
+        "",
+        speedscope_summary(speedscope, rate * seconds * max(len(workers), 1)),
+        f"== py-spy dump of each worker under load ({len(workers)} processes)",
+        *(d.stdout.rstrip() or d.stderr.rstrip() for d in dumps),
+    ]
+    text.write_text("\n".join(lines) + "\n")
+    return {
+        "speedscope": _shown(speedscope),
+        "summary": _shown(text),
+        "seconds": seconds,
+        "rate": rate,
+        "workers": workers,
+        "load": {k: v for k, v in load.items() if k != "statuses"},
+    }
+
+
+def _where(frame: dict) -> tuple[str, str]:
+    """("function (file)", "function (file:line)"), the file relative to the
+    project or site-packages."""
+    path = frame.get("file") or ""
+    if path.startswith(f"{ROOT}/") and "/site-packages/" not in path:
+        path = path.removeprefix(f"{ROOT}/")
+    elif "/site-packages/" in path:
+        path = path.split("/site-packages/", 1)[1]
+    elif "/lib/python3." in path:
+        path = "stdlib/" + path.split("/lib/python3.", 1)[1].split("/", 1)[-1]
+    return (
+        f"{frame['name']} ({path})",
+        f"{frame['name']} ({path}:{frame.get('line') or 0})",
+    )
+
+
+# Frames every sample of a thread goes through (how processes, threads and the
+# event loop start): left out of the "total time" ranking.
+_STARTUP = tuple(
+    f"({where}"
+    for where in (
+        "<string>)",
+        "stdlib/multiprocessing/",
+        "stdlib/threading.py)",
+        "stdlib/asyncio/runners.py)",
+        "uvicorn/_subprocess.py)",
+        "uvicorn/supervisors/",
+        "uvicorn/server.py)",
+        "uvicorn/_compat.py)",
+    )
+)
+
+
+def speedscope_summary(path: Path, possible: int, top: int = 25) -> str:
+    """Samples by thread, then the top functions by own and by total time.
+
+    possible is how many samples the workers' GILs could have given (rate x
+    seconds x workers): a thread's samples over it is its share of the GIL.
+    """
+    data = json.loads(path.read_text())
+    frames = data["shared"]["frames"]
+    by_thread: collections.Counter = collections.Counter()
+    own: collections.Counter = collections.Counter()
+    total: collections.Counter = collections.Counter()
+    samples = 0
+    for profile in data["profiles"]:
+        thread = profile["name"].split('"')[1] if '"' in profile["name"] else ""
+        thread = thread or "(unnamed: mini-racer callbacks)"
+        for stack in profile["samples"]:
+            names = [
+                _where(frames[i])
+                for i in stack
+                if not frames[i]["name"].startswith("process ")
+            ]
+            if not names:
+                continue
+            samples += 1
+            by_thread[thread] += 1
+            own[names[-1][1]] += 1
+            for function in {function for function, _line in names}:
+                if not any(mark in function for mark in _STARTUP):
+                    total[function] += 1
+    if not samples:
+        return "no samples held the GIL\n"
+    lines = [
+        f"{samples} samples held the GIL, of {possible} possible"
+        f" ({samples / possible:.0%} of the workers' GIL time;"
+        " percentages below are of the samples)",
+        "",
+        "== samples by thread (all workers)",
+        *(f"{n:7d} {n / samples:6.1%}  {t}" for t, n in by_thread.most_common()),
+    ]
+    for title, counter in (
+        ("own time (the line itself)", own),
+        ("total time (the function and what it calls, any line)", total),
+    ):
+        lines += ["", f"== top {top} by {title}"]
+        lines += [
+            f"{n:7d} {n / samples:6.1%}  {f}" for f, n in counter.most_common(top)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def profile_engine(seconds: float, env: dict, stem: Path) -> dict:
+    """Run the engine-alone scenario under pyinstrument.
+
+    Writes stem.txt (the call tree) and stem.speedscope.json.
+    """
+    pyinstrument = _tool("pyinstrument")
+    if pyinstrument is None:
+        return {
+            "skipped": "pyinstrument is not installed (make bench installs .[bench])"
+        }
+    session = stem.with_name(stem.name + ".pyisession")
+    done = subprocess.run(
+        [
+            pyinstrument,
+            "--renderer",
+            "pyisession",
+            "--outfile",
+            str(session),
+            "-m",
+            "bench.engine_alone",
+            str(seconds),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0 or not session.exists():
+        return {"skipped": f"pyinstrument failed: {done.stderr.strip()[-500:]}"}
+    out = {"load": json.loads(done.stdout.strip().splitlines()[-1])}
+    for renderer, suffix in (("text", ".txt"), ("speedscope", ".speedscope.json")):
+        target = stem.with_name(stem.name + suffix)
+        options = ["--no-color", "--unicode"] if renderer == "text" else []
+        subprocess.run(
+            [pyinstrument, "--load", str(session), "--renderer", renderer]
+            + options
+            + ["--outfile", str(target)],
+            check=True,
+            capture_output=True,
+        )
+        out[renderer] = _shown(target)
+    session.unlink()
+    return out
