@@ -8,9 +8,12 @@ no route (streams and 404s live behind Django's catch-all), goes to Django
 unchanged.
 """
 
+import functools
+from typing import NamedTuple
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import get_script_prefix
+from django.core.signals import setting_changed
 from django.http import QueryDict
 
 from scripts_app.records import flush_at_shutdown
@@ -44,6 +47,41 @@ async def lifespan(scope, receive, send):
             return
 
 
+class _Conf(NamedTuple):
+    """The settings the fast path reads, read once per change of settings."""
+
+    session_cookie: str  # "<SESSION_COOKIE_NAME>="
+    ssl_redirect: bool
+    proxy_header: str | None  # SECURE_PROXY_SSL_HEADER as an ASGI header name
+    proxy_value: str | None
+    force_script_name: str | None
+    upload_limit: int | None
+
+
+@functools.cache
+def _conf() -> _Conf:
+    proxy = settings.SECURE_PROXY_SSL_HEADER
+    header = value = None
+    if proxy:
+        meta_name, value = proxy
+        header = meta_name.removeprefix("HTTP_").replace("_", "-").lower()
+    return _Conf(
+        session_cookie=settings.SESSION_COOKIE_NAME + "=",
+        ssl_redirect=bool(settings.SECURE_SSL_REDIRECT),
+        proxy_header=header,
+        proxy_value=value,
+        force_script_name=settings.FORCE_SCRIPT_NAME,
+        upload_limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+    )
+
+
+def _forget_conf(**kwargs):
+    _conf.cache_clear()  # tests change settings; production never does
+
+
+setting_changed.connect(_forget_conf)
+
+
 class ScriptRouteApp:
     def __init__(self, django_app):
         self.django = django_app
@@ -54,7 +92,8 @@ class ScriptRouteApp:
 
     async def _serve(self, scope, receive, send) -> bool:
         """Answer the request and return True, or return False to pass it on."""
-        session_cookie = settings.SESSION_COOKIE_NAME + "="
+        conf = _conf()
+        session_cookie = conf.session_cookie
         pairs, first = [], {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
@@ -68,19 +107,25 @@ class ScriptRouteApp:
             if "_" in name:
                 continue  # Django drops these too (x_user vs x-user spoofing)
             pairs.append((name, value))
-            first.setdefault(name, value)
-        secure = self._secure(scope, first)
-        if settings.SECURE_SSL_REDIRECT and not secure:
+            if name not in first:
+                first[name] = value
+        secure = self._secure(scope, first, conf)
+        if conf.ssl_redirect and not secure:
             return False
-        path = scope["path"].removeprefix(get_script_prefix(scope))
-        found = await directory().resolve(first.get("host", ""), path)
+        # The script prefix as django.core.handlers.asgi.get_script_prefix finds it.
+        prefix = conf.force_script_name or scope.get("root_path", "") or ""
+        path = scope["path"].removeprefix(prefix)
+        tenants = directory()
+        if tenants.stale():
+            await tenants.refresh()
+        found = tenants.lookup(first.get("host", ""), path)
         if found.tenant is None or reserved(found.path):
             return False
         method = scope["method"].upper()
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
             return False  # Django's catch-all answers misses (and streams)
-        body = await self._body(receive)
+        body = await self._body(receive, conf.upload_limit)
         if body is None:
             return True  # the client went away
         request_id = request_id_from(first.get("x-request-id"))
@@ -89,11 +134,12 @@ class ScriptRouteApp:
                 413, "too_large", "The request body is too large.", request_id
             )
         else:
+            query_string = scope.get("query_string", b"")
             call = HttpCall(
                 tenant=found.tenant,
                 method=method,
                 path=found.path,
-                query=QueryDict(scope.get("query_string", b"")).dict(),
+                query=QueryDict(query_string).dict() if query_string else {},
                 headers=clean_headers(pairs, drop_authorization=False),
                 body=body,
                 form=form_of(method, first.get("content-type", ""), body),
@@ -107,21 +153,17 @@ class ScriptRouteApp:
         return True
 
     @staticmethod
-    def _secure(scope, headers) -> bool:
+    def _secure(scope, headers, conf: _Conf) -> bool:
         """Decide HTTPS the way HttpRequest.is_secure() does."""
-        proxy = settings.SECURE_PROXY_SSL_HEADER
-        if proxy:
-            meta_name, secure_value = proxy
-            name = meta_name.removeprefix("HTTP_").replace("_", "-").lower()
-            value = headers.get(name)
+        if conf.proxy_header:
+            value = headers.get(conf.proxy_header)
             if value is not None:
-                return value.split(",", 1)[0].strip() == secure_value
+                return value.split(",", 1)[0].strip() == conf.proxy_value
         return scope.get("scheme") == "https"
 
     @staticmethod
-    async def _body(receive) -> bytes | bool | None:
+    async def _body(receive, limit: int | None) -> bytes | bool | None:
         """Return the body, False when over the limit, None on disconnect."""
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         chunks, size = [], 0
         while True:
             message = await receive()

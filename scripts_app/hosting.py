@@ -6,7 +6,10 @@ An app takes part by defining, on its AppConfig:
   `function (g, api) {...}` that defines globals with `api.call(op, args)` for
   reads (Promises, R6) and `api.effect(kind, data)` for writes (R5);
 - `script_ops(invocation) -> {op name: async function}`: the host side of its
-  calls, bound to the invocation's tenant, script and user;
+  calls, bound to the invocation's tenant, script and user. It is called when
+  the invocation's first host call arrives (most handlers make none), so it
+  must not depend on when it is called: `invocation.started` says when the
+  attempt began (see also `_BUILT_AT_START`);
 - `script_effect_prefix` and `apply_script_effects(invocation, effects)`: apply
   its effects (kinds starting with the prefix), inside the one transaction all
   effects of an invocation share. Raise EffectConflict when what the
@@ -16,16 +19,22 @@ An app takes part by defining, on its AppConfig:
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
+from django.core.signals import setting_changed
 from django.db import transaction
 
 from engine import EngineError, Host, Limits, Outcome
+
+log = logging.getLogger(__name__)
 
 # Runs of one invocation before it is failed for conflicting writes.
 MAX_ATTEMPTS = 20
@@ -58,20 +67,24 @@ class Invocation:
     irreversible: bool = False
     # Free for apps: e.g. versions of storage keys read, for conflict checks.
     notes: dict = field(default_factory=dict)
+    # time.monotonic() when the current attempt started (deadlines count from it).
+    started: float = field(default_factory=time.monotonic)
 
     def fresh_attempt(self) -> None:
         self.irreversible = False
         self.notes = {}
+        self.started = time.monotonic()
 
 
-def _participants():
-    return [
+@functools.cache
+def _participants() -> tuple:
+    return tuple(
         a
         for a in apps.get_app_configs()
         if hasattr(a, "script_ops")
         or hasattr(a, "script_api_js")
         or hasattr(a, "apply_script_effects")
-    ]
+    )
 
 
 def api_modules() -> tuple[str, ...]:
@@ -84,13 +97,75 @@ def api_modules() -> tuple[str, ...]:
     return tuple(modules)
 
 
+# Apps whose script_ops must run when the invocation starts, not at its first
+# host call: secrets_app's fetch takes its deadline from that moment (it could
+# read invocation.started instead, and then be built lazily like the others).
+_BUILT_AT_START = frozenset({"secrets_app"})
+
+
+@functools.cache
+def _op_providers() -> tuple:
+    return tuple(a for a in _participants() if hasattr(a, "script_ops"))
+
+
+def _forget_apps(**kwargs):
+    # Tests may change INSTALLED_APPS; production never does after start-up.
+    _participants.cache_clear()
+    _op_providers.cache_clear()
+
+
+setting_changed.connect(_forget_apps)
+
+
+class _LazyHost(Host):
+    """A Host that asks the apps for their ops only when the first op arrives.
+
+    Building every app's ops costs more than a simple handler's whole Python
+    side, and most handlers make no host call at all.
+    """
+
+    def __init__(self, invocation: Invocation, providers: tuple, early: dict):
+        super().__init__()
+        self._invocation = invocation
+        self._providers = providers
+        self._early = early  # app name -> ops already built at the start
+
+    async def perform(self, batch: list[dict]) -> list[dict]:
+        if self._providers:
+            providers, self._providers = self._providers, ()
+            try:
+                for app in providers:  # in app order, as later names win
+                    early = self._early.get(app.name)
+                    ops = app.script_ops(self._invocation) if early is None else early
+                    for name, op in ops.items():
+                        self.register(name, op)
+            except Exception:
+                # As Host does for a failing op: details stay in our logs.
+                log.exception("Building the host calls of an invocation failed")
+                self._providers = providers  # the next batch tries again
+                return self._failed(batch)
+        return await super().perform(batch)
+
+    def _failed(self, batch: list[dict]) -> list[dict]:
+        answers = []
+        for request in batch:
+            name = str(request.get("op"))
+            self.calls.append(name)
+            message = f"{name} failed on the server"
+            error = {"name": "Error", "message": message}
+            answers.append({"id": request.get("id"), "ok": False, "error": error})
+        return answers
+
+
 def build_host(invocation: Invocation) -> Host:
-    host = Host()
-    for app in _participants():
-        if hasattr(app, "script_ops"):
-            for name, op in app.script_ops(invocation).items():
-                host.register(name, op)
-    return host
+    """The Host of one attempt of an invocation; its ops are built on demand."""
+    providers = _op_providers()
+    early = {
+        app.name: app.script_ops(invocation)
+        for app in providers
+        if app.name in _BUILT_AT_START
+    }
+    return _LazyHost(invocation, providers, early)
 
 
 def apply_effects(invocation: Invocation, effects: list[dict]) -> None:
@@ -104,6 +179,12 @@ def apply_effects(invocation: Invocation, effects: list[dict]) -> None:
         for prefix, app in handlers:
             mine = [e for e in effects if str(e.get("kind", "")).startswith(prefix)]
             app.apply_script_effects(invocation, mine)
+
+
+# Made once: a SyncToAsync wrapper costs more to build than to call.
+_apply_effects_off_loop = sync_to_async(
+    lambda invocation, effects: apply_effects(invocation, effects)
+)
 
 
 async def invoke_with_effects(
@@ -127,7 +208,7 @@ async def invoke_with_effects(
         if outcome.error is not None or not outcome.effects:
             break
         try:
-            await sync_to_async(apply_effects)(invocation, outcome.effects)
+            await _apply_effects_off_loop(invocation, outcome.effects)
             break
         except EffectConflict:
             if invocation.irreversible or attempt == MAX_ATTEMPTS:

@@ -32,10 +32,12 @@ RESERVED_PREFIXES = (
 )
 
 
+_RESERVED_EXACT = frozenset(RESERVED_PREFIXES)
+_RESERVED_UNDER = tuple(p.rstrip("/") + "/" for p in RESERVED_PREFIXES)
+
+
 def reserved(path: str) -> bool:
-    return any(
-        path == p or path.startswith(p.rstrip("/") + "/") for p in RESERVED_PREFIXES
-    )
+    return path in _RESERVED_EXACT or path.startswith(_RESERVED_UNDER)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Adapters (the catch-all view, the ASGI fast path) turn their request into an
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import re
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.signals import setting_changed
 from django.http import QueryDict
 
 from engine import EngineError, Limits, Outcome, ScriptSource
@@ -79,6 +81,16 @@ def platform_headers(secure: bool) -> list[tuple[str, str]]:
     answers with the same headers as the Django path (where the middleware
     then finds them present and leaves them alone).
     """
+    return [(name, value) for name, value, _ in _platform_headers(secure)]
+
+
+@functools.cache
+def _platform_headers(secure: bool) -> tuple[tuple[str, str, str], ...]:
+    """(name, value, lower-case name) of platform_headers, cached per `secure`."""
+    return tuple((n, v, n.lower()) for n, v in _platform_headers_from_settings(secure))
+
+
+def _platform_headers_from_settings(secure: bool) -> list[tuple[str, str]]:
     headers = []
     if settings.SECURE_HSTS_SECONDS and secure:
         sts = f"max-age={settings.SECURE_HSTS_SECONDS}"
@@ -101,6 +113,26 @@ def platform_headers(secure: bool) -> list[tuple[str, str]]:
     return headers
 
 
+@functools.cache
+def _http_limits() -> Limits:
+    return Limits.of(*limits_for("http"))
+
+
+@functools.cache
+def _secret_cookies() -> frozenset[str]:
+    return frozenset((settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME))
+
+
+def _forget_settings(**kwargs):
+    """Drop what is derived from settings (tests change them; production never)."""
+    _platform_headers.cache_clear()
+    _http_limits.cache_clear()
+    _secret_cookies.cache_clear()
+
+
+setting_changed.connect(_forget_settings)
+
+
 ANONYMOUS = {
     "isAuthenticated": False,
     "userId": None,
@@ -113,7 +145,8 @@ ANONYMOUS = {
 async def find_route(tenant, method: str, path: str) -> Match | NoMatch:
     """Look the path up in the tenant's cached route table."""
     directory = routes()
-    await directory.refresh()
+    if directory.stale():
+        await directory.refresh()
     return directory.table(tenant.id).match(method, path)
 
 
@@ -156,7 +189,9 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         reply.body = b""
     present = {name.lower() for name, _ in reply.headers}
     reply.headers.extend(
-        h for h in platform_headers(call.secure) if h[0].lower() not in present
+        (name, value)
+        for name, value, lower in _platform_headers(call.secure)
+        if lower not in present
     )
     return reply
 
@@ -196,7 +231,6 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         },
         "execution": {"id": str(execution_id), "triggeredBy": "http"},
     }
-    seconds, megabytes = limits_for("http")
     user_id = call.auth.get("userId")
     invocation = Invocation(
         tenant=call.tenant,
@@ -211,7 +245,7 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         (target.script_id, target.version),
         target.handler,
         context,
-        Limits.of(seconds, megabytes),
+        _http_limits(),
         lambda: load_source(call.tenant, target),
         invocation,
     )
@@ -418,7 +452,7 @@ def clean_headers(pairs, *, drop_authorization: bool) -> dict:
     Repeated headers are joined with "," as Django joins them, so a script
     sees the same value whichever path served it.
     """
-    secret_cookies = {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    secret_cookies = _secret_cookies()
     headers: dict[str, str] = {}
     for name, value in pairs:
         name = name.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
 
 from tenants.models import ChangeCounter, Tenant, counter_bumped
@@ -29,6 +31,25 @@ def host_without_port(host: str) -> str:
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+@functools.cache
+def _refresh_interval() -> float:
+    return settings.SCRIPTS["ROUTE_REFRESH_SECONDS"]
+
+
+@functools.cache
+def _default_slug() -> str:
+    return settings.SCRIPTS["DEFAULT_TENANT"]
+
+
+def _forget_settings(**kwargs):
+    """Settings are read once per change, not per request (tests change them)."""
+    _refresh_interval.cache_clear()
+    _default_slug.cache_clear()
+
+
+setting_changed.connect(_forget_settings)
 
 
 class CachedSnapshot:
@@ -58,8 +79,7 @@ class CachedSnapshot:
         raise NotImplementedError
 
     def stale(self) -> bool:
-        interval = settings.SCRIPTS["ROUTE_REFRESH_SECONDS"]
-        return time.monotonic() - self._checked_at >= interval
+        return time.monotonic() - self._checked_at >= _refresh_interval()
 
     def refresh_sync(self, force=False):
         with self._lock:
@@ -136,7 +156,7 @@ class TenantDirectory(CachedSnapshot):
             if tenant is None:
                 return Resolution(None, path, problem=f"No tenant named '{slug}'.")
             return Resolution(tenant, "/" + rest, prefix=f"/t/{slug}/")
-        default = self.by_slug.get(settings.SCRIPTS["DEFAULT_TENANT"])
+        default = self.by_slug.get(_default_slug())
         if default is None:
             return Resolution(None, path, problem="The default tenant does not exist.")
         return Resolution(default, path)
@@ -146,7 +166,8 @@ class TenantDirectory(CachedSnapshot):
         return self.lookup(host, path)
 
     async def resolve(self, host: str, path: str) -> Resolution:
-        await self.refresh()
+        if self.stale():  # a cheap check: most requests have nothing to await
+            await self.refresh()
         return self.lookup(host, path)
 
 

@@ -31,17 +31,19 @@ def hello(upload):
 
 
 def fail_first_write(monkeypatch):
-    """Make the next LogEntry bulk insert fail once, as a locked database would."""
-    real = LogEntry.objects.bulk_create
+    """Make the next LogEntry insert fail once, as a locked database would."""
+    from scripts_app import records
+
+    real = records._insert
     failures = []
 
-    def flaky(*args, **kwargs):
-        if not failures:
+    def flaky(model, rows):
+        if model is LogEntry and not failures:
             failures.append(True)
             raise DatabaseError("database is locked")
-        return real(*args, **kwargs)
+        return real(model, rows)
 
-    monkeypatch.setattr(LogEntry.objects, "bulk_create", flaky)
+    monkeypatch.setattr(records, "_insert", flaky)
     return failures
 
 
