@@ -98,9 +98,8 @@ def api_modules() -> tuple[str, ...]:
 
 
 # Apps whose script_ops must run when the invocation starts, not at its first
-# host call: secrets_app's fetch takes its deadline from that moment (it could
-# read invocation.started instead, and then be built lazily like the others).
-_BUILT_AT_START = frozenset({"secrets_app"})
+# host call (none now: secrets_app's fetch counts from invocation.started).
+_BUILT_AT_START = frozenset()
 
 
 @functools.cache
@@ -145,6 +144,10 @@ class _LazyHost(Host):
                 self._providers = providers  # the next batch tries again
                 return self._failed(batch)
         return await super().perform(batch)
+
+    def repeatable(self) -> bool:
+        """False once the attempt did something that cannot be undone (fetch)."""
+        return not self._invocation.irreversible
 
     def _failed(self, batch: list[dict]) -> list[dict]:
         answers = []

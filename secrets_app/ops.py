@@ -45,8 +45,8 @@ DEADLINE_MARGIN = 0.1
 def script_ops(invocation) -> dict:
     """Return the fetch op bound to this invocation's tenant and deadline."""
     seconds, _ = limits_for(invocation.kind)
-    # Built just before the handler runs, so this is never later than its deadline.
-    deadline = time.monotonic() + seconds
+    # Counted from when the attempt started, as the engine counts its own limit.
+    deadline = invocation.started + seconds
 
     async def fetch(url, options=None):
         secrets: dict[str, str] = {}

@@ -4,6 +4,7 @@ Host ops are built at an invocation's first host call, settings are read once
 per change, and execution records are inserted without the ORM's per-row cost.
 """
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -13,12 +14,13 @@ from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import DatabaseError
 
-from engine import Limits, ScriptSource
+from engine import HostError, Limits, ScriptSource
 from scripts_app import hosting, records
 from scripts_app.engines import engine
 from scripts_app.hosting import Invocation, build_host, invoke_with_effects
 from scripts_app.models import Execution, LogEntry
 from scripts_app.records import buffer, log_rows
+from secrets_app import ops as secrets_ops
 from tests.conftest import HELLO
 
 SCRIPT = """
@@ -72,13 +74,11 @@ async def run(cast, handler):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_handler_without_host_calls_builds_only_the_ops_needed_at_start(
-    cast, built
-):
+async def test_a_handler_without_host_calls_builds_no_ops(cast, built):
     outcome = await run(cast, "plain")
 
     assert outcome.error is None and outcome.value == "no host call"
-    assert built == {"secrets_app": 1}
+    assert built == {}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -91,12 +91,22 @@ async def test_the_first_host_call_builds_every_apps_ops_once(cast, built):
     assert built == dict.fromkeys(providers, 1)
 
 
-def test_secrets_ops_are_built_when_the_invocation_starts(cast, built):
-    # Its fetch counts its deadline from that moment (secrets_app.ops).
+def test_building_the_host_builds_no_ops_yet(cast, built):
     host = build_host(invocation(cast))
 
-    assert built == {"secrets_app": 1}
-    assert host.ops == {}  # nothing else until the first op arrives
+    assert built == {}
+    assert host.ops == {}  # nothing until the first op arrives
+
+
+@pytest.mark.django_db
+async def test_a_lazily_built_fetch_counts_its_deadline_from_the_attempts_start(cast):
+    # Built at the first host call, fetch still ends by the attempt's own limit.
+    attempt = invocation(cast)
+    attempt.started = time.monotonic() - 1000  # began long ago: no time left
+    fetch = secrets_ops.script_ops(attempt)["fetch"]
+    with pytest.raises(HostError, match="no time is left"):
+        await fetch("https://example.com/")
+    assert not attempt.irreversible  # nothing was sent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -278,3 +288,12 @@ def test_a_failed_write_keeps_rows_queued_and_the_next_flush_writes_them(
     assert buffer().pending() == 2
     assert buffer().flush() == 2
     assert LogEntry.objects.get().message == "m"
+
+
+def test_the_host_says_an_attempt_cannot_be_repeated_once_irreversible(cast):
+    # The engine reruns a call whose context another call stopped only if so.
+    attempt = invocation(cast)
+    host = build_host(attempt)
+    assert host.repeatable()
+    attempt.irreversible = True  # what fetch sets once a request may have left
+    assert not host.repeatable()
