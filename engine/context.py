@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import re
 import secrets
 import time
@@ -41,6 +42,7 @@ try:  # private, hence the version pin in pyproject.toml; see _new_isolate()
 except ImportError:  # pragma: no cover - a mini-racer without it: build on the loop
     _make_context = None
 
+log = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 _SANDBOX = (_HERE / "sandbox.js").read_text()
 _CORE = (_HERE / "prelude.js").read_text()
@@ -101,8 +103,9 @@ def prelude_with(modules: tuple[str, ...] = ()) -> str:
     )
 
 
-# How many finished calls between looks at the heap's size.
-HEAP_CHECK_EVERY = 8
+# At most this many finished calls between looks at the heap's size (a look
+# costs about 0.6 ms; it comes sooner when the heap grows fast).
+HEAP_CHECK_MAX_CALLS = 64
 # A runaway loop of host calls is stopped here, whatever the time limit.
 MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
@@ -224,10 +227,15 @@ class ScriptContext:
         # state half-updated: an invocation whose first call was queued after it
         # must not start on this context (ContextGone: the pool retries it).
         self._seq = 0
-        self._finished = 0  # host calls finished, for _heap_full_of_garbage()
+        # For _heap_full_of_garbage(): calls until the next look, and the last one.
+        self._until_heap_check = HEAP_CHECK_MAX_CALLS
+        self._heap_seen: tuple[int, int] | None = None  # (calls, used bytes)
+        self._calls_done = 0
         self._stopped_at: int | None = None
-        self._inflight: set[asyncio.Task] = set()
-        self._killed = False
+        # Tasks awaiting an engine call on this context, for _kill().
+        self._inflight: dict[asyncio.Task, int] = {}
+        self._drained: asyncio.Event | None = None
+        self._killed: set[asyncio.Task] = set()
         self._killing: asyncio.Task | None = None
         self._memory_limit = None
         # Made by load(), bound to the running event loop that will call it (R3).
@@ -284,13 +292,20 @@ class ScriptContext:
         if self.closed:
             return
         self.discarded = True
-        self._killed = True
         current = asyncio.current_task()
         others = [t for t in self._inflight if t is not current]
-        for task in others:
-            task.cancel()
         if others:
-            await asyncio.gather(*others, return_exceptions=True)
+            self._drained = asyncio.Event()
+            for task in others:
+                self._killed.add(task)
+                task.cancel()
+            # Their engine calls withdraw from mini-racer as the cancellation
+            # unwinds them; only then may the context close.
+            try:
+                async with asyncio.timeout(1):
+                    await self._drained.wait()
+            except TimeoutError:
+                log.error("Engine calls did not withdraw from a stopped context")
         self.close()
 
     def _heap_full_of_garbage(self) -> bool:
@@ -301,10 +316,26 @@ class ScriptContext:
         collection: a churning handler was stopped after a few hundred calls
         that each kept well under the limit (test_limits_memory_garbage.py).
         """
-        if self._finished % HEAP_CHECK_EVERY or not self._memory_limit:
+        self._calls_done += 1
+        self._until_heap_check -= 1
+        if self._until_heap_check > 0 or not self._memory_limit:
             return False
         used = self._mr.heap_stats().get("used_heap_size", 0)
-        return used > self._memory_limit * 0.4
+        threshold = self._memory_limit * 0.4
+        if used > threshold:
+            self._heap_seen = None  # collected now: measure growth afresh
+            self._until_heap_check = 8
+            return True
+        calls = HEAP_CHECK_MAX_CALLS
+        if self._heap_seen is not None:
+            seen_calls, seen_used = self._heap_seen
+            per_call = (used - seen_used) / max(self._calls_done - seen_calls, 1)
+            if per_call > 0:
+                # Look again before it could reach the threshold, with room to spare.
+                calls = int((threshold - used) / per_call / 2)
+        self._heap_seen = (self._calls_done, used)
+        self._until_heap_check = max(1, min(HEAP_CHECK_MAX_CALLS, calls))
+        return False
 
     def _set_memory_limit(self, limit: int) -> None:
         if limit != self._memory_limit:
@@ -328,18 +359,20 @@ class ScriptContext:
             raise self._timed_out(limits)
         self._seq += 1
         seq = self._seq
-        # A task of its own, so that _kill() can cancel it.
-        call = asyncio.ensure_future(self._mr.eval_cancelable(code))
-        self._inflight.add(call)
+        task = asyncio.current_task()
+        self._inflight[task] = self._inflight.get(task, 0) + 1
         try:
             async with asyncio.timeout(remaining):
-                value = await call
+                value = await self._mr.eval_cancelable(code)
         except TimeoutError:
             self._stopped(seq)
             raise self._timed_out(limits) from None
         except asyncio.CancelledError:
-            if self._killed and not asyncio.current_task().cancelling():
-                raise ContextGone(started=not first) from None
+            if task in self._killed:
+                # Cancelled by _kill(), not by whoever awaits this invocation.
+                self._killed.discard(task)
+                if task.uncancel() == 0:
+                    raise ContextGone(started=not first) from None
             self._stopped(seq)
             raise
         except JSOOMException:
@@ -355,7 +388,13 @@ class ScriptContext:
             self._check_not_stale(seq, first)
             raise self._thrown(str(exc)) from None
         finally:
-            self._inflight.discard(call)
+            left = self._inflight[task] - 1
+            if left:
+                self._inflight[task] = left
+            else:
+                del self._inflight[task]
+            if self._drained is not None and not self._inflight:
+                self._drained.set()
         self._check_not_stale(seq, first)
         return value
 
@@ -448,7 +487,6 @@ class ScriptContext:
                 )
             else:
                 break
-        self._finished += 1
         if self.usable and (reply.get("gc") or self._heap_full_of_garbage()):
             # ArrayBuffers or the heap (garbage included) past part of their
             # budget: collect now, so that garbage never stops a later call.
