@@ -90,6 +90,16 @@ def rows_from(results: dict) -> list[dict]:
         "p99 <= 100 ms, RSS <= 1.5 GB",
         many["p99_ms"] <= 100 and many["rss_mb"] <= 1.5 * GB,
     )
+    larger = results.get("many_larger_pool")
+    if larger is not None:
+        row(
+            f"7b same, pool {larger['pool']} @16",
+            larger,
+            None,
+            None,
+            "p99 <= 100 ms, RSS <= 1.5 GB",
+            larger["p99_ms"] <= 100 and larger["rss_mb"] <= 1.5 * GB,
+        )
     return rows
 
 

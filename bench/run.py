@@ -44,7 +44,8 @@ MODES = {
     },
 }
 SCRIPTS = 1000
-POOL_SIZE = 256
+POOL_SIZE = 256  # the default SCRIPT_VM_POOL_SIZE
+LARGER_POOL = 400  # row 7b
 HELLO = exactly("Hello, world!")  # every hello answer's body
 OK = exactly("ok")  # every storage answer's body
 
@@ -192,6 +193,24 @@ def main() -> None:
             wrk, app.port, app.pid, SCRIPTS, cfg["many_seconds"], cfg["warmup"]
         )
         results["many"]["seeding"] = seeded
+        # The same with the pool that the 1.5 GB budget allows (2 workers x
+        # (about 180 MB + 400 x 1.2 MB)): what a larger pool buys.
+        print(f"many scripts, pool {LARGER_POOL}", flush=True)
+        app.stop()
+        running.remove(app)
+        larger = servers.uvicorn(
+            "app-larger-pool",
+            "bench.bench_asgi:application",
+            {**env, "SCRIPT_VM_POOL_SIZE": str(LARGER_POOL)},
+            cores,
+            "/health",
+        )
+        running.append(larger)
+        larger.wait_ready()
+        results["many_larger_pool"] = scenarios.many_scripts(
+            wrk, larger.port, larger.pid, SCRIPTS, cfg["many_seconds"], cfg["warmup"]
+        )
+        results["many_larger_pool"]["pool"] = LARGER_POOL
     finally:
         for server in running:
             server.stop()

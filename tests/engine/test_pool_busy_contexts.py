@@ -9,7 +9,7 @@ from tests.engine.harness import LOAD_LIMITS, Script
 
 SLOW = """
 var n = 0;
-function slow(c) { const end = Date.now() + 300; while (Date.now() < end) {} return ++n; }
+function slow(c) { const end = Date.now() + 800; while (Date.now() < end) {} return ++n; }
 function h(c) { return ++n; }
 """
 
