@@ -112,8 +112,8 @@ def cold_vs_warm(port: int, token: str, rounds: int, warm_requests: int = 15) ->
         if status not in (200, 201):
             raise RuntimeError(f"upload failed: {status} {data[:300]!r}")
         expected = f"cold {i}".encode()
-        # The worker that took the upload serves the new version at once; the
-        # others notice within SCRIPT_ROUTE_REFRESH_SECONDS (0.5 s).
+        # Every worker notices a new version within SCRIPT_ROUTE_REFRESH_SECONDS
+        # (0.5 s); until then a request may still get the previous one.
         give_up = time.monotonic() + 5
         while True:
             status, data, elapsed = _get(port, "/bench/cold")

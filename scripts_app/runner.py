@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -254,8 +255,35 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
     return reply
 
 
+# Sources of recently built versions: a version never changes, and with more
+# busy scripts than the pool holds, contexts are rebuilt all the time.
+_SOURCES: OrderedDict[tuple, ScriptSource] = OrderedDict()
+_SOURCES_MAX_CHARS = 32 * 1024 * 1024
+_sources_chars = 0
+
+
+def forget_sources() -> None:
+    """Empty the source cache (tests: ids come back after a rollback)."""
+    global _sources_chars
+    _SOURCES.clear()
+    _sources_chars = 0
+
+
 async def load_source(tenant, target: RouteTarget) -> ScriptSource:
-    return await sync_to_async(source_of)(tenant, target)
+    global _sources_chars
+    key = (target.script_id, target.version, tenant.slug, tenant.name)
+    found = _SOURCES.get(key)
+    if found is not None:
+        _SOURCES.move_to_end(key)
+        return found
+    found = await sync_to_async(source_of)(tenant, target)
+    if key not in _SOURCES:
+        _SOURCES[key] = found
+        _sources_chars += len(found.source)
+        while _sources_chars > _SOURCES_MAX_CHARS and len(_SOURCES) > 1:
+            _, old = _SOURCES.popitem(last=False)
+            _sources_chars -= len(old.source)
+    return found
 
 
 def source_of(tenant, target: RouteTarget) -> ScriptSource:

@@ -33,16 +33,23 @@ def _fresh_platform_state(settings):
 
     from scripts_app.records import buffer
     from scripts_app.routing import routes
+    from scripts_app.runner import forget_sources
     from tenants.resolve import directory
 
     settings.SCRIPTS = {**settings.SCRIPTS, "RECORD_FLUSH_SECONDS": 0}
     # The cast's passwords need no real hashing; this halves the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rows still queued from an earlier test would land in this test's tenants.
-    for reset in (directory().invalidate, routes().invalidate, buffer().clear):
+    resets = (
+        directory().invalidate,
+        routes().invalidate,
+        buffer().clear,
+        forget_sources,
+    )
+    for reset in resets:
         reset()
     yield
-    for reset in (directory().invalidate, routes().invalidate, buffer().clear):
+    for reset in resets:
         reset()
     set_script_prefix("/")
 
