@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from engine import Engine, Limits, ScriptSource
@@ -16,6 +17,11 @@ LIMITS = Limits.of(20, 20)
 
 
 def context() -> dict:
+    """A hello request as the runner builds one: every call has its own ids.
+
+    (Identical contexts would make identical engine calls, which V8 answers
+    from its compilation cache: a speed no real request gets.)
+    """
     request = {
         "method": "GET",
         "path": "/hello",
@@ -34,7 +40,7 @@ def context() -> dict:
         "tenant": {"id": "default", "name": "Default"},
         "user": None,
         "script": {"id": "hello", "name": "hello", "type": "http"},
-        "execution": {"id": "1", "triggeredBy": "http"},
+        "execution": {"id": str(uuid.uuid4()), "triggeredBy": "http"},
     }
 
 

@@ -116,10 +116,27 @@ def test_blind_writes_need_no_read_and_never_conflict(cast):
 async def test_two_overlapping_counters_both_count_after_a_rerun(cast, monkeypatch):
     hosts = []
     build_host = hosting.build_host
+    both_read = asyncio.Event()
+    readers = []
 
     def recording(inv):
-        hosts.append(build_host(inv))
-        return hosts[-1]
+        host = build_host(inv)
+        hosts.append(host)
+        if len(hosts) <= 2:
+            # The two first runs: neither goes on to write before both have
+            # read "n", whatever the timing of their contexts' builds.
+            real = host.perform
+
+            async def perform(batch):
+                answers = await real(batch)
+                readers.append(host)
+                if len(readers) == 2:
+                    both_read.set()
+                await asyncio.wait_for(both_read.wait(), 5)
+                return answers
+
+            host.perform = perform
+        return host
 
     monkeypatch.setattr(hosting, "build_host", recording)
 
