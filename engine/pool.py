@@ -154,7 +154,7 @@ class Engine:
         self._pool[key] = ctx
         while len(self._pool) > self.pool_size:
             _, old = self._pool.popitem(last=False)
-            self._retire(old)
+            old.retire()
             self.stats["evictions"] += 1
         return ctx
 
@@ -172,13 +172,13 @@ class Engine:
         """Drop every context (busy ones close when their last call ends)."""
         self._generation += 1
         for ctx in self._pool.values():
-            self._retire(ctx)
+            ctx.retire()
         self._pool.clear()
 
     def _drop(self, script: Hashable) -> int:
         keys = [k for k in self._pool if k[0] == script]
         for k in keys:
-            self._retire(self._pool.pop(k))
+            self._pool.pop(k).retire()
         return len(keys)
 
     def __len__(self) -> int:
@@ -192,10 +192,6 @@ class Engine:
             del self._pool[key]
             return True
         return False
-
-    @staticmethod
-    def _retire(ctx: ScriptContext) -> None:
-        ctx.retire()
 
 
 class _LoadFailed(Exception):

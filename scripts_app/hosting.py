@@ -9,7 +9,7 @@ An app takes part by defining, on its AppConfig:
   calls, bound to the invocation's tenant, script and user. It is called when
   the invocation's first host call arrives (most handlers make none), so it
   must not depend on when it is called: `invocation.started` says when the
-  attempt began (see also `_BUILT_AT_START`);
+  attempt began;
 - `script_effect_prefix` and `apply_script_effects(invocation, effects)`: apply
   its effects (kinds starting with the prefix), inside the one transaction all
   effects of an invocation share. Raise EffectConflict when what the
@@ -97,11 +97,6 @@ def api_modules() -> tuple[str, ...]:
     return tuple(modules)
 
 
-# Apps whose script_ops must run when the invocation starts, not at its first
-# host call (none now: secrets_app's fetch counts from invocation.started).
-_BUILT_AT_START = frozenset()
-
-
 @functools.cache
 def _op_providers() -> tuple:
     return tuple(a for a in _participants() if hasattr(a, "script_ops"))
@@ -123,20 +118,17 @@ class _LazyHost(Host):
     side, and most handlers make no host call at all.
     """
 
-    def __init__(self, invocation: Invocation, providers: tuple, early: dict):
+    def __init__(self, invocation: Invocation, providers: tuple):
         super().__init__()
         self._invocation = invocation
         self._providers = providers
-        self._early = early  # app name -> ops already built at the start
 
     async def perform(self, batch: list[dict]) -> list[dict]:
         if self._providers:
             providers, self._providers = self._providers, ()
             try:
                 for app in providers:  # in app order, as later names win
-                    early = self._early.get(app.name)
-                    ops = app.script_ops(self._invocation) if early is None else early
-                    for name, op in ops.items():
+                    for name, op in app.script_ops(self._invocation).items():
                         self.register(name, op)
             except Exception:
                 # As Host does for a failing op: details stay in our logs.
@@ -162,13 +154,7 @@ class _LazyHost(Host):
 
 def build_host(invocation: Invocation) -> Host:
     """The Host of one attempt of an invocation; its ops are built on demand."""
-    providers = _op_providers()
-    early = {
-        app.name: app.script_ops(invocation)
-        for app in providers
-        if app.name in _BUILT_AT_START
-    }
-    return _LazyHost(invocation, providers, early)
+    return _LazyHost(invocation, _op_providers())
 
 
 def apply_effects(invocation: Invocation, effects: list[dict]) -> None:

@@ -111,25 +111,32 @@ async def test_many_interleaved_calls_each_get_their_own_answer():
         engine.clear()
 
 
-async def test_a_timed_out_call_does_not_take_the_waiting_calls_with_it():
-    engine = Engine(2, load_limits=LOAD_LIMITS, modules=(MODULE,))
-    spin_source = (
-        SOURCE + "\nasync function spin(c) { await gate.pass('x'); for (;;) {} }"
-    )
+class Spinner:
+    """The gate script plus `spin`, a handler that never ends, in one Engine."""
 
-    async def load_spin():
-        return ScriptSource(spin_source, "gate.js", {})
+    def __init__(self, spin_body: str):
+        self.engine = Engine(2, load_limits=LOAD_LIMITS, modules=(MODULE,))
+        self.source = SOURCE + f"\nasync function spin(c) {{ {spin_body} }}"
+        self.loads = 0
 
-    def run(handler, who, host, seconds):
-        return engine.invoke(
+    async def load(self):
+        self.loads += 1
+        return ScriptSource(self.source, "gate.js", {})
+
+    def run(self, handler, who, host, seconds):
+        return self.engine.invoke(
             ("spin", 1),
             handler,
             make_context({"query": {"who": who}}),
             Limits.of(seconds, 20),
-            load_spin,
+            self.load,
             host,
         )
 
+
+async def test_a_timed_out_call_does_not_take_the_waiting_calls_with_it():
+    spinner = Spinner("await gate.pass('x'); for (;;) {}")
+    engine, run = spinner.engine, spinner.run
     try:
         opened = asyncio.Event()
         waiting = asyncio.create_task(run("slow", "ann", Gate(opened), 5))
@@ -156,25 +163,8 @@ class OneWayGate(Gate):
 
 
 async def test_a_call_that_cannot_be_repeated_is_interrupted_not_rerun():
-    engine = Engine(2, load_limits=LOAD_LIMITS, modules=(MODULE,))
-    spin_source = SOURCE + "\nasync function spin(c) { await null; for (;;) {} }"
-    loads = 0
-
-    async def load_spin():
-        nonlocal loads
-        loads += 1
-        return ScriptSource(spin_source, "gate.js", {})
-
-    def run(handler, who, host, seconds):
-        return engine.invoke(
-            ("spin", 1),
-            handler,
-            make_context({"query": {"who": who}}),
-            Limits.of(seconds, 20),
-            load_spin,
-            host,
-        )
-
+    spinner = Spinner("await null; for (;;) {}")
+    engine, run = spinner.engine, spinner.run
     try:
         opened = asyncio.Event()
         one_way = asyncio.create_task(run("slow", "ann", OneWayGate(opened), 5))
@@ -192,6 +182,6 @@ async def test_a_call_that_cannot_be_repeated_is_interrupted_not_rerun():
         rerun = await repeatable
         assert rerun.error is None
         assert rerun.value == {"answer": "slow passed", "who": "bob", "scratch": "bob"}
-        assert loads == 2  # bob's second run built a fresh context
+        assert spinner.loads == 2  # bob's second run built a fresh context
     finally:
         engine.clear()
