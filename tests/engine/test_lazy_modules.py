@@ -1,6 +1,9 @@
 """API modules are installed on first use of what they define, and behave as if always there."""
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+import engine.context as engine_context
 
 
 async def test_a_module_global_is_there_before_and_after_first_use(script):
@@ -39,8 +42,15 @@ async def test_each_builtin_module_is_reachable_by_its_globals(script, expressio
     assert await s.value() == "function"
 
 
-async def test_two_contexts_get_different_host_entropy(engine, script):
-    source = "function h(c) { return crypto.randomUUID(); }"
-    first = await script(source, name="seeded-a").value()
-    second = await script(source, name="seeded-b").value()
-    assert first != second
+async def test_the_hosts_seed_keys_the_generator_when_it_is_first_used(
+    script, monkeypatch
+):
+    # The seed goes in with the prelude; the CSPRNG module, installed only on
+    # first use of `crypto`, must take it then (else it keys from Math.random).
+    key = bytes(range(100, 132))
+    monkeypatch.setattr(engine_context.secrets, "token_hex", lambda n: key.hex())
+    s = script(
+        "function h(c) { return Array.from(crypto.getRandomValues(new Uint8Array(64))); }"
+    )
+    encryptor = Cipher(algorithms.ChaCha20(key, bytes(16)), mode=None).encryptor()
+    assert bytes(await s.value()) == encryptor.update(bytes(64))
