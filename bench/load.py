@@ -146,6 +146,41 @@ def tree_rss_bytes(root: int) -> int:
     return total
 
 
+def tree_cpu_seconds(roots) -> float:
+    """CPU time (user + system) used so far by some process trees, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in roots:
+        for pid in tree_pids(root):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def settle(
+    roots, *, idle: float = 0.05, window: float = 0.5, limit: float = 20.0
+) -> dict:
+    """Wait until the servers are idle: less than `idle` of a core over `window`.
+
+    A run that overloads a server (the storage rows queue requests for seconds)
+    leaves it working after wrk stops; measuring the next subject then would
+    charge it for the last one's backlog. Gives up after `limit` seconds and
+    says how busy the servers still were.
+    """
+    started = time.monotonic()
+    busy = 1.0
+    while time.monotonic() - started < limit:
+        before = tree_cpu_seconds(roots)
+        time.sleep(window)
+        busy = (tree_cpu_seconds(roots) - before) / window
+        if busy < idle:
+            break
+    return {"waited_s": round(time.monotonic() - started, 2), "busy": round(busy, 3)}
+
+
 class RssSampler(threading.Thread):
     """Record the peak RSS of a process tree until stopped."""
 

@@ -178,7 +178,9 @@ def main() -> None:
         print("cold: first request after an upload vs warm", flush=True)
         results["cold"] = scenarios.cold_vs_warm(app.port, token, cfg["cold_rounds"])
         print("engine alone, one process", flush=True)
-        results["engine"] = scenarios.engine_alone(cfg["engine_seconds"], env)
+        results["engine"] = scenarios.engine_alone(
+            cfg["engine_seconds"], env, [s.pid for s in running]
+        )
         if profile:
             print("profile: the engine alone under pyinstrument", flush=True)
             profiles["engine"] = scenarios.profile_engine(

@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.load import Wrk, tree_pids, tree_rss_bytes
+from bench.load import Wrk, settle, tree_pids, tree_rss_bytes
 from bench.servers import PY, ROOT
 
 
@@ -50,10 +50,12 @@ def alternate(
         wrk.run(url, connections=connections, seconds=warmup, **extra)
     runs = {name: [] for name in targets}
     names = list(targets)
+    servers = {pid for _url, pid, _extra in targets.values()}
     for r in range(rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             url, pid, extra = targets[name]
+            settled = settle(servers)
             result = wrk.run(
                 url, connections=connections, seconds=seconds, server_pid=pid, **extra
             )
@@ -63,11 +65,14 @@ def alternate(
                 f"errors {result['errors']}",
                 flush=True,
             )
+            result["settled"] = settled
             runs[name].append(result)
     return {name: summarise(results) for name, results in runs.items()}
 
 
-def engine_alone(seconds: float, env: dict) -> dict:
+def engine_alone(seconds: float, env: dict, servers=()) -> dict:
+    """Run bench.engine_alone once the servers (idle, but up) have settled."""
+    settled = settle(servers)
     done = subprocess.run(
         [PY, "-m", "bench.engine_alone", str(seconds)],
         cwd=ROOT,
@@ -76,7 +81,7 @@ def engine_alone(seconds: float, env: dict) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "settled": settled}
 
 
 COLD_SOURCE = """
@@ -157,7 +162,9 @@ def many_scripts(
     extra = {"path_format": "/r/%d", "count": count, "expect": r"^route %d+$"}
     url = f"http://127.0.0.1:{port}/"
     wrk.run(url, connections=16, seconds=warmup, **extra)
+    settled = settle([pid])
     result = wrk.run(url, connections=16, seconds=seconds, server_pid=pid, **extra)
+    result["settled"] = settled
     result["rss_after_mb"] = tree_rss_bytes(pid) / 2**20
     return result
 

@@ -56,10 +56,10 @@ def apply(invocation, effects: list[dict]) -> None:
     now = timezone.now()
     tenant_id = invocation.tenant.id
     try:
-        check_reads(tenant_id, invocation.notes.get(READS, {}))
+        locked = check_reads(tenant_id, invocation.notes.get(READS, {}))
         growth = [0, 0]  # bytes, keys the script's usage grows by
         for namespace, plan in plans.items():
-            write(invocation, namespace, plan, now, growth)
+            write(invocation, namespace, plan, now, growth, locked)
         if growth[0] > 0 or growth[1] > 0:
             check_quota(
                 invocation, growth, usage(tenant_id, invocation.script_name, now)
@@ -115,10 +115,16 @@ def valid_ttl(ttl) -> float | None:
     return float(ttl)
 
 
-def check_reads(tenant_id: int, reads: dict) -> None:
-    """Raise EffectConflict if a key read has changed (or appeared) since."""
+def check_reads(tenant_id: int, reads: dict) -> dict:
+    """Raise EffectConflict if a key read has changed (or appeared) since.
+
+    Returns the rows of the keys read, locked, by (namespace, key): a
+    read-modify-write then writes them without selecting them again (with
+    SQLite's one writer, every statement in the transaction holds up every
+    other writer).
+    """
     if not reads:
-        return
+        return {}
     by_namespace: dict[str, list[str]] = {}
     for namespace, key in reads:
         by_namespace.setdefault(namespace, []).append(key)
@@ -130,16 +136,23 @@ def check_reads(tenant_id: int, reads: dict) -> None:
         StoredItem.objects.select_for_update()
         .filter(wanted, tenant_id=tenant_id)
         .order_by("namespace", "key")
-        .values_list("namespace", "key", "version")
     )
-    current = {(ns, key): version for ns, key, version in locked}
+    current = {(row.namespace, row.key): row for row in locked}
     for read, version in reads.items():
-        if current.get(read) != version:
+        row = current.get(read)
+        if (row.version if row is not None else None) != version:
             raise EffectConflict(f"storage key {read[1]!r} changed")
+    return current
 
 
-def write(invocation, namespace: str, plan: Plan, now, growth: list) -> None:
-    """Apply one namespace's plan; add what it adds to the script's usage to growth."""
+def write(
+    invocation, namespace: str, plan: Plan, now, growth: list, locked=None
+) -> None:
+    """Apply one namespace's plan; add what it adds to the script's usage to growth.
+
+    `locked` holds rows check_reads already locked, by (namespace, key).
+    """
+    locked = locked or {}
     tenant_id = invocation.tenant.id
     rows = StoredItem.objects.filter(tenant_id=tenant_id, namespace=namespace)
     if plan.clear:
@@ -155,10 +168,20 @@ def write(invocation, namespace: str, plan: Plan, now, growth: list) -> None:
         return
     existing = {}
     if not plan.clear:
-        existing = {
-            row.key: row
-            for row in rows.select_for_update().filter(key__in=writes).order_by("key")
-        }
+        unread = []
+        for key in writes:
+            row = locked.get((namespace, key))
+            if row is not None:
+                existing[key] = row
+            elif (namespace, key) not in reads_of(invocation):
+                unread.append(key)
+        if unread:
+            existing.update(
+                (row.key, row)
+                for row in rows.select_for_update()
+                .filter(key__in=unread)
+                .order_by("key")
+            )
     # check_reads locked the keys that existed when read; a key read as absent
     # had no row to lock, and another process may have created it since.
     reads = invocation.notes.get(READS, {})
@@ -203,6 +226,10 @@ def write(invocation, namespace: str, plan: Plan, now, growth: list) -> None:
         except IntegrityError:
             # Another invocation created one of these keys meanwhile.
             raise EffectConflict("storage key created concurrently") from None
+
+
+def reads_of(invocation) -> dict:
+    return invocation.notes.get(READS, {})
 
 
 def usage(tenant_id: int, script_name: str, now) -> tuple[int, int]:
