@@ -34,7 +34,7 @@
   // wait for host calls, so each has its own state, kept in `running` by the id
   // the host gave it. `state` is the one whose engine call is running now; its
   // promise reactions run right after that call, before the next one starts.
-  const registrations = { routes: [], assets: [] };
+  const registrations = { routes: [], assets: [], streams: [], listeners: [] };
   const registrationErrors = [];
   const running = Object.create(null);
   const overridden = Object.create(null);
@@ -157,7 +157,119 @@
     return null;
   }
 
+  // A stream path is literal: no ':param' or '*' segments.
+  function checkStreamPath(path) {
+    const problem = checkRoutePath(path);
+    if (problem) return problem;
+    const segments = path.split("/");
+    for (let i = 0; i < segments.length; i++) {
+      if (segments[i] === "*" || segments[i][0] === ":") {
+        return "a stream path is literal, without ':param' or '*': " + path;
+      }
+    }
+    return null;
+  }
+
+  // The absolute URL of a path on this tenant, when the context says where
+  // the platform is reached (meta.baseUrl, set for HTTP requests).
+  function uriOf(path) {
+    const meta = state.context && state.context.meta;
+    const base = meta && typeof meta.baseUrl === "string" ? meta.baseUrl : "";
+    return base + path;
+  }
+
+  // Queue a message for a stream (R5: sent only if the invocation succeeds).
+  function sendStream(what, path, data, filter) {
+    if (typeof path !== "string" || path[0] !== "/" || path.length > 200) {
+      return "Error: " + what + ": the stream path must start with '/' (at most 200 characters), got " +
+        show(path);
+    }
+    if (state.phase === "load") {
+      return "Error: " + what + ": messages cannot be sent while the script loads (top level or init())";
+    }
+    let text;
+    if (typeof data === "string") {
+      text = data;
+    } else {
+      try {
+        text = stringify(data);
+      } catch (e) {
+        return "Error: " + what + ": the data is not JSON-serialisable: " + e.message;
+      }
+      if (text === undefined) return "Error: " + what + ": the data is not JSON-serialisable";
+    }
+    api.effect("stream.send", { path: path, data: text, filter: filter });
+    return "Message queued for stream " + path + " (sent when the handler succeeds)";
+  }
+
   const routeRegistry = {
+    registerStreamRoute(path, customizerHandlerName) {
+      if (state.phase !== "load") {
+        return registrationError("streams can only be registered at top level or in init()");
+      }
+      const problem = checkStreamPath(path);
+      if (problem) return registrationError(problem);
+      let customizer = "";
+      if (customizerHandlerName !== undefined && customizerHandlerName !== null) {
+        if (typeof customizerHandlerName !== "string" || !IDENTIFIER.test(customizerHandlerName)) {
+          return registrationError(
+            "stream customizer must be a function name, got " + show(customizerHandlerName));
+        }
+        customizer = customizerHandlerName;
+      }
+      if (state.registrations.assets.find((a) => a.path === path)) {
+        return registrationError("path " + path + " is already an asset route in this script");
+      }
+      if (state.registrations.routes.find((r) => r.path === path && r.method === "GET")) {
+        return registrationError("path " + path + " is already a GET route in this script");
+      }
+      const streams = state.registrations.streams;
+      const same = streams.find((st) => st.path === path);
+      if (same) {
+        same.customizer = customizer;
+      } else {
+        streams[streams.length] = { path: path, customizer: customizer };
+      }
+      return "Stream registered: " + path;
+    },
+    // This script's streams, as a JSON string of [{path, uri}].
+    listStreams() {
+      const out = [];
+      const streams = state.registrations.streams;
+      for (let i = 0; i < streams.length; i++) {
+        out[i] = { path: streams[i].path, uri: uriOf(streams[i].path) };
+      }
+      return stringify(out);
+    },
+    sendStreamMessage(path, data) {
+      return sendStream("sendStreamMessage", path, data, {});
+    },
+    // filterJson: a JSON object of metadata values a connection must have.
+    sendStreamMessageFiltered(path, data, filterJson) {
+      let filter = filterJson;
+      if (typeof filterJson === "string") {
+        try {
+          filter = parse(filterJson);
+        } catch (e) {
+          return "Error: sendStreamMessageFiltered: filterJson is not valid JSON: " + e.message;
+        }
+      }
+      if (filter === null || typeof filter !== "object" || Array.isArray(filter)) {
+        return "Error: sendStreamMessageFiltered: filterJson must be a JSON object such as " +
+          "'{\"room\":\"general\"}', got " + show(filterJson);
+      }
+      const clean = {};
+      const keys = Object.keys(filter);
+      for (let i = 0; i < keys.length; i++) {
+        const v = filter[keys[i]];
+        if (v !== null && typeof v === "object") {
+          return "Error: sendStreamMessageFiltered: filter values must be strings, numbers " +
+            "or booleans; '" + keys[i] + "' is " + show(v);
+        }
+        clean[keys[i]] = String(v);
+      }
+      return sendStream("sendStreamMessageFiltered", path, data, clean);
+    },
     registerRoute(path, handlerName, method) {
       if (state.phase !== "load") {
         return registrationError("routes can only be registered at top level or in init()");
@@ -173,6 +285,9 @@
       }
       if (state.registrations.assets.find((a) => a.path === path)) {
         return registrationError("path " + path + " is already an asset route in this script");
+      }
+      if ((m === "GET" || m === "HEAD") && state.registrations.streams.find((st) => st.path === path)) {
+        return registrationError("path " + path + " is already a stream in this script");
       }
       const routes = state.registrations.routes;
       const same = routes.find((r) => r.path === path && r.method === m);
@@ -206,6 +321,9 @@
       }
       if (state.registrations.routes.find((r) => r.path === path)) {
         return registrationError("path " + path + " is already a handler route in this script");
+      }
+      if (state.registrations.streams.find((st) => st.path === path)) {
+        return registrationError("path " + path + " is already a stream in this script");
       }
       const assets = state.registrations.assets;
       const same = assets.find((a) => a.path === path);
@@ -391,6 +509,20 @@
             " names handler '" + routes[i].handler + "', which is not a function in this script");
         }
       }
+      const streams = state.registrations.streams;
+      for (let i = 0; i < streams.length; i++) {
+        if (streams[i].customizer && !lookup(streams[i].customizer)) {
+          registrationError("stream " + streams[i].path + " names customizer '" +
+            streams[i].customizer + "', which is not a function in this script");
+        }
+      }
+      const listeners = state.registrations.listeners;
+      for (let i = 0; i < listeners.length; i++) {
+        if (!lookup(listeners[i].handler)) {
+          registrationError("listener for '" + listeners[i].messageType + "' names handler '" +
+            listeners[i].handler + "', which is not a function in this script");
+        }
+      }
       out.registrations = state.registrations;
       out.registrationErrors = state.registrationErrors;
     }
@@ -504,6 +636,18 @@
     },
     phase() {
       return state.phase;
+    },
+    // The list of registrations of one kind ("listeners", ...), made at load.
+    registrations(kind) {
+      return state.registrations[kind];
+    },
+    // Report a registration problem (load time) and return the "Error: ..." string.
+    registrationError(message) {
+      return registrationError(message);
+    },
+    // A value as console.log would show it.
+    show(value) {
+      return show(value);
     },
     request() {
       return state.request;

@@ -70,10 +70,17 @@ class Invocation:
     notes: dict = field(default_factory=dict)
     # time.monotonic() when the current attempt started (deadlines count from it).
     started: float = field(default_factory=time.monotonic)
+    # How many dispatcher messages led here: 0 for a request, 1 for a listener
+    # of a message a request sent, ... (cycles are cut at DISPATCH_MAX_DEPTH).
+    depth: int = 0
+    # Coroutine functions apply_script_effects queued to run once the
+    # invocation's transaction has committed (e.g. publishing stream messages).
+    after_commit: list = field(default_factory=list)
 
     def fresh_attempt(self) -> None:
         self.irreversible = False
         self.notes = {}
+        self.after_commit = []
         self.started = time.monotonic()
 
 
@@ -278,6 +285,24 @@ _apply_batch_off_loop_single = sync_to_async(
 )
 
 
+async def _run_after_commit(invocation: Invocation) -> None:
+    """Run what the applied effects queued for after the commit; log failures.
+
+    The writes are in: a failure here (say the channel layer is down) must not
+    turn the invocation into an error, so it is logged and the rest still run.
+    """
+    actions, invocation.after_commit = invocation.after_commit, []
+    for action in actions:
+        try:
+            await action()
+        except Exception:
+            log.exception(
+                "An action after the effects of %s (%s) failed",
+                invocation.script_name,
+                invocation.execution_id,
+            )
+
+
 async def invoke_with_effects(
     engine,
     key,
@@ -300,6 +325,7 @@ async def invoke_with_effects(
             break
         try:
             await _apply_effects_off_loop(invocation, outcome.effects)
+            await _run_after_commit(invocation)
             break
         except EffectConflict:
             if invocation.irreversible or attempt == MAX_ATTEMPTS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 
 from engine import CompileError, ScriptSource
@@ -145,8 +146,55 @@ def prepare(tenant, name: str, source) -> Prepared:
             f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
             details={"routes": refused},
         )
+    refused = [
+        p for app in _registrars() for p in app.refused_script_paths(registrations)
+    ]
+    if refused:
+        raise ScriptRejected(
+            400,
+            "reserved_path",
+            f"Reserved path: {', '.join(refused)}. The platform serves "
+            f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
+            details={"routes": refused},
+        )
     _check_route_clashes(tenant, name, declared, assets)
+    _check_app_clashes(tenant, name, registrations)
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
+
+
+def _registrars() -> list:
+    """Apps that keep registrations of their own (streams, listeners).
+
+    Such an app defines `refused_script_paths(registrations)` (paths it
+    refuses, as strings), `check_script_registrations(tenant, name,
+    registrations)` (clashes with other scripts, as {method, path, script}) and
+    `store_script_registrations(script, registrations)` (inside the upload's
+    transaction).
+    """
+    return [
+        app
+        for app in apps.get_app_configs()
+        if hasattr(app, "store_script_registrations")
+    ]
+
+
+def _check_app_clashes(tenant, name, registrations) -> None:
+    clashes = [
+        c
+        for app in _registrars()
+        for c in app.check_script_registrations(tenant, name, registrations)
+    ]
+    if clashes:
+        listed = "; ".join(
+            f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
+            for c in clashes
+        )
+        raise ScriptRejected(
+            409,
+            "route_conflict",
+            f"{listed}. Change or delete that script first, or register another path.",
+            details={"conflicts": clashes},
+        )
 
 
 def store(prepared: Prepared, user=None) -> Saved:
@@ -203,6 +251,9 @@ def store(prepared: Prepared, user=None) -> Saved:
                     for a in assets
                 ]
             )
+            _check_app_clashes(tenant, name, prepared.registrations)
+            for app in _registrars():
+                app.store_script_registrations(script, prepared.registrations)
     except IntegrityError:
         raise ScriptRejected(
             409, "conflict", "The script was changed at the same time; try again."

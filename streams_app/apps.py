@@ -1,5 +1,40 @@
+"""Server-Sent Event streams and the script-to-script dispatcher."""
+
 from django.apps import AppConfig
 
 
 class StreamsConfig(AppConfig):
     name = "streams_app"
+    verbose_name = "Streams and messages"
+
+    # scripts_app.hosting plugs these into every invocation: the dispatcher and
+    # events modules (routeRegistry's stream calls live in the prelude), the
+    # host side of dispatcher.sendMessage, and stream sends applied after success.
+    script_api_js = "script_api.js"
+    script_effect_prefix = "stream."
+
+    def script_ops(self, invocation):
+        from streams_app.ops import script_ops
+
+        return script_ops(invocation)
+
+    def apply_script_effects(self, invocation, effects):
+        from streams_app.effects import apply
+
+        apply(invocation, effects)
+
+    # scripts_app.services: registrations this app keeps (streams, listeners).
+    def refused_script_paths(self, registrations):
+        from streams_app.registry import refused_paths
+
+        return refused_paths(registrations)
+
+    def check_script_registrations(self, tenant, name, registrations):
+        from streams_app.registry import check
+
+        return check(tenant, name, registrations)
+
+    def store_script_registrations(self, script, registrations):
+        from streams_app.registry import store
+
+        store(script, registrations)
