@@ -9,7 +9,6 @@
 (function (g, api) {
   "use strict";
 
-  const PromiseClass = Promise;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -47,9 +46,12 @@
   }
 
   // data: a JSON string (the seed) or any JSON-serialisable value (IOTA).
+  // Mistakes throw at once, as storage writes do, so that a send the script
+  // does not await (the seed's examples never do) still fails visibly; what
+  // only the host can refuse (size, depth) rejects the Promise and is logged.
   function send(what, messageType, data) {
     const problem = checkType(messageType);
-    if (problem) return PromiseClass.reject(new TypeError(what + ": " + problem));
+    if (problem) throw new TypeError(what + ": " + problem);
     let json;
     if (data === undefined || data === null) {
       json = "{}";
@@ -57,23 +59,23 @@
       try {
         parse(data);
       } catch (e) {
-        return PromiseClass.reject(new TypeError(
-          what + ": message data must be a JSON string (use JSON.stringify): " + e.message));
+        throw new TypeError(
+          what + ": message data must be a JSON string (use JSON.stringify): " + e.message);
       }
       json = data;
     } else {
       try {
         json = stringify(data);
       } catch (e) {
-        return PromiseClass.reject(new TypeError(what + ": message data is not JSON-serialisable"));
+        throw new TypeError(what + ": message data is not JSON-serialisable: " + e.message);
       }
       if (json === undefined) {
-        return PromiseClass.reject(new TypeError(what + ": message data is not JSON-serialisable"));
+        throw new TypeError(what + ": message data is not JSON-serialisable");
       }
     }
-    if (api.phase() === "load") {
-      return PromiseClass.reject(new Error(
-        what + ": messages cannot be sent while the script loads (top level or init())"));
+    if (api.phase() !== "invoke") {
+      throw new Error(
+        what + ": messages cannot be sent while the script loads (top level or init())");
     }
     return api.call("dispatch.send", [messageType, json]);
   }

@@ -1,0 +1,333 @@
+"""What the dispatcher refuses: cycles past the depth limit, big messages, bad
+registrations, sends at load time, and sending a message twice on a re-run."""
+
+import pytest
+
+from streams_app.dispatch import listeners
+from tests.streams_app.dispatching import listener_runs, logs, put, shared
+
+
+@pytest.fixture(autouse=True)
+def _fresh_listeners():
+    listeners().invalidate()
+    yield
+    listeners().invalidate()
+
+
+def post(api, path, host="acme.test"):
+    return api(None, host).post(path)
+
+
+# Listens to "ping" and sends "ping" again: a cycle of one script.
+ECHO = """
+async function start(context) {
+  return await dispatcher.sendMessage("ping", JSON.stringify({ hop: 0 }));
+}
+async function onPing(context) {
+  sharedStorage.setItem("depth:" + context.meta.depth, String(context.messageData.hop));
+  try {
+    const result = await dispatcher.sendMessage(
+      "ping", JSON.stringify({ hop: context.messageData.hop + 1 }));
+    console.log("depth " + context.meta.depth + " sent: " + result);
+  } catch (e) {
+    console.warn("depth " + context.meta.depth + " could not send: " + e.message);
+  }
+}
+routeRegistry.registerRoute("/echo/start", "start", "POST");
+dispatcher.registerListener("ping", "onPing");
+"""
+
+
+def test_a_listener_sending_its_own_message_is_cut_at_the_depth_limit(
+    cast, upload, api, records, settings
+):
+    settings.SCRIPTS = {**settings.SCRIPTS, "DISPATCH_MAX_DEPTH": 3}
+    put(upload, "echo", ECHO)
+
+    reply = post(api, "/echo/start")
+
+    assert reply.status_code == 200, reply.content
+    assert reply.content.decode() == (
+        "Message 'ping' delivered to 1 listener: 1 succeeded, 0 failed"
+    )
+    stored = [shared(cast["acme"], "echo", f"depth:{d}") for d in range(1, 5)]
+    assert stored == ["0", "1", "2", None]
+    records()
+    assert listener_runs("echo").count() == 3
+    error = logs("echo", "ERROR").get()
+    assert "Message 'ping' was not delivered" in error.message
+    assert "over the limit of 3 (SCRIPT_DISPATCH_MAX_DEPTH)" in error.message
+    assert "sends the message it listens to" in error.message
+    # It is logged for the invocation that tried to send: the deepest listener.
+    refused = logs("echo", "WARN").get()
+    assert refused.message.startswith("depth 3 could not send: Message 'ping'")
+    assert error.execution_id == refused.execution_id
+    deepest = listener_runs("echo").get(id=error.execution_id)
+    assert deepest.status == "ok"
+
+
+PING = """
+async function start(context) {
+  return await dispatcher.sendMessage("ping", "{}");
+}
+async function onPing(context) {
+  return await dispatcher.sendMessage("pong", "{}");
+}
+routeRegistry.registerRoute("/ping/start", "start", "POST");
+dispatcher.registerListener("ping", "onPing");
+"""
+
+PONG = """
+async function onPong(context) {
+  return await dispatcher.sendMessage("ping", "{}");
+}
+dispatcher.registerListener("pong", "onPong");
+"""
+
+
+def test_two_scripts_sending_to_each_other_stop_at_the_default_limit(
+    cast, upload, api, records
+):
+    put(upload, "pinger", PING)
+    put(upload, "ponger", PONG)
+
+    reply = post(api, "/ping/start")
+
+    assert reply.status_code == 200
+    records()
+    runs = listener_runs()
+    # Depths 1 to 8 (SCRIPT_DISPATCH_MAX_DEPTH's default): ping at odd depths.
+    assert runs.filter(script_name="pinger").count() == 4
+    assert runs.filter(script_name="ponger").count() == 4
+    # The listener at depth 8 did not catch the refusal, so it failed; its
+    # sender at depth 7 reported that and went on; everything above succeeded.
+    failed = runs.get(status="error")
+    assert failed.script_name == "ponger"
+    assert "SCRIPT_DISPATCH_MAX_DEPTH" in failed.error
+    assert runs.filter(status="ok").count() == 7
+    error = logs("ponger", "ERROR").filter(message__startswith="Message 'ping' was")
+    assert error.get().execution_id == failed.id
+    assert reply.content.decode() == (
+        "Message 'ping' delivered to 1 listener: 1 succeeded, 0 failed"
+    )
+
+
+SENDER = """
+async function big(context) {
+  const size = Number(context.request.query.size);
+  try {
+    return await dispatcher.sendMessage("blob", JSON.stringify({ s: "x".repeat(size) }));
+  } catch (e) {
+    return e.name + ": " + e.message;
+  }
+}
+routeRegistry.registerRoute("/big", "big", "POST");
+"""
+
+BLOB_LISTENER = """
+function onBlob(context) {
+  sharedStorage.setItem("size", String(context.messageData.s.length));
+}
+dispatcher.registerListener("blob", "onBlob");
+"""
+
+
+def test_a_message_over_the_size_limit_is_refused(cast, upload, api, settings, records):
+    settings.SCRIPTS = {**settings.SCRIPTS, "DISPATCH_MAX_MESSAGE_BYTES": 100}
+    put(upload, "blobs", BLOB_LISTENER)
+    put(upload, "sender", SENDER)
+
+    fits = post(api, "/big?size=90")  # {"s":"..."} is 8 bytes more: 98
+    too_big = post(api, "/big?size=93")
+
+    assert fits.content.decode().startswith("Message 'blob' delivered to 1 listener")
+    assert too_big.content.decode().startswith(
+        "RangeError: Message 'blob' was not delivered: its data is 101 bytes"
+    )
+    assert "(SCRIPT_DISPATCH_MAX_MESSAGE_BYTES)" in too_big.content.decode()
+    assert shared(cast["acme"], "blobs", "size") == "90"
+    records()
+    assert listener_runs("blobs").count() == 1
+    assert "101 bytes" in logs("sender", "ERROR").get().message
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            'dispatcher.registerListener("", "h");',
+            "message type must be a non-empty string",
+        ),
+        (
+            'dispatcher.registerListener(42, "h");',
+            "message type must be a non-empty string",
+        ),
+        (
+            'dispatcher.registerListener("x".repeat(201), "h");',
+            "message type is longer than 200 characters",
+        ),
+        (
+            'dispatcher.registerListener("user.created", "missing");',
+            "listener for 'user.created' names handler 'missing', which is not "
+            "a function in this script",
+        ),
+        (
+            'dispatcher.registerListener("user.created", h);',
+            "listener handler name must be a function name",
+        ),
+        (
+            'events.subscribe("order.created", "nope");',
+            "names handler 'nope'",
+        ),
+    ],
+)
+def test_invalid_listener_registrations_are_refused_at_upload(
+    cast, upload, source, message
+):
+    reply = upload("bad-listener", "function h(context) {}\n" + source)
+
+    assert reply.status_code == 400, reply.content
+    error = reply.json()["error"]
+    assert error["code"] == "invalid_registration"
+    assert message in error["message"]
+    from streams_app.models import Listener
+
+    assert not Listener.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'dispatcher.sendMessage("user.created", "{}");',
+        'function init(context) { dispatcher.sendMessage("user.created", "{}"); }',
+        'async function init(context) { await events.publish("order.created", {}); }',
+    ],
+    ids=["top-level", "init", "iota-init"],
+)
+def test_sending_while_the_script_loads_is_refused_at_upload(cast, upload, api, source):
+    put(upload, "analytics", BLOB_LISTENER.replace("blob", "user.created"))
+
+    reply = upload("early-sender", "function h(context) {}\n" + source)
+
+    assert reply.status_code == 400, reply.content
+    assert (
+        "messages cannot be sent while the script loads"
+        in (reply.json()["error"]["message"])
+    )
+    assert shared(cast["acme"], "analytics", "size") is None
+
+
+MISTAKES = """
+function notJson(context) {
+  try {
+    dispatcher.sendMessage("user.created", "{not json");
+    return "sent";
+  } catch (e) {
+    return e.name + ": " + e.message;
+  }
+}
+function noType(context) {
+  try {
+    events.publish("", {});
+    return "sent";
+  } catch (e) {
+    return e.name + ": " + e.message;
+  }
+}
+routeRegistry.registerRoute("/mistakes/json", "notJson", "POST");
+routeRegistry.registerRoute("/mistakes/type", "noType", "POST");
+"""
+
+
+def test_bad_arguments_throw_at_once_even_without_await(cast, upload, api):
+    put(upload, "mistakes", MISTAKES)
+
+    not_json = post(api, "/mistakes/json").content.decode()
+    no_type = post(api, "/mistakes/type").content.decode()
+
+    assert not_json.startswith(
+        "TypeError: dispatcher.sendMessage: message data must be a JSON string"
+    )
+    assert no_type == (
+        "TypeError: events.publish: message type must be a non-empty string"
+    )
+
+
+# The sender reads "n", its own listener changes "n", then the sender writes it:
+# a storage conflict. Running the sender again would send the message again.
+TALLY = """
+async function bump(context) {
+  const n = parseInt((await sharedStorage.getItem("n")) || "0");
+  await dispatcher.sendMessage("tally.bump", "{}");
+  sharedStorage.setItem("n", String(n + 100));
+  return "done";
+}
+async function onBump(context) {
+  const n = parseInt((await sharedStorage.getItem("n")) || "0");
+  sharedStorage.setItem("n", String(n + 1));
+}
+routeRegistry.registerRoute("/tally", "bump", "POST");
+dispatcher.registerListener("tally.bump", "onBump");
+"""
+
+
+def test_a_sender_is_not_run_again_after_its_message_was_delivered(
+    cast, upload, api, records
+):
+    put(upload, "tally", TALLY)
+
+    reply = post(api, "/tally")
+
+    assert reply.status_code == 500
+    assert "could not be run again safely" in reply.json()["error"]["message"]
+    # The listener ran once and its write stands; the sender's did not land.
+    assert shared(cast["acme"], "tally", "n") == "1"
+    records()
+    assert listener_runs("tally").count() == 1
+
+
+QUIET = """
+async function bump(context) {
+  const n = parseInt((await sharedStorage.getItem("n")) || "0");
+  const result = await dispatcher.sendMessage("nobody.listens", "{}");
+  sharedStorage.setItem("n", String(n + 1));
+  return result;
+}
+routeRegistry.registerRoute("/quiet", "bump", "POST");
+"""
+
+
+def test_a_send_that_reached_nobody_leaves_the_sender_repeatable(
+    cast, upload, api, monkeypatch
+):
+    from streams_app import ops
+
+    put(upload, "quiet", QUIET)
+    marks = []
+    real = ops.script_ops
+
+    def spying(invocation):
+        send = real(invocation)["dispatch.send"]
+
+        async def spied(*args):
+            result = await send(*args)
+            marks.append(invocation.irreversible)
+            return result
+
+        return {"dispatch.send": spied}
+
+    monkeypatch.setattr(ops, "script_ops", spying)
+    reply = post(api, "/quiet")
+
+    assert reply.content.decode() == "No listeners for message type 'nobody.listens'"
+    assert marks == [False]
+
+    put(
+        upload,
+        "listens",
+        'function on(c) {}\ndispatcher.registerListener("nobody.listens", "on");',
+    )
+    reply = post(api, "/quiet")
+
+    assert reply.content.decode().startswith("Message 'nobody.listens' delivered")
+    assert marks == [False, True]
