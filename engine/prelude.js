@@ -34,7 +34,7 @@
   // wait for host calls, so each has its own state, kept in `running` by the id
   // the host gave it. `state` is the one whose engine call is running now; its
   // promise reactions run right after that call, before the next one starts.
-  const registrations = { routes: [], assets: [], streams: [], listeners: [] };
+  const registrations = { routes: [], assets: [], streams: [], listeners: [], graphql: [] };
   const registrationErrors = [];
   const running = Object.create(null);
   const overridden = Object.create(null);
@@ -514,6 +514,13 @@
         if (streams[i].customizer && !lookup(streams[i].customizer)) {
           registrationError("stream " + streams[i].path + " names customizer '" +
             streams[i].customizer + "', which is not a function in this script");
+        }
+      }
+      const operations = state.registrations.graphql;
+      for (let i = 0; i < operations.length; i++) {
+        if (!lookup(operations[i].handler)) {
+          registrationError("GraphQL " + operations[i].kind + " '" + operations[i].name +
+            "' names resolver '" + operations[i].handler + "', which is not a function in this script");
         }
       }
       const listeners = state.registrations.listeners;
