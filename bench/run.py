@@ -17,9 +17,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import scenarios, servers
+from bench import scenarios, servers, sse
 from bench.chart import draw
-from bench.load import Wrk, exactly
+from bench.load import Wrk, exactly, settle
 from bench.report import rows_from, table
 
 RESULTS = Path(__file__).parent / "results"
@@ -32,6 +32,7 @@ MODES = {
         "engine_seconds": 3,
         "many_seconds": 5,
         "profile_seconds": 5,
+        "sse_rounds": 1,
     },
     "full": {
         "seconds": 10,
@@ -41,11 +42,13 @@ MODES = {
         "engine_seconds": 10,
         "many_seconds": 20,
         "profile_seconds": 10,
+        "sse_rounds": 3,
     },
 }
 SCRIPTS = 1000
 POOL_SIZE = 256  # the default SCRIPT_VM_POOL_SIZE
 LARGER_POOL = 400  # row 7b
+SSE_CLIENTS = 1000  # row 8
 HELLO = exactly("Hello, world!")  # every hello answer's body
 OK = exactly("ok")  # every storage answer's body
 
@@ -213,6 +216,21 @@ def main() -> None:
             wrk, larger.port, larger.pid, SCRIPTS, cfg["many_seconds"], cfg["warmup"]
         )
         results["many_larger_pool"]["pool"] = LARGER_POOL
+        # Row 8: one process (the in-memory channel layer reaches the clients
+        # of its own process only), so a fresh one-worker app.
+        print(f"SSE: {SSE_CLIENTS:,} clients on one server, one broadcast", flush=True)
+        sse.raise_open_files(SSE_CLIENTS + 256)  # the server inherits it too
+        larger.stop()
+        running.remove(larger)
+        streams = servers.uvicorn(
+            "app-sse", "bench.bench_asgi:application", env, 1, "/health"
+        )
+        running.append(streams)
+        streams.wait_ready()
+        settle([streams.pid])
+        results["sse"] = sse.run(
+            streams.port, token, SSE_CLIENTS, cfg["sse_rounds"], streams.pid
+        )
     finally:
         for server in running:
             server.stop()
@@ -233,6 +251,8 @@ def main() -> None:
             "load": f"wrk -t{cores}, loopback",
             "connections": 64,
             "many_connections": 16,
+            "sse_clients": SSE_CLIENTS,
+            "sse_server": "uvicorn --workers 1",
             "profile": profile,
         },
         "rows": rows,

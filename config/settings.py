@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "storage_app",
     "streams_app",
     "secrets_app",
+    "graphene_django",
+    "graphene_django_graphiql_static",
+    "graphql_app",
 ]
 
 MIDDLEWARE = [
@@ -137,15 +140,23 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Messages a channel holds before sends to it are dropped: each process's
+# stream hub has one channel for every stream it serves (streams_app.hub).
+CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": CHANNEL_CAPACITY},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -176,6 +187,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# /graphql (graphql_app): the platform's schema, served by graphene-django.
+# No middleware, also under DEBUG (graphene-django would add its SQL debugger).
+GRAPHENE = {"SCHEMA": "graphql_app.schema.schema", "MIDDLEWARE": []}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "scripthost API",

@@ -27,6 +27,7 @@ from scripts_app.runner import (
     form_of,
     serve,
 )
+from streams_app.directory import streams
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
 
@@ -82,6 +83,15 @@ def _forget_conf(**kwargs):
 setting_changed.connect(_forget_conf)
 
 
+def _host(scope, headers) -> str:
+    """The Host header, else the server's address (as HttpRequest.get_host)."""
+    host = headers.get("host")
+    if host:
+        return host
+    server = scope.get("server") or ("localhost", 80)
+    return f"{server[0]}:{server[1]}" if server[1] not in (80, 443) else server[0]
+
+
 class ScriptRouteApp:
     def __init__(self, django_app):
         self.django = django_app
@@ -125,6 +135,13 @@ class ScriptRouteApp:
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
             return False  # Django's catch-all answers misses (and streams)
+        # A stream's exact path beats a :param or /* route, as exact routes do.
+        if (
+            route.params
+            and method in ("GET", "HEAD")
+            and await streams().find(found.tenant.id, found.path) is not None
+        ):
+            return False
         body = await self._body(receive, conf.upload_limit)
         if body is None:
             return True  # the client went away
@@ -147,6 +164,10 @@ class ScriptRouteApp:
                 user=None,
                 request_id=request_id,
                 secure=secure,
+                base_url=(
+                    f"{'https' if secure else 'http'}://{_host(scope, first)}"
+                    f"{prefix}{found.prefix.rstrip('/')}"
+                ),
             )
             reply = await serve(call, route)
         await self._send(send, reply, request_id)

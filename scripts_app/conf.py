@@ -40,6 +40,7 @@ LIMIT_ROW = {
     "http": "http",
     "resolver": "http",
     "listener": "http",
+    "stream": "http",  # stream customizers
     "cron": "cron",
     "manual": "cron",
 }

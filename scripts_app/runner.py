@@ -58,6 +58,8 @@ class HttpCall:
     user: dict | None
     request_id: str
     secure: bool = False  # came over HTTPS (decides Strict-Transport-Security)
+    # scheme://host plus any script name and /t/<slug> prefix: meta.baseUrl
+    base_url: str = ""
 
 
 @dataclass
@@ -221,7 +223,11 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         "request": request,
         "args": {},
         "kind": "http",
-        "meta": {"requestId": call.request_id, "route": target.pattern},
+        "meta": {
+            "requestId": call.request_id,
+            "route": target.pattern,
+            "baseUrl": call.base_url,
+        },
         "tenant": {"id": call.tenant.slug, "name": call.tenant.name},
         "user": call.user,
         "script": {

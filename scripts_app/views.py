@@ -11,6 +11,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
+from streams_app.serving import serve_stream
 
 from scripts_app.runner import (
     UNSAFE,
@@ -110,5 +111,16 @@ async def script_route(request):
         user=user_info,
         request_id=request.id,
         secure=request.is_secure(),
+        base_url=_base_url(request),
     )
+    streamed = await serve_stream(request, call)  # a stream path: SSE (or 405)
+    if streamed is not None:
+        return streamed
     return to_django(await serve(call))
+
+
+def _base_url(request) -> str:
+    """scheme://host plus the script name and /t/<slug> prefix (meta.baseUrl)."""
+    path, rest = request.path, request.path_info
+    prefix = path[: len(path) - len(rest)] if rest and path.endswith(rest) else ""
+    return f"{request.scheme}://{request.get_host()}{prefix}"

@@ -13,9 +13,9 @@ from streams_app.models import Listener, StreamRoute
 def check(tenant, name: str, registrations: dict) -> list[dict]:
     """Return the clashes of this upload's streams with the tenant's other scripts.
 
-    A stream holds GET on its path: no other script may have a stream, a GET
-    route or an asset route there, and this script's GET routes may not sit
-    on another script's stream.
+    A stream holds GET and HEAD on its path: no other script may have a
+    stream, a GET or HEAD route or an asset route there, and this script's GET
+    and HEAD routes may not sit on another script's stream.
     """
     from scripts_app.models import Route
 
@@ -33,7 +33,9 @@ def check(tenant, name: str, registrations: dict) -> list[dict]:
             .values_list("path", "script__name")
         )
         routed = dict(
-            Route.objects.filter(tenant=tenant, path__in=streams, method="GET")
+            Route.objects.filter(
+                tenant=tenant, path__in=streams, method__in=("GET", "HEAD")
+            )
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )

@@ -31,7 +31,7 @@ class TenantForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = ["slug", "name", "domains"]
+        fields = ["slug", "name", "domains", "graphql_public"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -40,6 +40,13 @@ class Tenant(models.Model):
         validators=[validate_domains],
         help_text='Host names that select this tenant, e.g. ["acme.example.com"].',
     )
+    graphql_public = models.BooleanField(
+        "public GraphQL operations",
+        default=False,
+        help_text="Let anyone, signed in or not, call the 'external' GraphQL "
+        "operations of this tenant's scripts on /graphql. The platform's own "
+        "fields still need a role.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -61,6 +61,8 @@ async def test_warm_fast_path_request_runs_no_database_query(
 
     async with client() as c:
         assert (await c.get("/echo")).status_code == 200  # loads caches and V8
+        # A :param route also consults the stream directory (streams win there).
+        assert (await c.get("/items/0/parts/0")).status_code == 200
         monkeypatch.setattr(CursorWrapper, "execute", counting)
         for _ in range(3):
             assert (await c.get("/items/1/parts/2")).status_code == 200

@@ -60,7 +60,11 @@ async def test_anonymous_context_has_tenant_script_execution_and_meta(who, path)
     }
     assert uuid.UUID(body["execution"]["id"])
     assert body["execution"]["triggeredBy"] == "http"
-    assert body["meta"] == {"requestId": "abcdefgh-1234", "route": "/who/:part"}
+    assert body["meta"] == {
+        "requestId": "abcdefgh-1234",
+        "route": "/who/:part",
+        "baseUrl": "http://acme.test",
+    }
     assert body["auth"] == ANONYMOUS
     assert body["user"] is None
 

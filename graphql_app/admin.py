@@ -1,0 +1,26 @@
+"""Read-only admin screen: the GraphQL operations scripts registered."""
+
+from django.contrib import admin
+
+from graphql_app.models import GraphQLOperation
+
+
+@admin.register(GraphQLOperation)
+class GraphQLOperationAdmin(admin.ModelAdmin):
+    """Written only by uploads; an admin may look."""
+
+    list_display = ["name", "kind", "visibility", "script", "handler", "tenant"]
+    list_filter = ["tenant", "kind", "visibility"]
+    search_fields = ["name", "handler", "script__name"]
+    list_select_related = ["tenant", "script", "script__tenant"]
+    fields = ["tenant", "kind", "name", "visibility", "script", "handler", "sdl"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

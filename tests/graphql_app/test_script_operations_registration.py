@@ -1,0 +1,165 @@
+"""graphQLRegistry.register*: checked at upload, in V8 and by graphql-core."""
+
+import pytest
+
+from graphql_app.models import GraphQLOperation
+
+RESOLVER = "function r(context) { return 1; }\n"
+
+
+def register(call="registerQuery", name="n", sdl="type Query { n: Int }", *rest):
+    args = ", ".join(repr(a) for a in (name, sdl, "r", *rest))
+    return RESOLVER + f"graphQLRegistry.{call}({args});\n"
+
+
+def refusal(upload, source):
+    response = upload("reg", source)
+    assert response.status_code == 400, response.content
+    return response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "expected"),
+    [
+        (
+            register("registerQuery", "n", "type Query { n: Int }", "public"),
+            "invalid_registration",
+            "GraphQL query 'n': visibility must be one of internal, engine, "
+            "external, got public",
+        ),
+        (
+            register("registerQuery", "9lives"),
+            "invalid_registration",
+            "GraphQL query name must be a GraphQL name",
+        ),
+        (
+            "graphQLRegistry.registerQuery('n', 'type Query { n: Int }', 'missing', "
+            "'external');",
+            "invalid_registration",
+            "GraphQL query 'n' names resolver 'missing', which is not a function "
+            "in this script",
+        ),
+        (
+            register("registerQuery", "n", "type Query {\n  n: Int\n"),
+            "invalid_registration",
+            "script 'reg' (query n): the SDL does not parse: Syntax Error: "
+            "Expected Name, found <EOF>. (line 3, column 1 of the SDL)",
+        ),
+        (
+            register("registerQuery", "n", "type Query { m: Int }"),
+            "invalid_registration",
+            "script 'reg' (query n): the SDL defines m but not the field 'n' on Query",
+        ),
+        (
+            register("registerQuery", "n", "type Query { n: Int m: Int }"),
+            "invalid_registration",
+            "type Query may define only the field 'n'; register m with a call of "
+            "its own",
+        ),
+        (
+            register("registerMutation", "n", "type Query { n: Int }"),
+            "invalid_registration",
+            "a mutation defines one field of Mutation, but the SDL defines type Query",
+        ),
+        (
+            register("registerQuery", "n", "type Query { n: Missing }"),
+            "invalid_registration",
+            "script 'reg' (query n): Unknown type 'Missing'.",
+        ),
+        (
+            register("registerQuery", "n", "input In { a: Int } type Query { n: In }"),
+            "invalid_registration",
+            "field Query.n has type In, an input type",
+        ),
+        (
+            register("registerQuery", "n", "query { n }"),
+            "invalid_registration",
+            "register type definitions only",
+        ),
+        (
+            register(
+                "registerQuery",
+                "n",
+                "type T { a: Int } extend type T { b: Int } type Query { n: T }",
+            ),
+            "invalid_registration",
+            "'extend' of type T is not supported",
+        ),
+    ],
+    ids=[
+        "visibility",
+        "name",
+        "resolver",
+        "syntax",
+        "missing-field",
+        "extra-field",
+        "wrong-root",
+        "unknown-type",
+        "input-as-output",
+        "operation",
+        "extend",
+    ],
+)
+def test_a_bad_registration_is_refused_with_what_and_where(
+    upload, source, code, expected
+):
+    error = refusal(upload, source)
+
+    assert error["code"] == code
+    assert expected in error["message"]
+    assert not GraphQLOperation.objects.exists()
+
+
+def test_extend_type_of_the_root_is_accepted(upload):
+    source = register("registerQuery", "n", "extend type Query { n: Int }", "engine")
+
+    assert upload("reg", source).status_code == 201
+
+
+def test_visibility_defaults_to_internal_and_the_last_registration_wins(upload):
+    source = (
+        register("registerQuery", "n", "type Query { n: Int }")
+        + "graphQLRegistry.registerQuery('n', 'type Query { n: String }', 'r', "
+        "'engine');\n"
+    )
+
+    assert upload("reg", source).status_code == 201
+    (op,) = GraphQLOperation.objects.all()
+    assert (op.visibility, op.sdl) == ("engine", "type Query { n: String }")
+
+    upload("reg", register("registerQuery", "n", "type Query { n: Int }"))
+    assert GraphQLOperation.objects.get().visibility == "internal"
+
+
+def test_registering_answers_with_a_message_and_only_at_load(upload, api):
+    source = RESOLVER + (
+        "var said = graphQLRegistry.registerQuery('n', 'type Query { n: Int }', "
+        "'r', 'external');\n"
+        "function late(context) {\n"
+        "  return { status: 200, body: { said: said, late: graphQLRegistry.registerMutation("
+        "'m', 'type Mutation { m: Int }', 'r', 'external') } };\n"
+        "}\n"
+        "routeRegistry.registerRoute('/late', 'late', 'GET');\n"
+    )
+    upload("reg", source)
+
+    body = api().get("/late", HTTP_HOST="acme.test").json()
+
+    assert body == {
+        "said": "GraphQL query registered: n -> r",
+        "late": "Error: GraphQL mutations can only be registered at top level or "
+        "in init()",
+    }
+    assert list(GraphQLOperation.objects.values_list("name", flat=True)) == ["n"]
+
+
+def test_registrations_in_init_count_like_top_level_ones(upload):
+    source = RESOLVER + (
+        "function init(context) {\n"
+        "  graphQLRegistry.registerMutation('m', 'type Mutation { m: Int }', 'r', "
+        "'external');\n"
+        "}\n"
+    )
+
+    assert upload("reg", source).status_code == 201
+    assert GraphQLOperation.objects.get().kind == "mutation"
