@@ -11,7 +11,6 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
-from streams_app.serving import serve_stream
 
 from scripts_app.runner import (
     UNSAFE,
@@ -22,6 +21,7 @@ from scripts_app.runner import (
     form_of,
     serve,
 )
+from streams_app.serving import serve_stream
 from tenants.models import role_of
 
 
