@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from assets_app.api import AssetViewSet
+from graphql_app.sse import graphql_sse
 from graphql_app.views import PlatformGraphQLView
 from scripts_app import api, system_api
 from scripts_app.health import health
@@ -40,6 +41,7 @@ urlpatterns = [
     ),
     path("api/", include(router.urls)),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
+    re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
     path("admin/", admin.site.urls),
     re_path(
         r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}

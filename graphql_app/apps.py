@@ -8,8 +8,10 @@ class GraphqlAppConfig(AppConfig):
     verbose_name = "GraphQL"
 
     # scripts_app.hosting plugs these into every invocation: graphQLRegistry,
-    # and the host side of its executeGraphQL.
+    # the host side of its executeGraphQL, and its subscription sends, applied
+    # after success (graphql_app.subscriptions).
     script_api_js = "script_api.js"
+    script_effect_prefix = "graphql."
 
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script
@@ -18,6 +20,11 @@ class GraphqlAppConfig(AppConfig):
             return await execute_for_script(invocation, query, variables_json)
 
         return {"graphql.execute": execute}
+
+    def apply_script_effects(self, invocation, effects):
+        from graphql_app.subscriptions import apply
+
+        apply(invocation, effects)
 
     # scripts_app.services: the operations this app keeps.
     def refused_script_paths(self, registrations):

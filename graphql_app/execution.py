@@ -37,7 +37,8 @@ from scripts_app.conf import scripts_setting
 from scripts_app.records import buffer, log_rows
 
 SUBSCRIPTIONS_LATER = (
-    "Subscriptions are registered but not delivered yet; run a query or a mutation."
+    "Subscriptions are served over /graphql/ws (the graphql-transport-ws "
+    "protocol) and /graphql/sse; run queries and mutations here."
 )
 # An executeGraphQL request as its resolvers see it: there is no HTTP request.
 _SCRIPT_REQUEST = {
@@ -64,7 +65,7 @@ class Caller:
     auth: dict  # request.auth, as resolvers get it (R10)
     user_info: dict | None  # context.user
     request: dict  # context.request of the resolvers
-    via: str  # "http" (/graphql) or "executeGraphQL"
+    via: str  # "http" (/graphql), "ws", "sse" (subscriptions) or "executeGraphQL"
     depth: int = 0  # the depth resolvers run at (see SCRIPT_DISPATCH_MAX_DEPTH)
     invocation: object | None = None  # the calling script's, for executeGraphQL
 

@@ -10,6 +10,11 @@ handler does (scripts_app.invoke.run_handler): its own limits (the
 runs out of time or memory, or whose writes are refused gives that field a
 GraphQL error (message, locations, path); the rest of the query still
 answers.
+
+A subscription's resolver runs once, on subscribe (root value
+graphql_app.subscriptions.Subscribing, which takes its first message and
+metadata); each message delivered later is the field's value as is (root
+value SubscriptionEvent), with no script run.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from graphql_app.access import AUTHENTICATION_REQUIRED
 log = logging.getLogger(__name__)
 
 KIND = "resolver"
+# Callers from outside (/graphql, /graphql/ws, /graphql/sse): they must be
+# signed in unless the tenant's GraphQL is public.
+EXTERNAL_VIAS = frozenset({"http", "ws", "sse"})
 # Context fields a resolver's arguments may not shadow (R10).
 CONTEXT_FIELDS = frozenset(
     {"request", "args", "kind", "meta", "tenant", "user", "script", "execution"}
@@ -41,8 +49,21 @@ def resolver_for(op):
         from scripts_app.runner import error_text
 
         caller = info.context
+        subscribing = None
+        if op.kind == "subscription":
+            from graphql_app.subscriptions import Subscribing, SubscriptionEvent
+
+            if isinstance(root, SubscriptionEvent):  # a message: its data is the value
+                return decoded(root.data, info.return_type, op)
+            if not isinstance(root, Subscribing):
+                raise GraphQLError(
+                    "Subscriptions are served over /graphql/ws (graphql-transport-ws) "
+                    "and /graphql/sse.",
+                    extensions={"code": "not_available"},
+                )
+            subscribing = root
         if (
-            caller.via == "http"
+            caller.via in EXTERNAL_VIAS
             and not caller.auth.get("isAuthenticated")
             and not caller.tenant.graphql_public
         ):
@@ -99,6 +120,9 @@ def resolver_for(op):
         if err is not None:
             code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
             raise GraphQLError(error_text(err, target), extensions={"code": code})
+        if subscribing is not None:
+            first = subscribing.accept(outcome.value, args)
+            return None if first is None else decoded(first, info.return_type, op)
         return decoded(outcome.value, info.return_type, op)
 
     resolve.__qualname__ = f"resolve_{op.kind}_{op.name}"

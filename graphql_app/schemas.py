@@ -108,6 +108,7 @@ class OperationDirectory(CachedSnapshot):
         super().__init__()
         self.operations: dict[int, list[Operation]] = {}
         self._schemas: dict = {}
+        self.loads = 0  # moves on every load (subscribers are re-checked then)
 
     def load(self):
         from graphql_app.models import GraphQLOperation
@@ -134,6 +135,7 @@ class OperationDirectory(CachedSnapshot):
             operations.setdefault(tenant_id, []).append(Operation(*fields))
         self.operations = operations
         self._schemas = {}
+        self.loads += 1
 
     def schema_for(self, tenant_id: int, script_id: int | None = None) -> GraphQLSchema:
         """The schema of /graphql (no script_id), or of executeGraphQL from a script."""

@@ -7,7 +7,10 @@
 // merges it with the tenant's other scripts' (graphql_app.registry), refusing
 // the upload if they clash. executeGraphQL(query, variables) asks the host to
 // run a query and returns a Promise of the seed's JSON string (R6: the seed
-// returns it synchronously; await it).
+// returns it synchronously; await it). sendSubscriptionMessage(name, dataJson)
+// and sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a
+// message for every subscriber of a subscription of the tenant (R5: sent
+// only if the invocation succeeds; graphql_app.subscriptions).
 (function (g, api) {
   "use strict";
 
@@ -97,6 +100,62 @@
     return api.call("graphql.execute", [query, json]);
   }
 
+  // Queue a message for a subscription's subscribers (R5). Mistakes answer an
+  // "Error: ..." string, as routeRegistry.sendStreamMessage's do.
+  function sendSubscription(what, name, data, filter) {
+    if (typeof name !== "string" || !GRAPHQL_NAME.test(name) || name.length > MAX_NAME_CHARS) {
+      return "Error: " + what + ": the subscription name must be a GraphQL name, got " +
+        api.show(name);
+    }
+    if (api.phase() !== "invoke") {
+      return "Error: " + what +
+        ": messages cannot be sent while the script loads (top level or init())";
+    }
+    let text;
+    if (typeof data === "string") {
+      text = data;
+    } else {
+      try {
+        text = stringify(data === undefined ? null : data);
+      } catch (e) {
+        return "Error: " + what + ": the data is not JSON-serialisable: " + e.message;
+      }
+      if (text === undefined) return "Error: " + what + ": the data is not JSON-serialisable";
+    }
+    api.effect("graphql.subscription", { name: name, data: text, filter: filter });
+    return "Message queued for subscription " + name + " (sent when the handler succeeds)";
+  }
+
+  // filterJson: a JSON object of metadata values a subscriber must have.
+  function sendFiltered(name, data, filterJson) {
+    const what = "sendSubscriptionMessageFiltered";
+    let filter = filterJson;
+    if (filterJson === undefined || filterJson === null || filterJson === "") {
+      filter = {};
+    } else if (typeof filterJson === "string") {
+      try {
+        filter = parse(filterJson);
+      } catch (e) {
+        return "Error: " + what + ": filterJson is not valid JSON: " + e.message;
+      }
+    }
+    if (filter === null || typeof filter !== "object" || Array.isArray(filter)) {
+      return "Error: " + what + ": filterJson must be a JSON object such as " +
+        "'{\"room\":\"general\"}', got " + api.show(filterJson);
+    }
+    const clean = {};
+    const keys = Object.keys(filter);
+    for (let i = 0; i < keys.length; i++) {
+      const v = filter[keys[i]];
+      if (v !== null && typeof v === "object") {
+        return "Error: " + what + ": filter values must be strings, numbers or booleans; '" +
+          keys[i] + "' is " + api.show(v);
+      }
+      clean[keys[i]] = String(v);
+    }
+    return sendSubscription(what, name, data, clean);
+  }
+
   api.define("graphQLRegistry", Object.freeze({
     registerQuery(name, sdl, resolverName, visibility) {
       return register("query", name, sdl, resolverName, visibility);
@@ -108,5 +167,9 @@
       return register("subscription", name, sdl, resolverName, visibility);
     },
     executeGraphQL: executeGraphQL,
+    sendSubscriptionMessage(name, data) {
+      return sendSubscription("sendSubscriptionMessage", name, data, {});
+    },
+    sendSubscriptionMessageFiltered: sendFiltered,
   }));
 })

@@ -129,7 +129,16 @@ class Connection:
 
 
 class Hub:
-    """Local connections by (tenant id, path), fed from the channel layer."""
+    """Local connections by (tenant id, path), fed from the channel layer.
+
+    Other apps reuse it for other kinds of keyed fan-out (graphql_app's
+    subscriptions): a subclass names its channels (`channel_prefix`), the
+    directory its watcher checks connections against (`directory()`, anything
+    with refresh(), loads and get(tenant_id, path)) and how a published batch
+    reaches its connections (`deliver`).
+    """
+
+    channel_prefix = "streams.hub."
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
@@ -202,7 +211,7 @@ class Hub:
         _hook_stop_signals()
         async with self._lifecycle:
             if self._receiver is None or self._receiver.done():
-                self.channel = await self.layer.new_channel("streams.hub.")
+                self.channel = await self.layer.new_channel(self.channel_prefix)
                 self._receiver = self.loop.create_task(self._receive())
             if self._watcher is None or self._watcher.done():
                 self._watcher = self.loop.create_task(self._watch())
@@ -289,9 +298,13 @@ class Hub:
 
     # -- watching for reloads ------------------------------------------------------
 
+    def directory(self):
+        """What the watcher checks connections' targets against."""
+        return streams()
+
     async def _watch(self) -> None:
         """While there are connections: close those whose stream changed."""
-        directory = streams()
+        directory = self.directory()
         while True:
             interval = scripts_setting("ROUTE_REFRESH_SECONDS")
             with contextlib.suppress(TimeoutError):
@@ -379,6 +392,14 @@ class Hub:
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Registries (event loop -> hub) of other apps' hubs, also ended on SIGTERM.
+_other_hubs: list[weakref.WeakKeyDictionary] = []
+
+
+def stop_with_streams(registry: weakref.WeakKeyDictionary) -> None:
+    """Have the hubs of `registry` (loop -> Hub) ended with the streams on SIGTERM."""
+    if not any(r is registry for r in _other_hubs):
+        _other_hubs.append(registry)
 
 
 def hub() -> Hub:
@@ -430,7 +451,9 @@ def _hook_stop_signals() -> None:
             continue
 
         def handler(signum, frame, previous=previous):
-            _stop_streams(list(_hubs.items()))
+            _stop_streams(
+                [item for r in (_hubs, *_other_hubs) for item in list(r.items())]
+            )
             if callable(previous):
                 previous(signum, frame)
             elif previous == signal.SIG_DFL:

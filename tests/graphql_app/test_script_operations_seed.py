@@ -109,14 +109,14 @@ def test_introspection_shows_the_merged_schema_with_the_platforms_fields(
     ]
 
 
-def test_a_subscription_operation_is_refused_until_delivery_exists(graphql, upload):
+def test_a_subscription_on_graphql_points_to_ws_and_sse(graphql, upload):
     upload("users", SEED_USERS)
 
     response = graphql("subscription { userActivity { type message } }")
 
     (error,) = response.json()["errors"]
     assert response.status_code == 400
-    assert "not delivered yet" in error["message"]
+    assert "/graphql/ws" in error["message"] and "/graphql/sse" in error["message"]
     assert error["extensions"]["code"] == "not_available"
 
 
