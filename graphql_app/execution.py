@@ -34,7 +34,7 @@ from graphql import (
 
 from engine import HostError
 from scripts_app.conf import scripts_setting
-from scripts_app.records import buffer, log_rows
+from scripts_app.records import log_for
 
 SUBSCRIPTIONS_LATER = (
     "Subscriptions are served over /graphql/ws (the graphql-transport-ws "
@@ -224,14 +224,5 @@ def _refuse(invocation, message: str):
     Logged as well as raised: a script that does not await its call would
     otherwise never learn of it.
     """
-    buffer().add_logs(
-        log_rows(
-            invocation.tenant.id,
-            invocation.script_id,
-            invocation.script_name,
-            invocation.execution_id,
-            [],
-            [{"level": "ERROR", "message": message}],
-        )
-    )
+    log_for(invocation, "ERROR", message)
     raise HostError(message, "RangeError")

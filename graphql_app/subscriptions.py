@@ -62,11 +62,12 @@ from streams_app.hub import (
     MESSAGE_TYPE,
     Hub,
     HubFull,
+    loop_hub,
     matches,
     publish,
     stop_with_streams,
+    wake_on_uploads,
 )
-from tenants.models import counter_bumped
 
 log = logging.getLogger(__name__)
 
@@ -274,23 +275,10 @@ stop_with_streams(_hubs)
 
 def subscription_hub() -> SubscriptionHub:
     """This event loop's hub of subscribers."""
-    loop = asyncio.get_running_loop()
-    found = _hubs.get(loop)
-    if found is None:
-        found = _hubs[loop] = SubscriptionHub(loop)
-    return found
+    return loop_hub(_hubs, SubscriptionHub)
 
 
-def _wake_hubs(sender, name, **kwargs) -> None:
-    if name != "routes":
-        return
-    for loop, each in list(_hubs.items()):
-        if each.count and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(each.wake.set)
-
-
-counter_bumped.connect(_wake_hubs)
+wake_on_uploads(_hubs)
 
 
 # -- subscribing ----------------------------------------------------------------------

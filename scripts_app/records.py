@@ -275,6 +275,20 @@ def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):
     return rows
 
 
+def log_for(invocation, level: str, message: str) -> None:
+    """Queue one log entry for a running invocation (tied to its execution)."""
+    _buffer.add_logs(
+        log_rows(
+            invocation.tenant.id,
+            invocation.script_id,
+            invocation.script_name,
+            invocation.execution_id,
+            [],
+            [{"level": level, "message": message}],
+        )
+    )
+
+
 _buffer = RecordBuffer()
 
 

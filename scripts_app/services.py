@@ -184,17 +184,7 @@ def _check_app_clashes(tenant, name, registrations) -> None:
         for app in _registrars()
         for c in app.check_script_registrations(tenant, name, registrations)
     ]
-    if clashes:
-        listed = "; ".join(
-            f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
-            for c in clashes
-        )
-        raise ScriptRejected(
-            409,
-            "route_conflict",
-            f"{listed}. Change or delete that script first, or register another path.",
-            details={"conflicts": clashes},
-        )
+    _refuse_clashes(clashes)
 
 
 def store(prepared: Prepared, user=None) -> Saved:
@@ -293,17 +283,23 @@ def _check_route_clashes(tenant, name, declared, assets=()) -> None:
             clashes.append(
                 {"method": "ASSET", "path": a["path"], "script": paths[a["path"]]}
             )
-    if clashes:
-        listed = "; ".join(
-            f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
-            for c in clashes
-        )
-        raise ScriptRejected(
-            409,
-            "route_conflict",
-            f"{listed}. Change or delete that script first, or register another path.",
-            details={"conflicts": clashes},
-        )
+    _refuse_clashes(clashes)
+
+
+def _refuse_clashes(clashes: list[dict]) -> None:
+    """409 naming each path another script of the tenant already holds."""
+    if not clashes:
+        return
+    listed = "; ".join(
+        f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
+        for c in clashes
+    )
+    raise ScriptRejected(
+        409,
+        "route_conflict",
+        f"{listed}. Change or delete that script first, or register another path.",
+        details={"conflicts": clashes},
+    )
 
 
 def delete_script(script: Script) -> None:

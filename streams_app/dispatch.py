@@ -22,7 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from engine import HostError
 from scripts_app.conf import scripts_setting
-from scripts_app.records import buffer, log_rows
+from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot
 
@@ -204,14 +204,5 @@ def refuse(invocation, message: str, name: str = "Error"):
     Logged as well as raised: a script that does not await its send (the
     seed's examples never do) would otherwise never learn of it.
     """
-    buffer().add_logs(
-        log_rows(
-            invocation.tenant.id,
-            invocation.script_id,
-            invocation.script_name,
-            invocation.execution_id,
-            [],
-            [{"level": "ERROR", "message": message}],
-        )
-    )
+    log_for(invocation, "ERROR", message)
     raise HostError(message, name)

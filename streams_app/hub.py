@@ -402,26 +402,35 @@ def stop_with_streams(registry: weakref.WeakKeyDictionary) -> None:
         _other_hubs.append(registry)
 
 
-def hub() -> Hub:
-    """This event loop's hub."""
+def loop_hub(registry, factory):
+    """The running event loop's hub in `registry` (loop -> hub), made by factory(loop)."""
     loop = asyncio.get_running_loop()
-    found = _hubs.get(loop)
+    found = registry.get(loop)
     if found is None:
-        found = _hubs[loop] = Hub(loop)
+        found = registry[loop] = factory(loop)
     return found
 
 
-def _wake_hubs(sender, name, **kwargs) -> None:
-    """An upload or delete in this process: let the hubs re-check at once."""
-    if name != "routes":
-        return
-    for loop, each in list(_hubs.items()):
-        if each.count and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(each.wake.set)
+def wake_on_uploads(registry) -> None:
+    """On an upload or delete in this process, let the hubs of `registry` re-check."""
+
+    def wake(sender, name, **kwargs) -> None:
+        if name != "routes":
+            return
+        for loop, each in list(registry.items()):
+            if each.count and not loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(each.wake.set)
+
+    counter_bumped.connect(wake, weak=False)
 
 
-counter_bumped.connect(_wake_hubs)
+def hub() -> Hub:
+    """This event loop's hub."""
+    return loop_hub(_hubs, Hub)
+
+
+wake_on_uploads(_hubs)
 
 
 # -- stopping the server ----------------------------------------------------------------
