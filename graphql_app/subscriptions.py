@@ -178,26 +178,17 @@ def _is_subscription(tenant_id: int, name: str) -> bool:
 
 def _unknown_warning(invocation, names: list[str]):
     async def warn():
-        from scripts_app.records import buffer, log_rows
+        from scripts_app.records import log_for
 
-        entries = [
-            {
-                "level": "WARN",
-                "message": f"Subscription message sent to {name}, which is not a "
+        log_for(
+            invocation,
+            "WARN",
+            *(
+                f"Subscription message sent to {name}, which is not a "
                 "subscription of this tenant (register it with "
-                "graphQLRegistry.registerSubscription); nobody can receive it",
-            }
-            for name in names
-        ]
-        buffer().add_logs(
-            log_rows(
-                invocation.tenant.id,
-                invocation.script_id,
-                invocation.script_name,
-                invocation.execution_id,
-                [],
-                entries,
-            )
+                "graphQLRegistry.registerSubscription); nobody can receive it"
+                for name in names
+            ),
         )
 
     return warn

@@ -15,9 +15,8 @@ from engine.context import Limits
 from scripts_app.conf import limits_for
 from scripts_app.engines import engine
 from scripts_app.hosting import Invocation, invoke_with_effects
-from scripts_app.records import buffer, log_rows
 from scripts_app.routing import RouteTarget
-from scripts_app.runner import error_text, load_source
+from scripts_app.runner import load_source, queue_execution
 
 
 async def run_handler(
@@ -73,50 +72,5 @@ async def run_handler(
         lambda: load_source(tenant, target),
         invocation,
     )
-    record(tenant, target, kind, trigger, outcome, execution_id, started_at)
+    queue_execution(tenant.id, target, kind, trigger, outcome, execution_id, started_at)
     return outcome
-
-
-def record(tenant, target, kind, trigger, outcome, execution_id, started_at) -> None:
-    """Queue the Execution row and logs of a non-HTTP invocation."""
-    err = outcome.error
-    state, error, extra = "ok", "", []
-    if err is not None:
-        state = {"timeout": "timeout", "memory_limit": "memory_limit"}.get(
-            err.code, "error"
-        )
-        error = error_text(err, target)
-        stack = f"\n{err.stack}" if err.stack else ""
-        extra.append({"level": "ERROR", "message": f"{error}{stack}"})
-    if outcome.dropped_logs:
-        extra.append(
-            {
-                "level": "WARN",
-                "message": f"{outcome.dropped_logs} more log entries were dropped",
-            }
-        )
-    buffer().add(
-        {
-            "id": execution_id,
-            "tenant_id": tenant.id,
-            "script_id": target.script_id,
-            "script_name": target.script_name,
-            "version": target.version,
-            "kind": kind,
-            "handler": target.handler,
-            "trigger": trigger[:300],
-            "status": state,
-            "response_status": None,
-            "duration_ms": round(outcome.duration_ms, 3),
-            "error": error,
-            "started_at": started_at,
-        },
-        log_rows(
-            tenant.id,
-            target.script_id,
-            target.script_name,
-            execution_id,
-            outcome.logs,
-            extra,
-        ),
-    )

@@ -275,8 +275,8 @@ def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):
     return rows
 
 
-def log_for(invocation, level: str, message: str) -> None:
-    """Queue one log entry for a running invocation (tied to its execution)."""
+def log_for(invocation, level: str, *messages: str) -> None:
+    """Queue log entries for an invocation (tied to its execution)."""
     _buffer.add_logs(
         log_rows(
             invocation.tenant.id,
@@ -284,7 +284,7 @@ def log_for(invocation, level: str, message: str) -> None:
             invocation.script_name,
             invocation.execution_id,
             [],
-            [{"level": level, "message": message}],
+            [{"level": level, "message": message} for message in messages],
         )
     )
 

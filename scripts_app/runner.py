@@ -426,6 +426,36 @@ def record(
     started_at,
 ) -> None:
     """Queue the Execution row and its LogEntry rows (written off the request path)."""
+    queue_execution(
+        call.tenant.id,
+        target,
+        "http",
+        f"{call.method} {call.path}",
+        outcome,
+        execution_id,
+        started_at,
+        response_status=reply.status,
+        failure=reply.failure,
+    )
+
+
+def queue_execution(
+    tenant_id,
+    target: RouteTarget,
+    kind: str,
+    trigger: str,
+    outcome: Outcome,
+    execution_id,
+    started_at,
+    *,
+    response_status: int | None = None,
+    failure: str = "",
+) -> None:
+    """Queue an invocation's Execution row and logs, of any kind.
+
+    `failure` says why an answer that ran fine was refused (an HTTP reply the
+    platform could not send); it marks the execution as an error.
+    """
     err = outcome.error
     state, error, extra = "ok", "", []
     if err is not None:
@@ -437,9 +467,9 @@ def record(
         uncaught = "Uncaught " if thrown else ""
         stack = f"\n{err.stack}" if err.stack else ""
         extra.append({"level": "ERROR", "message": f"{uncaught}{error}{stack}"})
-    elif reply.failure:
-        state, error = "error", reply.failure
-        extra.append({"level": "ERROR", "message": reply.failure})
+    elif failure:
+        state, error = "error", failure
+        extra.append({"level": "ERROR", "message": failure})
     if outcome.dropped_logs:
         extra.append(
             {
@@ -450,21 +480,21 @@ def record(
     buffer().add(
         {
             "id": execution_id,
-            "tenant_id": call.tenant.id,
+            "tenant_id": tenant_id,
             "script_id": target.script_id,
             "script_name": target.script_name,
             "version": target.version,
-            "kind": "http",
+            "kind": kind,
             "handler": target.handler,
-            "trigger": f"{call.method} {call.path}"[:300],
+            "trigger": trigger[:300],
             "status": state,
-            "response_status": reply.status,
+            "response_status": response_status,
             "duration_ms": round(outcome.duration_ms, 3),
             "error": error,
             "started_at": started_at,
         },
         log_rows(
-            call.tenant.id,
+            tenant_id,
             target.script_id,
             target.script_name,
             execution_id,

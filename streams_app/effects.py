@@ -99,25 +99,16 @@ def _dropped_warning(invocation, paths: list[str]):
     """A WARN entry in the script's logs, once the invocation has succeeded."""
 
     async def warn():
-        from scripts_app.records import buffer, log_rows
+        from scripts_app.records import log_for
 
-        entries = [
-            {
-                "level": "WARN",
-                "message": f"Stream message dropped: {path} is not a stream of "
-                "this tenant (register it with routeRegistry.registerStreamRoute)",
-            }
-            for path in dict.fromkeys(paths)
-        ]
-        buffer().add_logs(
-            log_rows(
-                invocation.tenant.id,
-                invocation.script_id,
-                invocation.script_name,
-                invocation.execution_id,
-                [],
-                entries,
-            )
+        log_for(
+            invocation,
+            "WARN",
+            *(
+                f"Stream message dropped: {path} is not a stream of "
+                "this tenant (register it with routeRegistry.registerStreamRoute)"
+                for path in dict.fromkeys(paths)
+            ),
         )
 
     return warn
