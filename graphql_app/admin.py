@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from graphql_app.models import GraphQLOperation
+from scripts_app.admin import ViewOnlyAdmin
 
 
 @admin.register(GraphQLOperation)
-class GraphQLOperationAdmin(admin.ModelAdmin):
+class GraphQLOperationAdmin(ViewOnlyAdmin):
     """Written only by uploads; an admin may look."""
 
     list_display = ["name", "kind", "visibility", "script", "handler", "tenant"]
@@ -15,12 +16,3 @@ class GraphQLOperationAdmin(admin.ModelAdmin):
     list_select_related = ["tenant", "script", "script__tenant"]
     fields = ["tenant", "kind", "name", "visibility", "script", "handler", "sdl"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

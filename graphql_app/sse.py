@@ -22,12 +22,13 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
 from graphql_app.access import authenticate, refusal
 from graphql_app.subscriptions import KEEPALIVE, start
+from graphql_app.views import _json
 from graphql_app.ws import caller_for
 from scripts_app.conf import scripts_setting
 from streams_app.serving import sse_headers
@@ -41,15 +42,6 @@ KEEPALIVE_COMMENT = b": keep-alive\n\n"
 
 def encode_next(result: dict) -> bytes:
     return f"event: next\ndata: {json.dumps(result)}\n\n".encode()
-
-
-def _json(body, status, headers=None):
-    response = HttpResponse(
-        json.dumps(body), status=status, content_type="application/json"
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _bad_request(request, message: str):

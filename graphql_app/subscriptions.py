@@ -59,11 +59,9 @@ from scripts_app.hosting import EffectRejected
 from streams_app.directory import StreamTarget
 from streams_app.hub import (
     CLOSE,
-    MESSAGE_TYPE,
     Hub,
     HubFull,
     loop_hub,
-    matches,
     publish,
     stop_with_streams,
     wake_on_uploads,
@@ -245,19 +243,9 @@ class SubscriptionHub(Hub):
     def directory(self):
         return _subscriptions
 
-    def deliver(self, message: dict) -> int:
-        if message.get("type") != MESSAGE_TYPE:
-            return 0
-        conns = self.local.get((message["tenant"], message["path"]))
-        if not conns:
-            return 0
-        delivered = 0
-        for _id, data, event_filter in message["messages"]:
-            for conn in tuple(conns):
-                if matches(conn.metadata, event_filter):
-                    conn.offer(0, data)
-                    delivered += 1
-        return delivered
+    def payload(self, event_id: int, data: str) -> tuple[int, object]:
+        # Subscribers get the raw message: each runs its own document on it.
+        return 0, data
 
 
 _hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -142,6 +142,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ViewOnlyAdmin(ReadOnlyAdmin):
+    """Rows only uploads and scripts write or remove; an admin may look."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(LogEntry)
 class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ["time", "level", "tenant", "script_name", "short_message"]

@@ -2,24 +2,12 @@
 
 from django.contrib import admin
 
+from scripts_app.admin import ViewOnlyAdmin
 from streams_app.models import Listener, StreamMessage, StreamRoute
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Written only by uploads and scripts; an admin may look."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(StreamRoute)
-class StreamRouteAdmin(_ReadOnly):
+class StreamRouteAdmin(ViewOnlyAdmin):
     list_display = ["path", "script", "customizer", "tenant"]
     list_filter = ["tenant"]
     search_fields = ["path", "script__name"]
@@ -29,7 +17,7 @@ class StreamRouteAdmin(_ReadOnly):
 
 
 @admin.register(StreamMessage)
-class StreamMessageAdmin(_ReadOnly):
+class StreamMessageAdmin(ViewOnlyAdmin):
     """The last messages of each stream (what reconnecting clients catch up on)."""
 
     list_display = ["id", "path", "script_name", "tenant", "short_data", "created_at"]
@@ -47,7 +35,7 @@ class StreamMessageAdmin(_ReadOnly):
 
 # The dispatcher's listeners (streams and the dispatcher share this module).
 @admin.register(Listener)
-class ListenerAdmin(_ReadOnly):
+class ListenerAdmin(ViewOnlyAdmin):
     list_display = ["message_type", "script", "handler", "tenant"]
     list_filter = ["tenant"]
     search_fields = ["message_type", "handler", "script__name"]

@@ -289,12 +289,16 @@ class Hub:
             return 0
         delivered = 0
         for event_id, data, event_filter in message["messages"]:
-            payload = encode_event(event_id, data)
+            offered_id, payload = self.payload(event_id, data)
             for conn in tuple(conns):
                 if matches(conn.metadata, event_filter):
-                    conn.offer(event_id, payload)
+                    conn.offer(offered_id, payload)
                     delivered += 1
         return delivered
+
+    def payload(self, event_id: int, data: str) -> tuple[int, object]:
+        """What a connection's queue gets for one message: (id, item)."""
+        return event_id, encode_event(event_id, data)
 
     # -- watching for reloads ------------------------------------------------------
 
