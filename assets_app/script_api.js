@@ -1,5 +1,5 @@
-// assetStorage, as the aiwebengine seed documents it. Reads are host calls that
-// return Promises (R6); upsertAsset and deleteAsset record effects applied only
+// assetStorage, as the aiwebengine seed documents it. Reads are synchronous host
+// calls (R6); upsertAsset and deleteAsset record effects applied only
 // if the invocation succeeds (R5) and answer the seed's message string at once.
 // The rules are checked here so a bad call gets its "Error: ..." string
 // synchronously; the host checks capabilities and rules again when applying.
@@ -10,7 +10,6 @@
   const parse = JSON.parse;
   const now = Date.now;
   const ErrorClass = Error;
-  const PromiseClass = Promise;
   const MAX_BYTES = 10 * 1024 * 1024;
   const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
   const TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
@@ -65,42 +64,40 @@
   const assetStorage = {
     listAssets() {
       const e = refused("ReadAssets", "listAssets");
-      if (e) return PromiseClass.reject(e);
-      return api.call("assets.list", []).then((json) => {
-        const mine = pending();
-        const names = Object.keys(mine);
-        if (names.length === 0) return json;
-        const listed = parse(json);
-        const byName = Object.create(null);
-        for (let i = 0; i < listed.length; i++) byName[listed[i].name] = listed[i];
-        for (let i = 0; i < names.length; i++) {
-          const entry = mine[names[i]];
-          if (entry.gone) {
-            delete byName[names[i]];
-          } else if (entry.meta) {
-            const before = byName[names[i]];
-            const meta = Object.assign({}, entry.meta);
-            if (before) meta.createdAt = before.createdAt;
-            byName[names[i]] = meta;
-          }
+      if (e) throw e;
+      const json = api.call("assets.list", []);
+      const mine = pending();
+      const names = Object.keys(mine);
+      if (names.length === 0) return json;
+      const listed = parse(json);
+      const byName = Object.create(null);
+      for (let i = 0; i < listed.length; i++) byName[listed[i].name] = listed[i];
+      for (let i = 0; i < names.length; i++) {
+        const entry = mine[names[i]];
+        if (entry.gone) {
+          delete byName[names[i]];
+        } else if (entry.meta) {
+          const before = byName[names[i]];
+          const meta = Object.assign({}, entry.meta);
+          if (before) meta.createdAt = before.createdAt;
+          byName[names[i]] = meta;
         }
-        return stringify(Object.keys(byName).sort().map((n) => byName[n]));
-      });
+      }
+      return stringify(Object.keys(byName).sort().map((n) => byName[n]));
     },
 
     fetchAsset(assetName) {
       const e = refused("ReadAssets", "fetchAsset");
-      if (e) return PromiseClass.reject(e);
+      if (e) throw e;
       const problem = nameProblem(assetName);
-      if (problem) return PromiseClass.resolve(problem);
-      return api.call("assets.fetch", [assetName]).then((value) => {
-        const mine = pending();
-        const entry = mine[assetName];
-        if (entry && entry.gone) return notFound(assetName);
-        if (entry && entry.meta) return entry.content;
-        if (value === notFound(assetName)) mine[assetName] = { gone: true, read: true };
-        return value;
-      });
+      if (problem) return problem;
+      const mine = pending();
+      const entry = mine[assetName];
+      if (entry && entry.gone) return notFound(assetName);
+      if (entry && entry.meta) return entry.content;
+      const value = api.call("assets.fetch", [assetName]);
+      if (value === notFound(assetName)) mine[assetName] = { gone: true, read: true };
+      return value;
     },
 
     upsertAsset(assetName, contentB64, mimetype) {

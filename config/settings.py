@@ -202,6 +202,10 @@ SPECTACULAR_SETTINGS = {
 # Platform knobs, read through scripts_app.conf.scripts_setting().
 SCRIPTS = {
     "VM_POOL_SIZE": envint("SCRIPT_VM_POOL_SIZE", 256),
+    # Warm contexts one script version may have at once: a call blocked in a
+    # host call (a slow fetch) holds its context, so overlapping calls get
+    # another, up to this many; past it they wait for one to come free.
+    "VM_CONTEXTS_PER_SCRIPT": envint("SCRIPT_VM_CONTEXTS_PER_SCRIPT", 8),
     "MAX_SOURCE_BYTES": envint("SCRIPT_MAX_SOURCE_BYTES", 1024 * 1024),
     "INIT_TIMEOUT_SECONDS": envfloat("SCRIPT_INIT_TIMEOUT_SECONDS", 5.0),
     "ROUTE_REFRESH_SECONDS": envfloat("SCRIPT_ROUTE_REFRESH_SECONDS", 0.5),

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import secrets
+import struct
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ def prelude_with(modules: tuple[str, ...] = ()) -> str:
 # At most this many finished calls between looks at the heap's size (a look
 # costs about 0.6 ms; it comes sooner when the heap grows fast).
 HEAP_CHECK_MAX_CALLS = 64
-# A runaway loop of host calls is stopped here, whatever the time limit.
+# A runaway loop of host calls fails the invocation here, whatever the time limit.
 MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
 _LINE_BREAK = re.compile("\r\n|[\n\r\u2028\u2029]")
@@ -202,14 +203,132 @@ def _end_of(source: str) -> tuple[int, int]:
     return len(lines), len(lines[-1]) + 1
 
 
+def js_notification(mr, callback):
+    """Return a context manager whose value is a JS function that notifies Python.
+
+    Calling it from JS schedules `callback(handle)` on the event loop that owns
+    the isolate, even while the script is still running (R6); the value it was
+    called with is never read. mini-racer's public `wrap_py_function` cannot do
+    this: it unpacks its arguments through the isolate, so it waits until the
+    script yields. This is a private mini-racer API, hence the version pin in
+    pyproject.toml and tests/engine/test_channel.py, which fails if it changes.
+    """
+    return mr._ctx._register_js_notification(callback)
+
+
+class _Channel:
+    """The host side of a context's synchronous host calls (R6).
+
+    The sandbox makes a SharedArrayBuffer; mini-racer hands it to Python as a
+    writable memoryview onto the same memory. Layout: four little-endian int32
+    (ready flag, length in UTF-16 code units, the script's command, more-to-come
+    flag), then the data area. The script writes a request `[invocation, op,
+    args]`, notifies, and waits on the ready flag (prelude.js, callHost); the
+    host reads it, performs the call on the event loop, writes the answer
+    `{"ok", "value" | "error"}` and sets the flag last. Long requests and
+    answers go in chunks. Nothing here calls into the isolate.
+    """
+
+    HEADER = 16
+    ASK_CALL, ASK_MORE, ASK_NEXT = 0, 1, 2
+
+    def __init__(self, buffer: memoryview, hosts: dict, on_call):
+        self.buffer = buffer
+        self.units = (len(buffer) - self.HEADER) // 2
+        self.hosts = hosts  # invocation id -> Host
+        self.on_call = on_call  # (invocation id, op) -> bool: False refuses the call
+        self.closed = False
+        self._request: list[bytes] = []
+        self._answer = b""
+        self._sent = 0
+        self._serving: set[asyncio.Task] = set()
+
+    def notified(self, _handle) -> None:
+        """The script asked something: a request chunk, a call, or more answer."""
+        if self.closed:
+            return
+        buf = self.buffer
+        _, length, command, _ = struct.unpack_from("<4i", buf, 0)
+        if command == self.ASK_NEXT:
+            self._send_chunk()
+            return
+        length = max(0, min(length, self.units))
+        self._request.append(bytes(buf[self.HEADER : self.HEADER + 2 * length]))
+        if command == self.ASK_MORE:
+            struct.pack_into("<3i", buf, 4, 0, command, 0)
+            struct.pack_into("<i", buf, 0, 1)
+            return
+        raw, self._request = b"".join(self._request), []
+        answer = self._start(raw)
+        if isinstance(answer, dict):
+            self._answer_with(answer)
+            return
+        task = asyncio.get_running_loop().create_task(self._finish(answer))
+        self._serving.add(task)
+        task.add_done_callback(self._serving.discard)
+
+    def _start(self, raw: bytes):
+        """Start the call `raw` asks for: its answer, or an awaitable of it."""
+        try:
+            inv, op, args = json.loads(raw.decode("utf-16-le", "surrogatepass"))
+        except (ValueError, TypeError):
+            return _refusal("Error", "The script broke the host-call protocol")
+        host = self.hosts.get(inv)
+        if host is None:
+            return _refusal("Error", f"{op} is not available here")
+        if not self.on_call(inv, op):
+            return _refusal(
+                "RangeError",
+                f"Script made more than {MAX_HOST_CALLS} host calls in one run",
+            )
+        return host.start(op, args)
+
+    async def _finish(self, pending) -> None:
+        self._answer_with(await pending)
+
+    def _answer_with(self, answer: dict) -> None:
+        try:
+            text = json.dumps(answer)
+        except (TypeError, ValueError):
+            log.exception("A host call answered with something that is not JSON")
+            text = json.dumps(_refusal("Error", "The host call failed on the server"))
+        self._answer = text.encode("utf-16-le", "surrogatepass")
+        self._sent = 0
+        self._send_chunk()
+
+    def _send_chunk(self) -> None:
+        if self.closed:
+            return
+        buf, start = self.buffer, self._sent
+        end = min(len(self._answer), start + 2 * self.units)
+        buf[self.HEADER : self.HEADER + end - start] = self._answer[start:end]
+        self._sent = end
+        more = 1 if end < len(self._answer) else 0
+        struct.pack_into("<3i", buf, 4, (end - start) // 2, 0, more)
+        # The ready flag last: the script reads the rest once it sees it.
+        struct.pack_into("<i", buf, 0, 1)
+
+    def close(self) -> None:
+        """Stop answering: the memory goes away with the isolate."""
+        self.closed = True
+        for task in list(self._serving):
+            task.cancel()
+        self.buffer = None
+
+
+def _refusal(name: str, message: str) -> dict:
+    return {"ok": False, "error": {"name": name, "message": message}}
+
+
 class ScriptContext:
     """A V8 isolate holding the prelude and one script's source.
 
-    Not shared: one context serves exactly one (script, version). Invocations
-    are not serialised: each has its own state in the prelude, keyed by an id,
-    and their engine calls queue on the isolate, which runs them in order. So
-    one invocation's engine call can start while another waits for its host
-    calls, and concurrent requests keep V8 busy while Python does other work.
+    Not shared: one context serves exactly one (script, version). Each
+    invocation has its own state in the prelude, keyed by an id, and its engine
+    calls queue on the isolate, which runs them in order. A script blocked in a
+    host call (R6) holds its isolate's thread, so the pool (pool.py) gives a
+    context to one invocation at a time; a context still accepts queued calls,
+    which is what the tests of interleaving exercise.
     """
 
     def __init__(
@@ -241,6 +360,12 @@ class ScriptContext:
         self._memory_limit = None
         # Made by load(), bound to the running event loop that will call it (R3).
         self._mr = None
+        # Host calls (R6): the Host of each invocation under way, by id, and how
+        # many calls each made; the channel and its notification (load()).
+        self._hosts: dict[int, Host] = {}
+        self._host_calls: dict[int, int] = {}
+        self._channel: _Channel | None = None
+        self._notification = None
         # Run by load(), as an awaited call: V8 parses it while the loop serves
         # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
         # from the OS.
@@ -257,6 +382,11 @@ class ScriptContext:
         if not self.closed:
             self.closed = True
             self.discarded = True
+            if self._channel is not None:
+                self._channel.close()
+            if self._notification is not None:
+                self._notification.__exit__(None, None, None)
+                self._notification = None
             if self._mr is None:
                 return
             if self._stopped_at is not None:
@@ -461,7 +591,7 @@ class ScriptContext:
             f"{limits.memory_bytes / (1024 * 1024):g} MB and was stopped"
         )
 
-    async def _host_call(
+    async def _run(
         self,
         method: str,
         payload: dict,
@@ -469,34 +599,28 @@ class ScriptContext:
         limits: Limits,
         host: Host | None = None,
     ) -> Outcome:
-        """Start invocation payload["id"] with `method`; drive it to its end."""
+        """Start invocation payload["id"] with `method`; drive it to its end.
+
+        Its host calls are served meanwhile through the channel (R6): one engine
+        call for a handler that returns a value, two for one that returns a
+        Promise (its reactions run right after the first).
+        """
         started = time.monotonic()
         inv = payload["id"]
         arg = json.dumps(json.dumps(payload))
-        reply = self._reply(
-            await self._eval(f"__sh.{method}({arg})", deadline, limits, first=True)
-        )
-        calls = 0
-        while True:
-            state = reply.get("state")
-            if state == "pending":
+        self._hosts[inv] = host if host is not None else NO_HOST
+        self._host_calls[inv] = 0
+        try:
+            reply = self._reply(
+                await self._eval(f"__sh.{method}({arg})", deadline, limits, first=True)
+            )
+            if reply.get("state") == "pending":
                 reply = self._reply(
                     await self._eval(f"__sh.collect({inv})", deadline, limits)
                 )
-            elif state == "waiting":
-                ops = reply.get("ops") or []
-                calls += len(ops)
-                if calls > MAX_HOST_CALLS:
-                    raise ScriptRuntimeError(
-                        f"Script made more than {MAX_HOST_CALLS} host calls in one run"
-                    )
-                results = await self._perform(host, ops, deadline, limits)
-                answer = json.dumps(json.dumps(results))
-                reply = self._reply(
-                    await self._eval(f"__sh.resume({inv}, {answer})", deadline, limits)
-                )
-            else:
-                break
+        finally:
+            self._hosts.pop(inv, None)
+            calls = self._host_calls.pop(inv, 0)
         if self.usable and (reply.get("gc") or self._heap_full_of_garbage()):
             # ArrayBuffers or the heap (garbage included) past part of their
             # budget: collect now, so that garbage never stops a later call.
@@ -509,24 +633,36 @@ class ScriptContext:
             registration_errors=reply.get("registrationErrors", []),
             dropped_logs=reply.get("droppedLogs", 0),
         )
-        if "error" in reply:
+        if calls > MAX_HOST_CALLS:
+            # Refused calls threw in the script, which may have caught them.
+            outcome.error = ScriptRuntimeError(
+                f"Script made more than {MAX_HOST_CALLS} host calls in one run"
+            )
+            outcome.value, outcome.effects = None, []
+        elif "error" in reply:
             outcome.error = self._script_error(reply["error"], limits)
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
 
-    async def _perform(
-        self, host: Host | None, ops: list, deadline: float, limits: Limits
-    ) -> list:
-        if host is None:
-            host = NO_HOST
+    def _count_host_call(self, inv: int, op: str) -> bool:
+        """Count a host call of invocation `inv`; False once past MAX_HOST_CALLS."""
+        calls = self._host_calls.get(inv, 0) + 1
+        self._host_calls[inv] = calls
+        return calls <= MAX_HOST_CALLS
+
+    async def _open_channel(self, buffer: Any, deadline: float, limits: Limits):
+        """Wire the sandbox's buffer to a _Channel and hand the script its notifier."""
+        if not isinstance(buffer, memoryview):
+            raise EngineUnavailable("The engine's host-call channel could not be made")
+        self._channel = _Channel(buffer, self._hosts, self._count_host_call)
+        self._notification = js_notification(self._mr, self._channel.notified)
+        notify = self._notification.__enter__()
+        attach = await self._eval("__sh.attach", deadline, limits)
         remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise self._timed_out(limits)
-        try:
-            async with asyncio.timeout(remaining):
-                return await host.perform(ops)
-        except TimeoutError:
-            raise self._timed_out(limits) from None
+        async with asyncio.timeout(max(remaining, 0.001)):
+            attached = await attach.cancelable()(notify)
+        if attached is not True:
+            raise EngineUnavailable("The engine's host-call channel could not be made")
 
     def _script_error(self, err: dict, limits: Limits) -> EngineError:
         name, message = err.get("name") or "", err.get("message") or ""
@@ -572,13 +708,16 @@ class ScriptContext:
                 raise ContextGone(started=False)
         self._set_memory_limit(limits.memory_bytes)
         try:
-            await self._eval(
-                f"{self._setup}__sh.prepare({limits.memory_bytes})", deadline, limits
+            buffer = await self._eval(
+                f"{self._setup}__sh.prepare({limits.memory_bytes});__sh.channel()",
+                deadline,
+                limits,
             )
+            await self._open_channel(buffer, deadline, limits)
             await self._eval(
                 source + f"\n//# sourceURL={self.filename}", deadline, limits
             )
-            outcome = await self._host_call(
+            outcome = await self._run(
                 "load", {"id": 0, "context": context}, deadline, limits
             )
         except CompileError as exc:
@@ -631,7 +770,7 @@ class ScriptContext:
                 "memory": limits.memory_bytes,
             }
             try:
-                outcome = await self._host_call(
+                outcome = await self._run(
                     "invoke", payload, started + limits.seconds, limits, host
                 )
             except ScriptTimeout as exc:

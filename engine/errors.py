@@ -72,6 +72,12 @@ class ScriptInterrupted(EngineError):
     code = "interrupted"
 
 
+class ScriptBusy(EngineError):
+    """Every context the script may have stayed busy while this call waited."""
+
+    code = "busy"
+
+
 class EngineUnavailable(EngineError):
     """V8 could not be started in this process."""
 

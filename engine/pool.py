@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.context import ContextGone, Limits, Outcome, ScriptContext
-from engine.errors import CompileError, ScriptInterrupted
+from engine.errors import CompileError, ScriptBusy, ScriptInterrupted
 from engine.host import NO_HOST, Host
 
 
@@ -23,9 +23,20 @@ class ScriptSource:
 
 # How often one call may find its context discarded before it started on it.
 MAX_FRESH_STARTS = 3
-# A pool key is (script identity, version): one context per version, never shared.
+# A pool key is (script identity, version): contexts of one version, never shared.
 Key = tuple[Hashable, Hashable]
 SourceLoader = Callable[[], Awaitable[ScriptSource]]
+
+
+@dataclass
+class _Slot:
+    """The warm contexts of one script version, and the calls waiting for one."""
+
+    contexts: list[ScriptContext] = field(default_factory=list)
+    leased: set[ScriptContext] = field(default_factory=set)
+    building: int = 0
+    waiters: deque[asyncio.Future] = field(default_factory=deque)
+    load: SourceLoader | None = None  # the latest caller's, for builds
 
 
 class Engine:
@@ -33,6 +44,13 @@ class Engine:
 
     Build one per event loop and call it only from that loop. `invoke` never
     raises for script failures: they come back as `Outcome.error`.
+
+    A context serves one invocation at a time: a script blocked in a host call
+    (R6) holds its isolate's thread, so a second request for the same script
+    gets another warm context of the same version, built on demand, up to
+    `contexts_per_script`. Past that, calls wait (outside their time limit)
+    for one to come free. `pool_size` bounds the contexts of all scripts
+    together; the least recently used script's idle contexts go first.
     """
 
     def __init__(
@@ -42,16 +60,20 @@ class Engine:
         load_limits: Limits,
         config: dict | None = None,
         modules: tuple[str, ...] = (),
+        contexts_per_script: int = 8,
     ):
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
+        if contexts_per_script < 1:
+            raise ValueError("contexts_per_script must be at least 1")
         self.pool_size = pool_size
+        self.contexts_per_script = min(contexts_per_script, pool_size)
         self.load_limits = load_limits
         self.config = config or {}
         # JS API modules, `function (g, api) {...}`, run after the prelude.
         self.modules = tuple(modules)
-        self._pool: OrderedDict[Key, ScriptContext] = OrderedDict()
-        self._building: dict[Key, asyncio.Task] = {}
+        self._slots: OrderedDict[Key, _Slot] = OrderedDict()
+        self._size = 0  # contexts in the slots
         # Bumped by evict() and clear(): a build that started before is not pooled.
         self._generation = 0
         self.stats = {"hits": 0, "misses": 0, "evictions": 0, "discarded": 0}
@@ -81,22 +103,25 @@ class Engine:
         host: Host | None = None,
         _retries: int = 0,
     ) -> Outcome:
-        """Call `handler` of the script version `key`, building its context if cold.
+        """Call `handler` of the script version `key`, building a context if needed.
 
-        `host` performs the script's Promise-returning calls for this invocation.
+        `host` performs the script's host calls for this invocation. Time spent
+        waiting for a context does not count against `limits`.
         """
         try:
-            ctx = await self._context_for(key, load)
+            ctx = await self._acquire(key, load, limits.seconds)
         except CompileError as exc:
             return Outcome(error=exc)
         except _LoadFailed as exc:
             return exc.outcome
+        except ScriptBusy as exc:
+            return Outcome(error=exc)
         try:
             outcome = await ctx.invoke(handler, context, limits, host)
         except ContextGone as gone:
-            # Another call stopped the context under this one: run this one again
-            # on a fresh context, unless that could repeat something irreversible.
-            self._forget(key, ctx)
+            # The context went away under this call: run it again on a fresh
+            # context, unless that could repeat something irreversible.
+            self._release(key, ctx)
             host = host if host is not None else NO_HOST
             if (gone.started and not host.repeatable()) or _retries >= MAX_FRESH_STARTS:
                 return Outcome(
@@ -108,55 +133,153 @@ class Engine:
             return await self.invoke(
                 key, handler, context, limits, load, host, _retries=_retries + 1
             )
-        if not ctx.usable and self._forget(key, ctx):
-            # Stopped for time or memory: drop it so the next call rebuilds (R8).
+        except BaseException:
+            self._release(key, ctx)
+            raise
+        if not ctx.usable:
+            # Stopped for time or memory: the next call gets a fresh one (R8).
             self.stats["discarded"] += 1
+        self._release(key, ctx)
         return outcome
 
-    async def _context_for(self, key: Key, load: SourceLoader) -> ScriptContext:
-        ctx = self._pool.get(key)
-        if ctx is not None and ctx.usable:
-            self._pool.move_to_end(key)
-            self.stats["hits"] += 1
-            return ctx
-        build = self._building.get(key)
-        if build is None:
-            # A task of its own, so that every caller waiting for this key gets the
-            # context even if the caller that started the build is cancelled.
-            self.stats["misses"] += 1
-            build = asyncio.get_running_loop().create_task(
-                self._build(key, load, self._generation)
-            )
-            self._building[key] = build
-            build.add_done_callback(lambda done: self._built(key, done))
-        return await asyncio.shield(build)
+    async def _acquire(self, key: Key, load: SourceLoader, wait: float):
+        """Lease an idle context of `key`, or wait for one (built or freed)."""
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot(load=load)
+        else:
+            slot.load = load
+            self._slots.move_to_end(key)
+            for ctx in slot.contexts:
+                if ctx.usable and ctx not in slot.leased:
+                    slot.leased.add(ctx)
+                    self.stats["hits"] += 1
+                    return ctx
+        waiter = asyncio.get_running_loop().create_future()
+        slot.waiters.append(waiter)
+        self._grow(key, slot)
+        try:
+            async with asyncio.timeout(wait):
+                return await asyncio.shield(waiter)
+        except BaseException as exc:
+            got = waiter.done() and not waiter.cancelled() and not waiter.exception()
+            if isinstance(exc, TimeoutError):
+                if got:
+                    return waiter.result()  # handed over just in time
+                raise ScriptBusy(
+                    f"All {self.contexts_per_script} contexts of this script "
+                    f"stayed busy for {wait:g} s; try again later"
+                ) from None
+            if got:
+                self._release(key, waiter.result())  # handed over just too late
+            raise
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            if waiter in slot.waiters:
+                slot.waiters.remove(waiter)
 
-    def _built(self, key: Key, build: asyncio.Task) -> None:
-        if self._building.get(key) is build:
-            del self._building[key]
-        if not build.cancelled():
-            build.exception()  # retrieved: every waiter re-raises it
+    def _grow(self, key: Key, slot: _Slot) -> None:
+        """Start a build for each waiter no build or free context will serve.
+
+        A cold script gets one build at a time until one succeeds, so a burst
+        of calls to a script that does not load loads it once.
+        """
+        while (
+            slot.building < len(slot.waiters)
+            and len(slot.contexts) + slot.building < self.contexts_per_script
+            and (slot.contexts or not slot.building)
+        ):
+            slot.building += 1
+            self.stats["misses"] += 1
+            # A task of its own: its context serves whoever waits when it is done.
+            build = asyncio.get_running_loop().create_task(
+                self._build(key, slot, slot.load, self._generation)
+            )
+            build.add_done_callback(_retrieved)
 
     async def _build(
-        self, key: Key, load: SourceLoader, generation: int
-    ) -> ScriptContext:
-        source = await load()
-        ctx = ScriptContext(source.filename, self.config, self.modules)
-        outcome = await ctx.load(source.source, source.init_context, self.load_limits)
-        if outcome.error is not None:
-            ctx.close()
-            raise _LoadFailed(outcome)
-        if generation != self._generation:
-            # Evicted or cleared while building: serve the callers, pool nothing.
+        self, key: Key, slot: _Slot, load: SourceLoader, generation: int
+    ) -> None:
+        try:
+            source = await load()
+            ctx = ScriptContext(source.filename, self.config, self.modules)
+            outcome = await ctx.load(
+                source.source, source.init_context, self.load_limits
+            )
+            if outcome.error is not None:
+                ctx.close()
+                raise _LoadFailed(outcome)
+        except BaseException as exc:
+            slot.building -= 1
+            if not slot.building and not any(c.usable for c in slot.contexts):
+                # Nothing else will serve them: every waiter gets the failure.
+                error = exc if isinstance(exc, Exception) else _cancelled()
+                for waiter in slot.waiters:
+                    if not waiter.done():
+                        waiter.set_exception(error)
+            raise
+        slot.building -= 1
+        if generation != self._generation or self._slots.get(key) is not slot:
+            # Evicted or cleared while building: serve one waiter, pool nothing.
             ctx.retired = True
-            return ctx
-        self._drop(key[0])  # older versions of the same script
-        self._pool[key] = ctx
-        while len(self._pool) > self.pool_size:
-            _, old = self._pool.popitem(last=False)
-            old.retire()
-            self.stats["evictions"] += 1
-        return ctx
+            if not self._hand_over(slot, ctx):
+                ctx.close()
+            return
+        self._drop(key[0], keep=key)  # older versions of the same script
+        slot.contexts.append(ctx)
+        self._size += 1
+        self._trim()
+        if not self._hand_over(slot, ctx) and ctx.retired:
+            ctx.close()  # trimmed at once, and nobody waits for it any more
+        self._grow(key, slot)  # warm now: more builds for those still waiting
+
+    def _hand_over(self, slot: _Slot, ctx: ScriptContext) -> bool:
+        """Give `ctx` to the first caller still waiting; False if none is."""
+        while slot.waiters:
+            waiter = slot.waiters.popleft()
+            if not waiter.done():
+                slot.leased.add(ctx)
+                waiter.set_result(ctx)
+                return True
+        return False
+
+    def _release(self, key: Key, ctx: ScriptContext) -> None:
+        """The call on `ctx` is over: hand it on, or let it go if it is spent."""
+        slot = self._slots.get(key)
+        if slot is None:
+            return
+        slot.leased.discard(ctx)
+        if ctx not in slot.contexts:
+            # Retired (it closes itself once idle): build for whoever waits.
+            self._grow(key, slot)
+            return
+        if ctx.usable:
+            self._hand_over(slot, ctx)
+            return
+        slot.contexts.remove(ctx)
+        self._size -= 1
+        self._grow(key, slot)
+        if not slot.contexts and not slot.building and not slot.waiters:
+            del self._slots[key]
+
+    def _trim(self) -> None:
+        """Retire contexts of the least recently used scripts past pool_size."""
+        for key in list(self._slots):
+            if self._size <= self.pool_size:
+                return
+            slot = self._slots[key]
+            while slot.contexts and self._size > self.pool_size:
+                # Idle ones first; a busy one closes when its call is done.
+                idle = [c for c in slot.contexts if c not in slot.leased]
+                victim = idle[0] if idle else slot.contexts[0]
+                slot.contexts.remove(victim)
+                slot.leased.discard(victim)
+                self._size -= 1
+                victim.retire()
+                self.stats["evictions"] += 1
+            if not slot.contexts and not slot.building and not slot.waiters:
+                del self._slots[key]
 
     # -- eviction ------------------------------------------------------------------------
 
@@ -171,27 +294,45 @@ class Engine:
     def clear(self) -> None:
         """Drop every context (busy ones close when their last call ends)."""
         self._generation += 1
-        for ctx in self._pool.values():
-            ctx.retire()
-        self._pool.clear()
+        for key in list(self._slots):
+            self._drop(key[0])
 
-    def _drop(self, script: Hashable) -> int:
-        keys = [k for k in self._pool if k[0] == script]
-        for k in keys:
-            self._pool.pop(k).retire()
-        return len(keys)
+    def _drop(self, script: Hashable, keep: Key | None = None) -> int:
+        dropped = 0
+        for key in [k for k in self._slots if k[0] == script and k != keep]:
+            slot = self._slots[key]
+            for ctx in slot.contexts:
+                ctx.retire()
+            dropped += len(slot.contexts)
+            self._size -= len(slot.contexts)
+            slot.contexts.clear()
+            slot.leased.clear()
+            if not slot.building and not slot.waiters:
+                del self._slots[key]
+            elif slot.waiters and slot.load is not None:
+                self._grow(key, slot)
+        return dropped
+
+    def contexts(self, key: Key) -> list[ScriptContext]:
+        """The pooled contexts of one script version (for tests and metrics)."""
+        slot = self._slots.get(key)
+        return list(slot.contexts) if slot else []
 
     def __len__(self) -> int:
-        return len(self._pool)
+        return self._size
 
     def __contains__(self, key: Key) -> bool:
-        return key in self._pool
+        slot = self._slots.get(key)
+        return bool(slot and slot.contexts)
 
-    def _forget(self, key: Key, ctx: ScriptContext) -> bool:
-        if self._pool.get(key) is ctx:
-            del self._pool[key]
-            return True
-        return False
+
+def _retrieved(build: asyncio.Task) -> None:
+    if not build.cancelled():
+        build.exception()  # handed to the waiters already
+
+
+def _cancelled() -> Exception:
+    return RuntimeError("Building the script's context was cancelled")
 
 
 class _LoadFailed(Exception):

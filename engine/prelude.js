@@ -2,8 +2,10 @@
 // It runs once in every fresh context, after sandbox.js and before the script's
 // own source; context.py calls this function expression with the sandbox handle.
 // The host talks to it only through __sh.invoke / __sh.collect / __sh.load, each
-// taking and returning one JSON string (R3). Whatever the script does to the
-// built-ins, the host protocol uses the copies taken here.
+// taking and returning one JSON string (R3); the script's host calls (R6) go the
+// other way, synchronously, through the sandbox's channel (see callHost below).
+// Whatever the script does to the built-ins, the host protocol uses the copies
+// taken here.
 (function (g, sandbox) {
   "use strict";
 
@@ -18,7 +20,13 @@
   const join = Array.prototype.join;
   const split = String.prototype.split;
   const ErrorClass = Error;
-  const PromiseClass = Promise;
+  const TypeErrorClass = TypeError;
+  const fromCharCode = String.fromCharCode;
+  const charCodeAt = String.prototype.charCodeAt;
+  const apply = Reflect.apply;
+  const atomicLoad = Atomics.load;
+  const atomicStore = Atomics.store;
+  const atomicWait = Atomics.wait;
 
   const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
   const REQUEST_FIELDS = [
@@ -41,7 +49,6 @@
   const provided = Object.create(null);
   const providers = Object.create(null);
   let pendingSeed = null;
-  let nextOp = 1;
 
   function newState(phase, id) {
     return {
@@ -54,10 +61,6 @@
       registrationErrors: registrationErrors,
       request: null,
       settled: null,
-      // Host calls (R6): queued here, sent to the host in one batch per round trip.
-      ops: [],
-      waiting: Object.create(null),
-      outstanding: 0,
       scratch: {},
       context: null,
     };
@@ -117,12 +120,19 @@
     };
   }
 
+  const levels = {
+    LOG: logAt("LOG"),
+    INFO: logAt("INFO"),
+    WARN: logAt("WARN"),
+    ERROR: logAt("ERROR"),
+    DEBUG: logAt("DEBUG"),
+  };
   const console = {
-    log: logAt("LOG"),
-    info: logAt("INFO"),
-    warn: logAt("WARN"),
-    error: logAt("ERROR"),
-    debug: logAt("DEBUG"),
+    log: levels.LOG,
+    info: levels.INFO,
+    warn: levels.WARN,
+    error: levels.ERROR,
+    debug: levels.DEBUG,
   };
 
   // ---- route registry ----------------------------------------------------------
@@ -578,8 +588,9 @@
     });
   }
 
-  // Run fn(context). A plain value with no host calls finishes now (one engine
-  // call); otherwise step() reports what the host must do next.
+  // Run fn(context). A plain value finishes now (one engine call); a Promise
+  // settles in the microtasks V8 runs right after this call, so the host then
+  // collects it with a second call.
   function run(fn, context) {
     let result;
     try {
@@ -599,39 +610,115 @@
     return step();
   }
 
-  // "waiting" with the queued host calls, "done" once the handler settled and
-  // every host call it started settled too (R7), else "pending" (microtasks
-  // must run before there is more to say).
+  // "done" once the handler settled, else "pending" (its microtasks have yet
+  // to run). Host calls return before the script goes on, so none is ever left
+  // outstanding (R7).
   function step() {
-    if (state.ops.length) {
-      const ops = state.ops;
-      state.ops = [];
-      state.outstanding += ops.length;
-      const parts = [];
-      for (let i = 0; i < ops.length; i++) {
-        parts[i] = '{"id":' + ops[i].id + ',"op":' + stringify(ops[i].op) + ',"args":' + ops[i].args + "}";
-      }
-      return '{"state":"waiting","ops":[' + join.call(parts, ",") + "]}";
-    }
-    if (state.settled !== null && state.outstanding === 0) return finish(state.settled);
+    if (state.settled !== null) return finish(state.settled);
     return '{"state":"pending"}';
+  }
+
+  // ---- host calls (R6): synchronous, through the sandbox's SharedArrayBuffer ----------
+  //
+  // The script's thread writes the request into the buffer, sends the host a
+  // notification that carries no JS value, and waits with Atomics.wait, in short
+  // growing steps, until the host has written the answer and set the ready flag
+  // (engine/context.py, _Channel, has the layout). A request or an answer longer
+  // than the buffer goes in chunks. The host never calls into the isolate while
+  // the script waits, and the time limit stops a script blocked here.
+
+  const HEAD_READY = 0; // 0 while the host works; the host sets 1 when it answered
+  const HEAD_LENGTH = 1; // code units in the data area
+  const HEAD_COMMAND = 2; // what the script asks (below)
+  const HEAD_MORE = 3; // 1 when more chunks of the answer follow
+  const ASK_CALL = 0; // the data ends a request: perform it
+  const ASK_MORE = 1; // a chunk of a request; more follow
+  const ASK_NEXT = 2; // the next chunk of the answer, please
+  // The host answers a cached read in tens of microseconds, but a thread that
+  // sleeps in Atomics.wait wakes up no sooner than the kernel's timer slack
+  // (about 50 µs): spin briefly first (some tens of µs), then sleep in
+  // growing steps, so a slow call (a query, a fetch) costs no CPU.
+  const SPIN = 5000;
+  const WAIT_FIRST_MS = 0.004;
+  const WAIT_LONGEST_MS = 0.5;
+  const channel = sandbox.channel;
+  let channelHanded = false;
+  let notify = null; // the host's notification, set once by __sh.attach
+
+  function exchange(command) {
+    const head = channel.head;
+    atomicStore(head, HEAD_COMMAND, command);
+    atomicStore(head, HEAD_READY, 0);
+    notify(0);
+    for (let spin = 0; spin < SPIN; spin++) {
+      if (atomicLoad(head, HEAD_READY) !== 0) return;
+    }
+    let pause = WAIT_FIRST_MS;
+    while (atomicLoad(head, HEAD_READY) === 0) {
+      atomicWait(head, HEAD_READY, 0, pause);
+      if (pause < WAIT_LONGEST_MS) pause *= 2;
+    }
+  }
+
+  function readChunk() {
+    const data = channel.data;
+    const n = atomicLoad(channel.head, HEAD_LENGTH);
+    let text = "";
+    const part = [];
+    for (let at = 0; at < n; at += 4096) {
+      const end = at + 4096 < n ? at + 4096 : n;
+      part.length = end - at;
+      for (let i = at; i < end; i++) part[i - at] = data[i];
+      text += apply(fromCharCode, null, part);
+    }
+    return text;
+  }
+
+  // Send [invocation, op, args] to the host; return its parsed answer.
+  function callHost(op, argsJson) {
+    const text = "[" + state.id + "," + stringify(op) + "," + argsJson + "]";
+    const data = channel.data;
+    const units = channel.units;
+    let at = 0;
+    for (;;) {
+      const n = text.length - at < units ? text.length - at : units;
+      for (let i = 0; i < n; i++) data[i] = apply(charCodeAt, text, [at + i]);
+      at += n;
+      atomicStore(channel.head, HEAD_LENGTH, n);
+      if (at >= text.length) break;
+      exchange(ASK_MORE);
+    }
+    exchange(ASK_CALL);
+    let answer = readChunk();
+    while (atomicLoad(channel.head, HEAD_MORE) === 1) {
+      exchange(ASK_NEXT);
+      answer += readChunk();
+    }
+    return parse(answer);
   }
 
   // The private handle API modules (engine/api/*.js) get; never reachable from scripts.
   const api = {
-    // Ask the host to do op(args); return a Promise of its answer (R6).
+    // Ask the host to do op(args) and return its answer, or throw its error (R6).
     call(op, args) {
       let argsJson;
       try {
         argsJson = stringify(args === undefined ? [] : args);
       } catch (e) {
-        return PromiseClass.reject(new TypeError(op + ": arguments are not JSON-serialisable"));
+        throw new TypeErrorClass(op + ": arguments are not JSON-serialisable");
       }
-      const id = nextOp++;
-      return new PromiseClass((resolve, reject) => {
-        state.waiting[id] = { resolve: resolve, reject: reject };
-        state.ops[state.ops.length] = { id: id, op: op, args: argsJson };
-      });
+      if (argsJson === undefined) throw new TypeErrorClass(op + ": arguments are not JSON data");
+      if (notify === null) throw new ErrorClass(op + " is not available here");
+      const reply = callHost(op, argsJson);
+      if (reply.ok) return reply.value;
+      const err = reply.error || {};
+      const e = new ErrorClass(err.message ? err.message : op + " failed");
+      if (err.name) e.name = err.name;
+      throw e;
+    },
+    // The script's function `name` (a handler, a listener), or null.
+    handler(name) {
+      return typeof name === "string" ? lookup(name) : null;
     },
     // Record an effect the host applies only if the invocation succeeds (R5).
     effect(kind, data) {
@@ -655,6 +742,10 @@
     // A value as console.log would show it.
     show(value) {
       return show(value);
+    },
+    // Log as console.error and the like do, whatever the script did to console.
+    log(level, message) {
+      (levels[level] || console.log)(message);
     },
     request() {
       return state.request;
@@ -789,25 +880,17 @@
       }
       return reply;
     },
-    // The host's answers to a batch of calls: settle their promises.
-    resume(id, json) {
-      if (!enter(id)) return unknown(id);
-      const results = parse(json);
-      for (let i = 0; i < results.length; i++) {
-        const r = results[i];
-        const w = state.waiting[r.id];
-        if (!w) continue;
-        delete state.waiting[r.id];
-        state.outstanding -= 1;
-        if (r.ok) {
-          w.resolve(r.value);
-        } else {
-          const e = new ErrorClass(r.error && r.error.message ? r.error.message : "Host call failed");
-          if (r.error && r.error.name) e.name = r.error.name;
-          w.reject(e);
-        }
-      }
-      return '{"state":"pending"}';
+    // The host-call channel's buffer, handed to the host once (then null).
+    channel() {
+      if (channelHanded) return null;
+      channelHanded = true;
+      return channel.buffer;
+    },
+    // The host's notification function, accepted once.
+    attach(fn) {
+      if (notify !== null || typeof fn !== "function") return false;
+      notify = fn;
+      return true;
     },
     // After a stop for time: hand back what was logged, run nothing.
     abort(id) {

@@ -10,6 +10,9 @@
 //    measures, so a script could hold gigabytes under a 20 MB limit. Every way to
 //    allocate a backing store is charged against a budget equal to the memory
 //    limit; what garbage collection reclaimed is released when the budget runs out.
+// 3. Host calls (R6) go through a SharedArrayBuffer made here, before anything is
+//    guarded, with the raw constructors: its views are the prelude's alone, and
+//    it is not charged to the script.
 (function (g) {
   "use strict";
 
@@ -24,6 +27,18 @@
   const getPrototypeOf = Object.getPrototypeOf;
   const toNumber = Number;
   const ON_HEAP_BYTES = 64; // V8 keeps typed arrays this small on its own heap
+
+  // ---- 3. the host-call channel (layout: engine/context.py, _Channel) ----------------
+
+  const CHANNEL_HEADER_BYTES = 16;
+  const CHANNEL_UNITS = 65536; // UTF-16 code units per chunk: 128 KiB
+  const channelBuffer = new RawSharedArrayBuffer(CHANNEL_HEADER_BYTES + 2 * CHANNEL_UNITS);
+  const channel = {
+    buffer: channelBuffer,
+    head: new g.Int32Array(channelBuffer, 0, 4),
+    data: new g.Uint16Array(channelBuffer, CHANNEL_HEADER_BYTES, CHANNEL_UNITS),
+    units: CHANNEL_UNITS,
+  };
 
   // ---- 1. nothing runs in the background ------------------------------------------
 
@@ -262,6 +277,7 @@
   }
 
   return {
+    channel: channel,
     memory: {
       // Set the budget for the next call; an earlier overrun is forgotten because
       // the context it happened in was discarded.

@@ -6,8 +6,8 @@
 // like routes; the upload then parses every SDL fragment with graphql-core and
 // merges it with the tenant's other scripts' (graphql_app.registry), refusing
 // the upload if they clash. executeGraphQL(query, variables) asks the host to
-// run a query and returns a Promise of the seed's JSON string (R6: the seed
-// returns it synchronously; await it). sendSubscriptionMessage(name, dataJson)
+// run a query and returns the seed's JSON string (a synchronous host call,
+// R6). sendSubscriptionMessage(name, dataJson)
 // and sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a
 // message for every subscriber of a subscription of the tenant (R5: sent
 // only if the invocation succeeds; graphql_app.subscriptions).

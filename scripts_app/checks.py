@@ -37,4 +37,12 @@ def pool_size_sane(app_configs, **kwargs):
                 id="scripthost.W001",
             )
         ]
+    per_script = scripts_setting("VM_CONTEXTS_PER_SCRIPT")
+    if not isinstance(per_script, int) or per_script < 1:
+        return [
+            Error(
+                "SCRIPT_VM_CONTEXTS_PER_SCRIPT must be a positive integer.",
+                id="scripthost.E004",
+            )
+        ]
     return []

@@ -4,6 +4,7 @@ from django.conf import settings
 
 DEFAULTS = {
     "VM_POOL_SIZE": 256,
+    "VM_CONTEXTS_PER_SCRIPT": 8,
     "MAX_SOURCE_BYTES": 1024 * 1024,
     "INIT_TIMEOUT_SECONDS": 5.0,
     "ROUTE_REFRESH_SECONDS": 0.5,

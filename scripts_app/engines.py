@@ -35,6 +35,7 @@ def engine() -> Engine:
             load_limits=load_limits(),
             config=engine_config(),
             modules=api_modules(),
+            contexts_per_script=scripts_setting("VM_CONTEXTS_PER_SCRIPT"),
         )
     return found
 

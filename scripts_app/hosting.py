@@ -4,7 +4,7 @@ An app takes part by defining, on its AppConfig:
 
 - `script_api_js`: a path (relative to the app) of a JS module
   `function (g, api) {...}` that defines globals with `api.call(op, args)` for
-  reads (Promises, R6) and `api.effect(kind, data)` for writes (R5);
+  reads (synchronous, R6) and `api.effect(kind, data)` for writes (R5);
 - `script_ops(invocation) -> {op name: async function}`: the host side of its
   calls, bound to the invocation's tenant, script and user. It is called when
   the invocation's first host call arrives (most handlers make none), so it
@@ -62,6 +62,7 @@ class Invocation:
     script_id: int
     script_name: str
     kind: str
+    version: int | None = None  # of the script version that runs
     user_id: int | None = None  # never given to the script (R10)
     execution_id: uuid.UUID = field(default_factory=uuid.uuid4)
     # Set by ops that cannot be undone (fetch): such a run is never repeated.
@@ -120,7 +121,7 @@ setting_changed.connect(_forget_apps)
 
 
 class _LazyHost(Host):
-    """A Host that asks the apps for their ops only when the first op arrives.
+    """A Host that asks the apps for their ops only when the first call arrives.
 
     Building every app's ops costs more than a simple handler's whole Python
     side, and most handlers make no host call at all.
@@ -131,33 +132,19 @@ class _LazyHost(Host):
         self._invocation = invocation
         self._providers = providers
 
-    async def perform(self, batch: list[dict]) -> list[dict]:
+    def lookup(self, name: str):
         if self._providers:
-            providers, self._providers = self._providers, ()
-            try:
-                for app in providers:  # in app order, as later names win
-                    for name, op in app.script_ops(self._invocation).items():
-                        self.register(name, op)
-            except Exception:
-                # As Host does for a failing op: details stay in our logs.
-                log.exception("Building the host calls of an invocation failed")
-                self._providers = providers  # the next batch tries again
-                return self._failed(batch)
-        return await super().perform(batch)
+            # In app order, as later names win. If building fails, Host.call
+            # answers "failed on the server" and the next call tries again.
+            for app in self._providers:
+                for op_name, op in app.script_ops(self._invocation).items():
+                    self.register(op_name, op)
+            self._providers = ()
+        return super().lookup(name)
 
     def repeatable(self) -> bool:
         """False once the attempt did something that cannot be undone (fetch)."""
         return not self._invocation.irreversible
-
-    def _failed(self, batch: list[dict]) -> list[dict]:
-        answers = []
-        for request in batch:
-            name = str(request.get("op"))
-            self.calls.append(name)
-            message = f"{name} failed on the server"
-            error = {"name": "Error", "message": message}
-            answers.append({"id": request.get("id"), "ok": False, "error": error})
-        return answers
 
 
 def build_host(invocation: Invocation) -> Host:

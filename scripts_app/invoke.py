@@ -38,27 +38,20 @@ async def run_handler(
     """
     execution_id = uuid.uuid4()
     started_at = datetime.now(tz=UTC)
-    full = {
-        "request": None,
-        "args": {},
-        "meta": {},
-        "user": None,
-        **context,
-        "kind": kind,
-        "tenant": {"id": tenant.slug, "name": tenant.name},
-        "script": {
-            "id": target.script_name,
-            "name": target.script_name,
-            "type": kind,
-            "capabilities": list(target.capabilities),
-        },
-        "execution": {"id": str(execution_id), "triggeredBy": triggered_by or kind},
-    }
+    full = context_for(
+        tenant,
+        target,
+        kind=kind,
+        context=context,
+        execution_id=execution_id,
+        triggered_by=triggered_by,
+    )
     invocation = Invocation(
         tenant=tenant,
         script_id=target.script_id,
         script_name=target.script_name,
         kind=kind,
+        version=target.version,
         user_id=user_id,
         execution_id=execution_id,
         depth=depth,
@@ -74,3 +67,31 @@ async def run_handler(
     )
     queue_execution(tenant.id, target, kind, trigger, outcome, execution_id, started_at)
     return outcome
+
+
+def context_for(
+    tenant,
+    target: RouteTarget,
+    *,
+    kind: str,
+    context: dict,
+    execution_id,
+    triggered_by: str | None = None,
+) -> dict:
+    """The R10 context of a `kind` handler: `context`'s fields, then the rest."""
+    return {
+        "request": None,
+        "args": {},
+        "meta": {},
+        "user": None,
+        **context,
+        "kind": kind,
+        "tenant": {"id": tenant.slug, "name": tenant.name},
+        "script": {
+            "id": target.script_name,
+            "name": target.script_name,
+            "type": kind,
+            "capabilities": list(target.capabilities),
+        },
+        "execution": {"id": str(execution_id), "triggeredBy": triggered_by or kind},
+    }

@@ -244,6 +244,7 @@ async def run_route(call: HttpCall, found: Match) -> HttpReply:
         script_id=target.script_id,
         script_name=target.script_name,
         kind="http",
+        version=target.version,
         user_id=int(user_id) if user_id else None,
         execution_id=execution_id,
     )
@@ -325,6 +326,10 @@ def init_context(tenant, script) -> dict:
 def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
     if outcome.error is not None:
         err = outcome.error
+        if err.code == "busy":  # no context came free in time: try again later
+            return HttpReply.error(
+                503, "script_busy", err.message, request_id, [("Retry-After", "1")]
+            )
         status = 504 if err.code == "timeout" else 500
         code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
         return HttpReply.error(status, code, error_text(err, target), request_id)

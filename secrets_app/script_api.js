@@ -1,8 +1,9 @@
-// fetch(url, options) and IOTA's http.get/http.post: one host call each (R6).
-// The response is an object {status, ok, statusText, headers, body, url,
-// redirected} with text() and json() returning Promises as in browsers; its
-// string form is the seed's JSON string, so `JSON.parse(await fetch(url))`
-// from aiwebengine scripts still works.
+// fetch(url, options) and IOTA's http.get/http.post: one synchronous host call
+// each (R6). The response is an object {status, ok, statusText, headers, body,
+// url, redirected} with text() and json() returning Promises as in browsers; its
+// string form is the seed's JSON string, so the seed's
+// `JSON.parse(fetch(url, optionsJson))` works as written, and so does
+// `(await fetch(url)).ok`.
 (function (g, api) {
   "use strict";
 
@@ -72,13 +73,7 @@
   }
 
   function fetch(url, options) {
-    let opts;
-    try {
-      opts = optionsOf(options);
-    } catch (e) {
-      return PromiseClass.reject(e);
-    }
-    return api.call("fetch", [String(url), opts]).then(responseOf);
+    return responseOf(api.call("fetch", [String(url), optionsOf(options)]));
   }
 
   function withJsonBody(body, options) {
@@ -97,23 +92,12 @@
 
   const http = {
     get(url, options) {
-      let opts;
-      try {
-        opts = optionsOf(options);
-      } catch (e) {
-        return PromiseClass.reject(e);
-      }
+      const opts = optionsOf(options);
       opts.method = "GET";
       return fetch(url, opts);
     },
     post(url, body, options) {
-      let opts;
-      try {
-        opts = withJsonBody(body, options);
-      } catch (e) {
-        return PromiseClass.reject(e);
-      }
-      return fetch(url, opts);
+      return fetch(url, withJsonBody(body, options));
     },
   };
 

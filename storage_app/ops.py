@@ -2,7 +2,10 @@
 
 Every read records the version it saw (None for an absent key) in the
 invocation's notes, so effects.apply can refuse to write over a value that
-changed since: the invocation is then run again and reads the new one.
+changed since: the invocation is then run again and reads the new one. The
+value read is kept too: reading the key again in the same invocation answers
+at once, without the database (what the invocation based its work on stays
+what it sees; its own writes are overlaid on the JS side).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from engine import HostError
 from storage_app.models import Scope, StoredItem, namespace_of
 
 READS = "storage.reads"  # invocation.notes key: {(namespace, key): version | None}
+VALUES = "storage.values"  # invocation.notes key: {(namespace, key): live value}
 
 
 def namespace_for(invocation, scope) -> str | None:
@@ -43,18 +47,48 @@ def read(invocation, scope, key) -> str | None:
     # The first read counts: anything later is checked against what the
     # script based its work on.
     reads.setdefault((namespace, key), row[1] if row else None)
-    if row is None or (row[2] is not None and row[2] <= timezone.now()):
-        return None
-    return row[0]
+    value = None
+    if row is not None and (row[2] is None or row[2] > timezone.now()):
+        value = row[0]
+    invocation.notes.setdefault(VALUES, {}).setdefault((namespace, key), value)
+    return invocation.notes[VALUES][(namespace, key)]
+
+
+def cached(invocation, scope, key):
+    """The value this invocation already read for `key`, or MISSING."""
+    values = invocation.notes.get(VALUES)
+    if not values or not isinstance(key, str):
+        return MISSING
+    namespace = namespace_for(invocation, scope)
+    return values.get((namespace, key), MISSING)
+
+
+MISSING = object()
+
+
+_read_off_loop = sync_to_async(read)
 
 
 def script_ops(invocation) -> dict:
-    """Return the storage ops bound to one invocation."""
+    """Return the storage ops bound to one invocation.
 
-    async def get(scope, key):
-        return await sync_to_async(read)(invocation, scope, key)
+    A key read before answers at once; otherwise the answer awaits the
+    database (R6: ops may return a value or an awaitable).
+    """
 
-    async def has(scope, key):
-        return await sync_to_async(read)(invocation, scope, key) is not None
+    def get(scope, key):
+        value = cached(invocation, scope, key)
+        if value is not MISSING:
+            return value
+        return _read_off_loop(invocation, scope, key)
+
+    async def has_later(scope, key):
+        return await _read_off_loop(invocation, scope, key) is not None
+
+    def has(scope, key):
+        value = cached(invocation, scope, key)
+        if value is not MISSING:
+            return value is not None
+        return has_later(scope, key)
 
     return {"storage.get": get, "storage.has": has}

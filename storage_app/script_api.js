@@ -1,5 +1,5 @@
 // Script storage: sharedStorage and personalStorage (aiwebengine) and storage
-// (IOTA). Reads are host calls that return Promises (R6). Writes are effects
+// (IOTA). Reads are synchronous host calls (R6). Writes are effects
 // the host applies in one transaction once the handler has succeeded (R5); they
 // return their seed's value at once, and later reads in the same invocation
 // see them through an overlay kept in api.scratch().
@@ -10,7 +10,6 @@
   const MAX_VALUE_BYTES = 1024 * 1024;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
-  const PromiseClass = Promise;
   const create = Object.create;
   const freeze = Object.freeze;
   const isFinite = Number.isFinite;
@@ -80,12 +79,12 @@
 
     return freeze({
       getItem(key) {
-        if (keyProblem(key) !== null || locked()) return PromiseClass.resolve(null);
+        if (keyProblem(key) !== null || locked()) return null;
         if (!duringCall()) {
-          return PromiseClass.reject(new Error(name + " can only be read while handling a call"));
+          throw new Error(name + " can only be read while handling a call");
         }
         const mine = pending(scope, key);
-        if (mine !== undefined) return PromiseClass.resolve(mine);
+        if (mine !== undefined) return mine;
         return api.call("storage.get", [scope, key]);
       },
       setItem(key, value) {
@@ -100,15 +99,14 @@
         overlay(scope).items[key] = value;
         return "Item stored";
       },
-      // A Promise of the boolean (R6 deviation: whether the key existed is a
-      // read). The removal itself is recorded at once, awaited or not.
+      // Whether the key existed (a read), as the seed's boolean.
       removeItem(key) {
-        if (writeProblem() || keyProblem(key)) return PromiseClass.resolve(false);
+        if (writeProblem() || keyProblem(key)) return false;
         const mine = pending(scope, key);
+        const existed = mine !== undefined ? mine !== null : api.call("storage.has", [scope, key]);
         api.effect("storage.remove", { scope: scope, key: key });
         overlay(scope).items[key] = null;
-        if (mine !== undefined) return PromiseClass.resolve(mine !== null);
-        return api.call("storage.has", [scope, key]);
+        return existed;
       },
       clear() {
         const problem = writeProblem();
@@ -139,14 +137,10 @@
 
   api.define("storage", freeze({
     get(key) {
-      try {
-        checkKey("get", key);
-      } catch (e) {
-        return PromiseClass.reject(e);
-      }
+      checkKey("get", key);
       const mine = pending("tenant", key);
-      if (mine !== undefined) return PromiseClass.resolve(decode(mine));
-      return api.call("storage.get", ["tenant", key]).then(decode);
+      if (mine !== undefined) return decode(mine);
+      return decode(api.call("storage.get", ["tenant", key]));
     },
     set(key, value, ttlSeconds) {
       checkKey("set", key);
@@ -170,13 +164,13 @@
       }
       api.effect("storage.set", { scope: "tenant", key: key, value: text, ttl: ttl });
       overlay("tenant").items[key] = text;
-      return PromiseClass.resolve(undefined);
+      return undefined;
     },
     delete(key) {
       checkKey("delete", key);
       api.effect("storage.remove", { scope: "tenant", key: key });
       overlay("tenant").items[key] = null;
-      return PromiseClass.resolve(undefined);
+      return undefined;
     },
   }));
 })

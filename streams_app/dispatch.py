@@ -3,20 +3,30 @@
 `dispatcher.sendMessage(type, json)` and IOTA's `events.publish(type, data)`
 arrive here as the host call `dispatch.send`. Every listener of that message
 type in the sender's tenant runs, one after the other in registration order,
-each in its own script's warm context (scripts_app.invoke.run_handler), with
-its own limits, effects and execution record. The call settles with the
-seed's statistics once every listener has settled.
+before the call returns the seed's statistics (R6: synchronously):
+
+- a listener of the sender's own script version runs in the sender's context,
+  re-entrantly, as the reference implementation does: the host answers
+  `{"local": handler, "token", "context"}`, the script runs it, and asks for
+  the rest with `dispatch.next(token, succeeded)`. It is part of the sender's
+  invocation (its writes and logs are the sender's);
+- every other listener runs in its own script's warm context
+  (scripts_app.invoke.run_handler), with its own limits, effects and
+  execution record.
 
 A listener may send messages itself: one sent by an invocation at depth d is
 delivered at depth d + 1, and a send that would go deeper than
-SCRIPT_DISPATCH_MAX_DEPTH is refused (a cycle of listeners ends there).
+SCRIPT_DISPATCH_MAX_DEPTH is refused (a cycle of listeners ends there). A
+local listener's sends count the local listeners it runs inside (`nesting`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 
@@ -29,6 +39,21 @@ from tenants.resolve import CachedSnapshot
 log = logging.getLogger(__name__)
 
 KIND = "listener"
+# invocation.notes key: token -> _Delivery of a send whose local listeners run.
+DELIVERIES = "dispatch.deliveries"
+_tokens = itertools.count(1)
+
+
+@dataclass
+class _Delivery:
+    """A send under way: its listeners, how far it got, how many succeeded."""
+
+    message_type: str
+    targets: list
+    context: dict
+    depth: int
+    index: int = 0
+    succeeded: int = 0
 
 
 class ListenerDirectory(CachedSnapshot):
@@ -93,12 +118,14 @@ def listeners() -> ListenerDirectory:
 _orphans: set[asyncio.Task] = set()
 
 
-async def send(invocation, message_type, data_json):
-    """Run every listener of `message_type`; return the statistics string."""
+async def send(invocation, message_type, data_json, nesting=0):
+    """Start delivering `message_type`; see advance() for what it answers."""
     if not isinstance(message_type, str) or not message_type:
         raise HostError("message type must be a non-empty string", "TypeError")
     if not isinstance(data_json, str):
         raise HostError("message data must be a JSON string", "TypeError")
+    if not isinstance(nesting, int) or isinstance(nesting, bool) or nesting < 0:
+        raise HostError("nesting must be a count", "TypeError")
     size = len(data_json.encode("utf-8"))
     limit = scripts_setting("DISPATCH_MAX_MESSAGE_BYTES")
     if size > limit:
@@ -116,7 +143,7 @@ async def send(invocation, message_type, data_json):
         raise HostError(f"message data is not valid JSON: {exc}", "TypeError") from None
 
     max_depth = scripts_setting("DISPATCH_MAX_DEPTH")
-    depth = invocation.depth + 1
+    depth = invocation.depth + nesting + 1
     if depth > max_depth:
         refuse(
             invocation,
@@ -131,11 +158,7 @@ async def send(invocation, message_type, data_json):
         await directory.refresh()
     targets = list(directory.listeners_of(invocation.tenant.id, message_type))
     if not targets:
-        return f"No listeners for message type '{message_type}'"
-
-    # Listeners are about to run: running the sender again (after a storage
-    # conflict, or on a fresh context) would deliver the message twice.
-    invocation.irreversible = True
+        return {"result": f"No listeners for message type '{message_type}'"}
     context = {
         "messageType": message_type,
         "messageData": data,
@@ -144,17 +167,82 @@ async def send(invocation, message_type, data_json):
         "data": data,
         "meta": {"sender": invocation.script_name, "depth": depth},
     }
+    token = next(_tokens)
+    deliveries = invocation.notes.setdefault(DELIVERIES, {})
+    deliveries[token] = _Delivery(message_type, targets, context, depth)
+    return await advance(invocation, token)
+
+
+async def next_listener(invocation, token, succeeded):
+    """A local listener of send `token` ran; go on with the others."""
+    delivery = invocation.notes.get(DELIVERIES, {}).get(token)
+    if delivery is None:
+        raise HostError("no message is being delivered under that token")
+    if succeeded is True:
+        delivery.succeeded += 1
+    return await advance(invocation, token)
+
+
+async def advance(invocation, token) -> dict:
+    """Run listeners of send `token` in turn until one is the sender's own.
+
+    Answers `{"local": handler, "token", "context"}` for the script to run
+    that one itself, or `{"result": statistics}` once every listener ran.
+    """
+    from scripts_app.invoke import context_for
+
+    delivery = invocation.notes[DELIVERIES][token]
+    while delivery.index < len(delivery.targets):
+        target = delivery.targets[delivery.index]
+        delivery.index += 1
+        if (target.script_id, target.version) == (
+            invocation.script_id,
+            invocation.version,
+        ):
+            return {
+                "local": target.handler,
+                "token": token,
+                "context": context_for(
+                    invocation.tenant,
+                    target,
+                    kind=KIND,
+                    context=delivery.context,
+                    execution_id=invocation.execution_id,
+                    triggered_by="message",
+                ),
+            }
+        # Another script's listener is about to run: running the sender again
+        # (after a storage conflict) would deliver the message twice.
+        invocation.irreversible = True
+        delivery.succeeded += await deliver_one(
+            invocation.tenant,
+            target,
+            delivery.message_type,
+            delivery.context,
+            delivery.depth,
+        )
+    del invocation.notes[DELIVERIES][token]
+    return {
+        "result": statistics(
+            delivery.message_type, len(delivery.targets), delivery.succeeded
+        )
+    }
+
+
+async def deliver_one(tenant, target, message_type, context, depth) -> int:
+    """Run one listener in its own context; 1 if it succeeded, else 0.
+
+    Shielded: a sender stopped for time does not stop a listener half-way.
+    """
     delivery = asyncio.ensure_future(
-        deliver(invocation.tenant, targets, message_type, context, depth)
+        deliver(tenant, [target], message_type, context, depth)
     )
     try:
-        # Shielded: a sender stopped for time does not stop listeners half-way.
-        succeeded = await asyncio.shield(delivery)
+        return await asyncio.shield(delivery)
     except asyncio.CancelledError:
         _orphans.add(delivery)
         delivery.add_done_callback(_orphans.discard)
         raise
-    return statistics(message_type, len(targets), succeeded)
 
 
 async def deliver(tenant, targets, message_type, context, depth) -> int:

@@ -3,9 +3,13 @@
 //
 // dispatcher.registerListener(messageType, handlerName) registers at load time
 // (top level or init()), like routes. dispatcher.sendMessage(messageType,
-// messageDataJson) and events.publish(type, data) ask the host to run every
-// listener, each in its own script's context, and return a Promise of the
-// seed's statistics string (R6: the seed returns it synchronously; await it).
+// messageDataJson) and events.publish(type, data) deliver to every listener
+// of the tenant, in registration order, before they return the seed's
+// statistics string (synchronous host calls, R6). A listener of this same
+// script runs here, in this context, re-entrantly (it sees the same globals,
+// as in the reference implementation), as part of this invocation: its
+// writes and logs are the sender's. Every other listener runs in its own
+// script's context, as an invocation of its own (streams_app.dispatch).
 (function (g, api) {
   "use strict";
 
@@ -45,10 +49,43 @@
     return "Listener registered: " + messageType + " -> " + handlerName;
   }
 
+  // Local listeners under way in this context: a send from one of them goes
+  // one level deeper (the host refuses chains past its depth limit).
+  let nesting = 0;
+
+  // Run this script's listener `handlerName`; true unless it threw.
+  function deliverHere(handlerName, messageType, context) {
+    const fn = api.handler(handlerName);
+    if (fn === null) {
+      api.log("ERROR", "Listener '" + handlerName + "' for message '" + messageType +
+        "' is not a function in this script");
+      return false;
+    }
+    nesting += 1;
+    try {
+      const result = fn(context);
+      if (result !== null && typeof result === "object" && typeof result.then === "function") {
+        // An async listener finishes in this invocation's microtasks, after
+        // the statistics were counted: a later failure is logged.
+        result.then(undefined, (e) => failed(handlerName, messageType, e));
+      }
+      return true;
+    } catch (e) {
+      failed(handlerName, messageType, e);
+      return false;
+    } finally {
+      nesting -= 1;
+    }
+  }
+
+  function failed(handlerName, messageType, e) {
+    api.log("ERROR", "Listener '" + handlerName + "' for message '" + messageType +
+      "' failed: " + api.show(e));
+  }
+
   // data: a JSON string (the seed) or any JSON-serialisable value (IOTA).
-  // Mistakes throw at once, as storage writes do, so that a send the script
-  // does not await (the seed's examples never do) still fails visibly; what
-  // only the host can refuse (size, depth) rejects the Promise and is logged.
+  // Mistakes throw, and so does what only the host can refuse (size, depth),
+  // which the sender's log records too.
   function send(what, messageType, data) {
     const problem = checkType(messageType);
     if (problem) throw new TypeError(what + ": " + problem);
@@ -77,7 +114,12 @@
       throw new Error(
         what + ": messages cannot be sent while the script loads (top level or init())");
     }
-    return api.call("dispatch.send", [messageType, json]);
+    let reply = api.call("dispatch.send", [messageType, json, nesting]);
+    while (reply.local !== undefined) {
+      const ok = deliverHere(reply.local, messageType, reply.context);
+      reply = api.call("dispatch.next", [reply.token, ok]);
+    }
+    return reply.result;
   }
 
   api.define("dispatcher", Object.freeze({

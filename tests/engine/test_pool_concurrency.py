@@ -1,36 +1,73 @@
-"""R2: a synchronous stretch of a script never interleaves; a cold context is built once."""
+"""R2: a context serves one call at a time; busy scripts get more warm contexts."""
 
 import asyncio
 
-from engine import Limits, ScriptSource, ScriptTimeout
-from tests.engine.harness import Script
+from engine import Engine, Limits, ScriptSource, ScriptTimeout
+from tests.engine.harness import LOAD_LIMITS, Script
 
 READ_MODIFY_WRITE = """
 var counter = 0;
+var me = Math.random();
 async function h(c) {
   const seen = counter;
   await null;
   await Promise.resolve();
   counter = seen + 1;
-  return counter;
+  return [me, counter];
 }
 """
 
 
-async def test_concurrent_calls_on_one_script_run_one_after_the_other(script):
+async def test_a_context_runs_its_calls_one_after_the_other(script):
     s = script(READ_MODIFY_WRITE)
     outcomes = await asyncio.gather(*(s.call() for _ in range(20)))
     assert all(o.error is None for o in outcomes)
-    assert sorted(o.value for o in outcomes) == list(range(1, 21))
-    assert s.loads == 1
+    counts: dict[float, list[int]] = {}
+    for o in outcomes:
+        counts.setdefault(o.value[0], []).append(o.value[1])
+    # Each context's counter went 1, 2, 3...: no call interleaved with another.
+    for seen in counts.values():
+        assert sorted(seen) == list(range(1, len(seen) + 1))
+    assert s.loads == len(counts)
 
 
-async def test_concurrent_first_calls_build_the_context_once(engine, script):
+async def test_with_one_context_per_script_concurrent_calls_queue_for_it():
+    engine = Engine(8, load_limits=LOAD_LIMITS, contexts_per_script=1)
+    try:
+        s = Script(engine, READ_MODIFY_WRITE, "single", 1)
+        outcomes = await asyncio.gather(*(s.call() for _ in range(20)))
+        assert sorted(o.value[1] for o in outcomes) == list(range(1, 21))
+        assert s.loads == 1
+    finally:
+        engine.clear()
+
+
+async def test_overlapping_calls_get_several_contexts_up_to_the_cap():
+    engine = Engine(16, load_limits=LOAD_LIMITS, contexts_per_script=3)
+    try:
+        s = Script(
+            engine,
+            "var me = Math.random();\n"
+            "function h(c) { const end = Date.now() + 100; while (Date.now() < end) {} return me; }",
+            "busy",
+            1,
+        )
+        outcomes = await asyncio.gather(*(s.call() for _ in range(12)))
+        assert all(o.error is None for o in outcomes)
+        assert len({o.value for o in outcomes}) == 3
+        assert len(engine.contexts(s.key)) == 3 == s.loads
+    finally:
+        engine.clear()
+
+
+async def test_concurrent_first_calls_wait_for_one_build_before_building_more(
+    engine, script
+):
     s = script("var built = Date.now();\nfunction h(c) { return built; }")
     outcomes = await asyncio.gather(*(s.call() for _ in range(10)))
-    assert s.loads == 1
-    assert engine.stats["misses"] == 1
-    assert len({o.value for o in outcomes}) == 1
+    assert all(o.error is None for o in outcomes)
+    assert engine.stats["misses"] == s.loads
+    assert 1 <= s.loads <= engine.contexts_per_script
 
 
 async def test_a_failed_build_is_reported_to_every_waiting_call(script):
@@ -70,21 +107,63 @@ async def test_cancelling_the_call_that_started_a_build_does_not_fail_the_others
     assert first.cancelled()
 
 
-async def test_calls_waiting_behind_a_timeout_run_on_a_fresh_context(engine):
+async def test_calls_do_not_wait_behind_a_call_that_spins(engine):
     s = Script(
         engine,
         "var calls = 0;\nfunction spin(c) { calls++; while (true) {} }\nfunction h(c) { return ++calls; }",
         "queue",
         1,
     )
-    spin = asyncio.create_task(s.call("spin", limits=Limits.of(0.5, 20)))
-    await asyncio.sleep(0.05)
-    waiting = [asyncio.create_task(s.call()) for _ in range(3)]
+    spin = asyncio.create_task(s.call("spin", limits=Limits.of(1, 20)))
+    await asyncio.sleep(0.1)
+    others = await asyncio.gather(*(s.call() for _ in range(3)))
+    assert not spin.done()  # they ran on other contexts meanwhile
+    # None of them ran on the spinner's context, which had seen one call.
+    assert all(o.value >= 1 for o in others)
     assert isinstance((await spin).error, ScriptTimeout)
-    values = sorted([(await w).value for w in waiting])
-    # The rebuilt context never saw the spinning call.
-    assert values == [1, 2, 3]
-    assert s.loads == 2
+    assert await s.value() >= 1
+
+
+async def test_calls_waiting_for_the_only_context_run_on_a_fresh_one_after_a_timeout():
+    engine = Engine(8, load_limits=LOAD_LIMITS, contexts_per_script=1)
+    try:
+        s = Script(
+            engine,
+            "var calls = 0;\nfunction spin(c) { calls++; while (true) {} }\nfunction h(c) { return ++calls; }",
+            "queue",
+            1,
+        )
+        spin = asyncio.create_task(s.call("spin", limits=Limits.of(0.5, 20)))
+        await asyncio.sleep(0.05)
+        waiting = [asyncio.create_task(s.call()) for _ in range(3)]
+        assert isinstance((await spin).error, ScriptTimeout)
+        values = sorted([(await w).value for w in waiting])
+        # The rebuilt context never saw the spinning call.
+        assert values == [1, 2, 3]
+        assert s.loads == 2
+    finally:
+        engine.clear()
+
+
+async def test_a_call_that_waits_too_long_for_a_context_says_the_script_is_busy():
+    engine = Engine(8, load_limits=LOAD_LIMITS, contexts_per_script=1)
+    try:
+        s = Script(
+            engine,
+            "function spin(c) { const end = Date.now() + 800; while (Date.now() < end) {} return 1; }\n"
+            "function h(c) { return 2; }",
+            "crowded",
+            1,
+        )
+        spin = asyncio.create_task(s.call("spin"))
+        await asyncio.sleep(0.1)
+        outcome = await s.call(limits=Limits.of(0.2, 20))
+        assert outcome.error is not None and outcome.error.code == "busy"
+        assert "All 1 contexts of this script stayed busy" in outcome.error.message
+        assert (await spin).value == 1
+        assert await s.value() == 2  # the context is free again
+    finally:
+        engine.clear()
 
 
 async def test_context_built_across_an_evict_serves_its_callers_but_is_not_pooled(

@@ -3,6 +3,8 @@ registrations, sends at load time, and sending a message twice on a re-run."""
 
 import pytest
 
+from scripts_app.models import Execution
+from storage_app.models import StoredItem
 from streams_app.dispatch import listeners
 from tests.streams_app.dispatching import listener_runs, logs, put, shared
 
@@ -53,17 +55,18 @@ def test_a_listener_sending_its_own_message_is_cut_at_the_depth_limit(
     stored = [shared(cast["acme"], "echo", f"depth:{d}") for d in range(1, 5)]
     assert stored == ["0", "1", "2", None]
     records()
-    assert listener_runs("echo").count() == 3
+    # The script's own listener ran in the request's context, three deep,
+    # as part of the request's invocation (no executions of its own).
+    assert listener_runs("echo").count() == 0
     error = logs("echo", "ERROR").get()
     assert "Message 'ping' was not delivered" in error.message
     assert "over the limit of 3 (SCRIPT_DISPATCH_MAX_DEPTH)" in error.message
     assert "sends the message it listens to" in error.message
-    # It is logged for the invocation that tried to send: the deepest listener.
     refused = logs("echo", "WARN").get()
     assert refused.message.startswith("depth 3 could not send: Message 'ping'")
-    assert error.execution_id == refused.execution_id
-    deepest = listener_runs("echo").get(id=error.execution_id)
-    assert deepest.status == "ok"
+    request = Execution.objects.get(kind="http", script_name="echo")
+    assert error.execution_id == refused.execution_id == request.id
+    assert request.status == "ok"
 
 
 PING = """
@@ -97,14 +100,16 @@ def test_two_scripts_sending_to_each_other_stop_at_the_default_limit(
     records()
     runs = listener_runs()
     # Depths 1 to 8 (SCRIPT_DISPATCH_MAX_DEPTH's default): ping at odd depths.
-    assert runs.filter(script_name="pinger").count() == 4
+    # Depth 1 is pinger's own listener, run inside the request; the others
+    # ran in contexts of their own (pinger's first one was busy sending).
+    assert runs.filter(script_name="pinger").count() == 3
     assert runs.filter(script_name="ponger").count() == 4
     # The listener at depth 8 did not catch the refusal, so it failed; its
     # sender at depth 7 reported that and went on; everything above succeeded.
     failed = runs.get(status="error")
     assert failed.script_name == "ponger"
     assert "SCRIPT_DISPATCH_MAX_DEPTH" in failed.error
-    assert runs.filter(status="ok").count() == 7
+    assert runs.filter(status="ok").count() == 6
     error = logs("ponger", "ERROR").filter(message__startswith="Message 'ping' was")
     assert error.get().execution_id == failed.id
     assert reply.content.decode() == (
@@ -253,20 +258,23 @@ def test_bad_arguments_throw_at_once_even_without_await(cast, upload, api):
     )
 
 
-# The sender reads "n", its own listener changes "n", then the sender writes it:
-# a storage conflict. Running the sender again would send the message again.
+# The sender reads the tenant-wide "n", another script's listener changes it,
+# then the sender writes it: a storage conflict. Running the sender again
+# would send the message again.
 TALLY = """
 async function bump(context) {
-  const n = parseInt((await sharedStorage.getItem("n")) || "0");
+  const n = (await storage.get("n")) || 0;
   await dispatcher.sendMessage("tally.bump", "{}");
-  sharedStorage.setItem("n", String(n + 100));
+  await storage.set("n", n + 100);
   return "done";
 }
-async function onBump(context) {
-  const n = parseInt((await sharedStorage.getItem("n")) || "0");
-  sharedStorage.setItem("n", String(n + 1));
-}
 routeRegistry.registerRoute("/tally", "bump", "POST");
+"""
+
+TALLY_LISTENER = """
+async function onBump(context) {
+  await storage.set("n", ((await storage.get("n")) || 0) + 1);
+}
 dispatcher.registerListener("tally.bump", "onBump");
 """
 
@@ -275,15 +283,56 @@ def test_a_sender_is_not_run_again_after_its_message_was_delivered(
     cast, upload, api, records
 ):
     put(upload, "tally", TALLY)
+    put(upload, "tally-listener", TALLY_LISTENER)
 
     reply = post(api, "/tally")
 
     assert reply.status_code == 500
     assert "could not be run again safely" in reply.json()["error"]["message"]
     # The listener ran once and its write stands; the sender's did not land.
-    assert shared(cast["acme"], "tally", "n") == "1"
+    item = StoredItem.objects.get(tenant=cast["acme"], namespace="tenant", key="n")
+    assert item.value == "1"
     records()
-    assert listener_runs("tally").count() == 1
+    assert listener_runs("tally-listener").count() == 1
+
+
+# The sender and its own listener change the same key in one invocation: the
+# listener runs in the sender's context, in order, like a function call.
+SAME_SCRIPT_TALLY = """
+function bump(context) {
+  const before = sharedStorage.getItem("n") || "0";
+  const stats = dispatcher.sendMessage("tally.bump", "{}");
+  const after = sharedStorage.getItem("n");
+  sharedStorage.setItem("n", String(parseInt(after) + 100));
+  return before + " -> " + after + " -> " + sharedStorage.getItem("n") + "; " + stats;
+}
+function onBump(context) {
+  const n = parseInt(sharedStorage.getItem("n") || "0");
+  sharedStorage.setItem("n", String(n + 1));
+  seenByListener = context.messageType;
+}
+var seenByListener = null;
+function seen(context) { return String(seenByListener); }
+routeRegistry.registerRoute("/tally", "bump", "POST");
+dispatcher.registerListener("tally.bump", "onBump");
+"""
+
+
+def test_a_listener_of_the_senders_script_runs_inside_the_senders_invocation(
+    cast, upload, api, records
+):
+    put(upload, "tally", SAME_SCRIPT_TALLY)
+
+    reply = post(api, "/tally")
+
+    assert reply.status_code == 200, reply.content
+    assert reply.content.decode() == (
+        "0 -> 1 -> 101; Message 'tally.bump' delivered to 1 listener: "
+        "1 succeeded, 0 failed"
+    )
+    assert shared(cast["acme"], "tally", "n") == "101"
+    records()
+    assert listener_runs("tally").count() == 0
 
 
 QUIET = """
