@@ -29,6 +29,7 @@ MODES = {
         "warmup": 1,
         "rounds": 2,
         "cold_rounds": 3,
+        "host_call_rounds": 5,
         "engine_seconds": 3,
         "many_seconds": 5,
         "profile_seconds": 5,
@@ -39,6 +40,7 @@ MODES = {
         "warmup": 3,
         "rounds": 3,
         "cold_rounds": 10,
+        "host_call_rounds": 15,
         "engine_seconds": 10,
         "many_seconds": 20,
         "profile_seconds": 10,
@@ -49,6 +51,7 @@ SCRIPTS = 1000
 POOL_SIZE = 256  # the default SCRIPT_VM_POOL_SIZE
 LARGER_POOL = 400  # row 7b
 SSE_CLIENTS = 1000  # row 8
+HOST_CALLS = 2000  # row 9: host calls in one request
 HELLO = exactly("Hello, world!")  # every hello answer's body
 OK = exactly("ok")  # every storage answer's body
 
@@ -177,6 +180,10 @@ def main() -> None:
             },
             connections=64,
             **common,
+        )
+        print("host calls: N cached sharedStorage reads in one request", flush=True)
+        results["host_calls"] = scenarios.host_calls(
+            app.port, HOST_CALLS, cfg["host_call_rounds"]
         )
         print("cold: first request after an upload vs warm", flush=True)
         results["cold"] = scenarios.cold_vs_warm(app.port, token, cfg["cold_rounds"])

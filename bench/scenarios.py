@@ -143,6 +143,33 @@ def cold_vs_warm(port: int, token: str, rounds: int, warm_requests: int = 15) ->
     }
 
 
+def host_calls(port: int, calls: int, rounds: int) -> dict:
+    """Time one request making `calls` cached sharedStorage reads, and one making none.
+
+    The difference, divided by `calls`, is the round trip of one synchronous
+    host call (R6) through the real server, ops and channel. Sequential
+    requests, medians of `rounds`, alternating the two.
+    """
+    with_calls, without = [], []
+    expect = f"ok {calls}".encode()
+    for _ in range(3):  # warm up: contexts built, JIT warm
+        _get(port, f"/bench/hostcalls?n={calls}")
+    for _ in range(rounds):
+        status, data, ms = _get(port, f"/bench/hostcalls?n={calls}")
+        if status != 200 or data != expect:
+            raise RuntimeError(f"host calls: {status} {data[:200]!r}")
+        with_calls.append(ms)
+        without.append(_get(port, "/bench/hostcalls?n=0")[2])
+    busy, idle = statistics.median(with_calls), statistics.median(without)
+    return {
+        "calls": calls,
+        "rounds": rounds,
+        "request_ms": busy,
+        "empty_request_ms": idle,
+        "us_per_call": (busy - idle) * 1000 / calls,
+    }
+
+
 def seed_scripts(count: int, env: dict) -> str:
     done = subprocess.run(
         [PY, "-m", "bench.seed", str(count)],

@@ -57,7 +57,7 @@ def prepare(env: dict) -> str:
     """Migrate, bootstrap, upload the bench scripts; return the admin's token."""
     manage(env, "migrate", "--noinput")
     manage(env, "bootstrap")
-    for name in ("hello", "storage"):
+    for name in ("hello", "storage", "hostcalls"):
         manage(
             env,
             "upload_script",

@@ -4,9 +4,9 @@
  * @name bench-storage
  */
 
-async function touch(context) {
+function touch(context) {
   const key = context.request.query.k || "k";
-  const value = await sharedStorage.getItem(key);
+  const value = sharedStorage.getItem(key);
   sharedStorage.setItem(key, String((parseInt(value || "0", 10) || 0) + 1));
   return ResponseBuilder.text("ok");
 }
