@@ -1,4 +1,5 @@
-// assetStorage, as the aiwebengine seed documents it. Reads are synchronous host
+// assetStorage, and routeRegistry's registerAssetRoute and listAssets
+// (contributed to the prelude's object), as the aiwebengine seed documents them. Reads are synchronous host
 // calls (R6); upsertAsset and deleteAsset record effects applied only
 // if the invocation succeeds (R5) and answer the seed's message string at once.
 // The rules are checked here so a bad call gets its "Error: ..." string
@@ -141,4 +142,45 @@
   };
 
   api.define("assetStorage", Object.freeze(assetStorage));
+
+  // ---- asset routes: routeRegistry's registerAssetRoute and listAssets -------------
+
+  const routes = () => api.registrations("assets");
+  api.claimPaths("assets", (a) => ({ path: a.path, methods: null, what: "an asset route" }));
+
+  api.contribute("routeRegistry", {
+    // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
+    registerAssetRoute(path, assetName) {
+      if (api.phase() !== "load") {
+        return api.registrationError("asset routes can only be registered at top level or in init()");
+      }
+      const problem = api.checkPath(path);
+      if (problem) return api.registrationError(problem);
+      const segments = path.split("/");
+      for (let i = 0; i < segments.length; i++) {
+        if (segments[i] === "*" || segments[i][0] === ":") {
+          return api.registrationError("an asset route path is literal, without ':param' or '*': " + path);
+        }
+      }
+      if (typeof assetName !== "string" || assetName.length < 1 || assetName.length > 255 ||
+          assetName.indexOf("..") >= 0 || assetName.indexOf("\\") >= 0) {
+        return api.registrationError(
+          "asset name must be 1-255 characters without '..' or '\\', got " + api.show(assetName));
+      }
+      const taken = api.pathTaken("assets", path, null);
+      if (taken) return api.registrationError(taken);
+      const list = routes();
+      const same = list.find((a) => a.path === path);
+      if (same) {
+        same.asset = assetName;
+      } else {
+        list[list.length] = { path: path, asset: assetName };
+      }
+      return "Asset route registered: " + path + " -> " + assetName;
+    },
+    // The paths registered with registerAssetRoute, as a JSON string.
+    listAssets() {
+      return stringify(routes().map((a) => a.path));
+    },
+  });
 })

@@ -64,15 +64,22 @@ def _compose(body: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def module_globals(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Return what each module defines: ((globals...), (provided values...))."""
+def module_exports(modules: tuple[str, ...]) -> tuple[dict, ...]:
+    """Return what each module makes: {"globals", "provides", "contributes"}.
+
+    `contributes` lists [object, member] pairs the module adds to the
+    prelude's objects (routeRegistry) with api.contribute.
+    """
     probe = "\n".join(
-        "found.push([[], []]);\n"
+        "found.push({globals: [], provides: [], contributes: []});\n"
         f"({m})(globalThis, Object.assign({{}}, api, {{"
-        " define(name, value) { found[found.length - 1][0].push(name);"
+        " define(name, value) { found[found.length - 1].globals.push(name);"
         " api.define(name, value); },"
-        " provide(name, value) { found[found.length - 1][1].push(name);"
-        " api.provide(name, value); } }));"
+        " provide(name, value) { found[found.length - 1].provides.push(name);"
+        " api.provide(name, value); },"
+        " contribute(object, members) { for (const member of Object.keys(members))"
+        " found[found.length - 1].contributes.push([object, member]);"
+        " api.contribute(object, members); } }));"
         for m in modules
     )
     racer = MiniRacer()
@@ -82,25 +89,34 @@ def module_globals(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...
         )
     finally:
         racer.close()
-    return tuple((tuple(names), tuple(values)) for names, values in json.loads(found))
+    return tuple(json.loads(found))
+
+
+def module_globals(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Return what each module defines: ((globals...), (provided values...))."""
+    return tuple(
+        (tuple(made["globals"]), tuple(made["provides"]))
+        for made in module_exports(modules)
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def prelude_with(modules: tuple[str, ...] = ()) -> str:
     """Compose sandbox, prelude and API modules into the code run in every context.
 
-    Each module is installed on first use of a global it defines (api.lazy), so
-    a context pays only for the modules its script touches: V8 scans a module
-    kept as a string far faster than it parses it as code.
+    Each module is installed on first use of a global it defines, a value it
+    provides or a member it contributes (api.lazy), so a context pays only for
+    the modules its script touches: V8 scans a module kept as a string far
+    faster than it parses it as code.
     """
     every = (*_BUILTIN_MODULES, *modules)
     return _compose(
         "\n".join(
-            f"api.lazy({json.dumps(names)}, {json.dumps(provides)}, {json.dumps(source)});"
-            for source, (names, provides) in zip(
-                every, module_globals(every), strict=True
-            )
+            f"api.lazy({json.dumps(made['globals'])}, {json.dumps(made['provides'])},"
+            f" {json.dumps(source)}, {json.dumps(made['contributes'])});"
+            for source, made in zip(every, module_exports(every), strict=True)
         )
+        + "\napi.seal();"
     )
 
 

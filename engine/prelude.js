@@ -42,8 +42,16 @@
   // wait for host calls, so each has its own state, kept in `running` by the id
   // the host gave it. `state` is the one whose engine call is running now; its
   // promise reactions run right after that call, before the next one starts.
-  const registrations = { routes: [], assets: [], streams: [], listeners: [], graphql: [] };
+  // Kinds other than routes belong to API modules (api.registrations(kind)).
+  const registrations = Object.create(null);
+  registrations.routes = [];
   const registrationErrors = [];
+  // What modules add at load: path claimers by kind (api.claimPaths), checks
+  // run once the script has loaded (api.checkAtLoad), and members of the
+  // prelude's objects they contribute (api.contribute), by object and name.
+  const claimers = Object.create(null);
+  const loadChecks = [];
+  const contributed = Object.create(null);
   const running = Object.create(null);
   const overridden = Object.create(null);
   const provided = Object.create(null);
@@ -61,6 +69,7 @@
       registrationErrors: registrationErrors,
       request: null,
       settled: null,
+      held: 0, // promises the invocation must see settle (api.hold) before it ends
       scratch: {},
       context: null,
     };
@@ -167,119 +176,27 @@
     return null;
   }
 
-  // A stream path is literal: no ':param' or '*' segments.
-  function checkStreamPath(path) {
-    const problem = checkRoutePath(path);
-    if (problem) return problem;
-    const segments = path.split("/");
-    for (let i = 0; i < segments.length; i++) {
-      if (segments[i] === "*" || segments[i][0] === ":") {
-        return "a stream path is literal, without ':param' or '*': " + path;
+  // Which of the script's registrations hold `path` for one of `methods`
+  // (null: every method), other than those of `kind`: "path ... is already
+  // <what> in this script", or null when it is free.
+  function pathTaken(kind, path, methods) {
+    const kinds = Object.keys(claimers);
+    for (let k = 0; k < kinds.length; k++) {
+      if (kinds[k] === kind) continue;
+      const list = registrations[kinds[k]] || [];
+      for (let i = 0; i < list.length; i++) {
+        const claim = claimers[kinds[k]](list[i]);
+        if (claim.path !== path) continue;
+        const overlap = methods === null || claim.methods === null ||
+          methods.some((m) => claim.methods.indexOf(m) >= 0);
+        if (overlap) return "path " + path + " is already " + claim.what + " in this script";
       }
     }
     return null;
   }
-
-  // The absolute URL of a path on this tenant, when the context says where
-  // the platform is reached (meta.baseUrl, set for HTTP requests).
-  function uriOf(path) {
-    const meta = state.context && state.context.meta;
-    const base = meta && typeof meta.baseUrl === "string" ? meta.baseUrl : "";
-    return base + path;
-  }
-
-  // Queue a message for a stream (R5: sent only if the invocation succeeds).
-  function sendStream(what, path, data, filter) {
-    if (typeof path !== "string" || path[0] !== "/" || path.length > 200) {
-      return "Error: " + what + ": the stream path must start with '/' (at most 200 characters), got " +
-        show(path);
-    }
-    if (state.phase === "load") {
-      return "Error: " + what + ": messages cannot be sent while the script loads (top level or init())";
-    }
-    let text;
-    if (typeof data === "string") {
-      text = data;
-    } else {
-      try {
-        text = stringify(data);
-      } catch (e) {
-        return "Error: " + what + ": the data is not JSON-serialisable: " + e.message;
-      }
-      if (text === undefined) return "Error: " + what + ": the data is not JSON-serialisable";
-    }
-    api.effect("stream.send", { path: path, data: text, filter: filter });
-    return "Message queued for stream " + path + " (sent when the handler succeeds)";
-  }
+  claimers.routes = (r) => ({ path: r.path, methods: [r.method], what: "a " + r.method + " route" });
 
   const routeRegistry = {
-    registerStreamRoute(path, customizerHandlerName) {
-      if (state.phase !== "load") {
-        return registrationError("streams can only be registered at top level or in init()");
-      }
-      const problem = checkStreamPath(path);
-      if (problem) return registrationError(problem);
-      let customizer = "";
-      if (customizerHandlerName !== undefined && customizerHandlerName !== null) {
-        if (typeof customizerHandlerName !== "string" || !IDENTIFIER.test(customizerHandlerName)) {
-          return registrationError(
-            "stream customizer must be a function name, got " + show(customizerHandlerName));
-        }
-        customizer = customizerHandlerName;
-      }
-      if (state.registrations.assets.find((a) => a.path === path)) {
-        return registrationError("path " + path + " is already an asset route in this script");
-      }
-      if (state.registrations.routes.find((r) => r.path === path && r.method === "GET")) {
-        return registrationError("path " + path + " is already a GET route in this script");
-      }
-      const streams = state.registrations.streams;
-      const same = streams.find((st) => st.path === path);
-      if (same) {
-        same.customizer = customizer;
-      } else {
-        streams[streams.length] = { path: path, customizer: customizer };
-      }
-      return "Stream registered: " + path;
-    },
-    // This script's streams, as a JSON string of [{path, uri}].
-    listStreams() {
-      const out = [];
-      const streams = state.registrations.streams;
-      for (let i = 0; i < streams.length; i++) {
-        out[i] = { path: streams[i].path, uri: uriOf(streams[i].path) };
-      }
-      return stringify(out);
-    },
-    sendStreamMessage(path, data) {
-      return sendStream("sendStreamMessage", path, data, {});
-    },
-    // filterJson: a JSON object of metadata values a connection must have.
-    sendStreamMessageFiltered(path, data, filterJson) {
-      let filter = filterJson;
-      if (typeof filterJson === "string") {
-        try {
-          filter = parse(filterJson);
-        } catch (e) {
-          return "Error: sendStreamMessageFiltered: filterJson is not valid JSON: " + e.message;
-        }
-      }
-      if (filter === null || typeof filter !== "object" || Array.isArray(filter)) {
-        return "Error: sendStreamMessageFiltered: filterJson must be a JSON object such as " +
-          "'{\"room\":\"general\"}', got " + show(filterJson);
-      }
-      const clean = {};
-      const keys = Object.keys(filter);
-      for (let i = 0; i < keys.length; i++) {
-        const v = filter[keys[i]];
-        if (v !== null && typeof v === "object") {
-          return "Error: sendStreamMessageFiltered: filter values must be strings, numbers " +
-            "or booleans; '" + keys[i] + "' is " + show(v);
-        }
-        clean[keys[i]] = String(v);
-      }
-      return sendStream("sendStreamMessageFiltered", path, data, clean);
-    },
     registerRoute(path, handlerName, method) {
       if (state.phase !== "load") {
         return registrationError("routes can only be registered at top level or in init()");
@@ -293,12 +210,8 @@
       if (METHODS.indexOf(m) < 0) {
         return registrationError("unsupported method '" + m + "' (use one of " + METHODS.join(", ") + ")");
       }
-      if (state.registrations.assets.find((a) => a.path === path)) {
-        return registrationError("path " + path + " is already an asset route in this script");
-      }
-      if ((m === "GET" || m === "HEAD") && state.registrations.streams.find((st) => st.path === path)) {
-        return registrationError("path " + path + " is already a stream in this script");
-      }
+      const taken = pathTaken("routes", path, m === "GET" || m === "HEAD" ? ["GET", "HEAD"] : [m]);
+      if (taken) return registrationError(taken);
       const routes = state.registrations.routes;
       const same = routes.find((r) => r.path === path && r.method === m);
       if (same) {
@@ -311,44 +224,10 @@
     listRoutes() {
       return stringify(state.registrations.routes);
     },
-    // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
-    registerAssetRoute(path, assetName) {
-      if (state.phase !== "load") {
-        return registrationError("asset routes can only be registered at top level or in init()");
-      }
-      const problem = checkRoutePath(path);
-      if (problem) return registrationError(problem);
-      const segments = path.split("/");
-      for (let i = 0; i < segments.length; i++) {
-        if (segments[i] === "*" || segments[i][0] === ":") {
-          return registrationError("an asset route path is literal, without ':param' or '*': " + path);
-        }
-      }
-      if (typeof assetName !== "string" || assetName.length < 1 || assetName.length > 255 ||
-          assetName.indexOf("..") >= 0 || assetName.indexOf("\\") >= 0) {
-        return registrationError(
-          "asset name must be 1-255 characters without '..' or '\\', got " + show(assetName));
-      }
-      if (state.registrations.routes.find((r) => r.path === path)) {
-        return registrationError("path " + path + " is already a handler route in this script");
-      }
-      if (state.registrations.streams.find((st) => st.path === path)) {
-        return registrationError("path " + path + " is already a stream in this script");
-      }
-      const assets = state.registrations.assets;
-      const same = assets.find((a) => a.path === path);
-      if (same) {
-        same.asset = assetName;
-      } else {
-        assets[assets.length] = { path: path, asset: assetName };
-      }
-      return "Asset route registered: " + path + " -> " + assetName;
-    },
-    // The paths registered with registerAssetRoute, as a JSON string.
-    listAssets() {
-      return stringify(state.registrations.assets.map((a) => a.path));
-    },
   };
+
+  // The prelude's objects API modules may add members to (api.contribute).
+  const extensible = { routeRegistry: routeRegistry };
 
   // ---- responses -------------------------------------------------------------
 
@@ -519,27 +398,7 @@
             " names handler '" + routes[i].handler + "', which is not a function in this script");
         }
       }
-      const streams = state.registrations.streams;
-      for (let i = 0; i < streams.length; i++) {
-        if (streams[i].customizer && !lookup(streams[i].customizer)) {
-          registrationError("stream " + streams[i].path + " names customizer '" +
-            streams[i].customizer + "', which is not a function in this script");
-        }
-      }
-      const operations = state.registrations.graphql;
-      for (let i = 0; i < operations.length; i++) {
-        if (!lookup(operations[i].handler)) {
-          registrationError("GraphQL " + operations[i].kind + " '" + operations[i].name +
-            "' names resolver '" + operations[i].handler + "', which is not a function in this script");
-        }
-      }
-      const listeners = state.registrations.listeners;
-      for (let i = 0; i < listeners.length; i++) {
-        if (!lookup(listeners[i].handler)) {
-          registrationError("listener for '" + listeners[i].messageType + "' names handler '" +
-            listeners[i].handler + "', which is not a function in this script");
-        }
-      }
+      for (let i = 0; i < loadChecks.length; i++) loadChecks[i]();
       out.registrations = state.registrations;
       out.registrationErrors = state.registrationErrors;
     }
@@ -614,7 +473,7 @@
   // to run). Host calls return before the script goes on, so none is ever left
   // outstanding (R7).
   function step() {
-    if (state.settled !== null) return finish(state.settled);
+    if (state.settled !== null && state.held === 0) return finish(state.settled);
     return '{"state":"pending"}';
   }
 
@@ -716,6 +575,17 @@
       if (err.name) e.name = err.name;
       throw e;
     },
+    // Keep the invocation open until `promise` settles (R7): say, an async
+    // listener run inside it, whose rest runs in the microtasks after the
+    // handler returned.
+    hold(promise) {
+      const st = state;
+      st.held += 1;
+      const release = () => {
+        st.held -= 1;
+      };
+      promise.then(release, release);
+    },
     // The script's function `name` (a handler, a listener), or null.
     handler(name) {
       return typeof name === "string" ? lookup(name) : null;
@@ -733,7 +603,33 @@
     },
     // The list of registrations of one kind ("listeners", ...), made at load.
     registrations(kind) {
-      return state.registrations[kind];
+      const all = state.registrations;
+      return all[kind] || (all[kind] = []);
+    },
+    // Say which paths registrations of `kind` hold: claim(entry) returns
+    // {path, methods (null: all), what ("a stream")}. Registrations of other
+    // kinds may not take the same path and method in this script.
+    claimPaths(kind, claim) {
+      claimers[kind] = claim;
+    },
+    // "path ... is already ... in this script", or null (see claimPaths).
+    pathTaken(kind, path, methods) {
+      return pathTaken(kind, path, methods);
+    },
+    // The problem with a route path, or null (as registerRoute checks it).
+    checkPath(path) {
+      return checkRoutePath(path);
+    },
+    // Run check() once the script has loaded (say, that handlers exist).
+    checkAtLoad(check) {
+      loadChecks[loadChecks.length] = check;
+    },
+    // Add members to one of the prelude's objects (routeRegistry): they
+    // appear on it, frozen as it is, and install the module on first use.
+    contribute(objectName, members) {
+      const table = contributed[objectName] || (contributed[objectName] = Object.create(null));
+      const names = Object.keys(members);
+      for (let i = 0; i < names.length; i++) table[names[i]] = members[names[i]];
     },
     // Report a registration problem (load time) and return the "Error: ..." string.
     registrationError(message) {
@@ -771,7 +667,7 @@
     // value it provides (`provides`): most scripts use few modules, and parsing
     // them all would cost every context. `source` is the module's function
     // expression, compiled only then. A module that defines neither runs now.
-    lazy(names, provides, source) {
+    lazy(names, provides, source, contributions) {
       let installed = false;
       function install() {
         if (installed) return;
@@ -781,11 +677,24 @@
         }
         indirectEval("(" + source + ")")(g, api);
       }
-      if (names.length === 0 && provides.length === 0) {
+      const members = contributions || [];
+      if (names.length === 0 && provides.length === 0 && members.length === 0) {
         install();
         return;
       }
       for (let i = 0; i < provides.length; i++) providers[provides[i]] = install;
+      for (let i = 0; i < members.length; i++) {
+        const objectName = members[i][0];
+        const member = members[i][1];
+        defineProperty(extensible[objectName], member, {
+          get() {
+            install();
+            return contributed[objectName][member];
+          },
+          configurable: false,
+          enumerable: true,
+        });
+      }
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
         defineProperty(g, name, {
@@ -802,6 +711,11 @@
           enumerable: false,
         });
       }
+    },
+    // Freeze the objects modules contribute to, once every module is declared.
+    seal() {
+      const names = Object.keys(extensible);
+      for (let i = 0; i < names.length; i++) Object.freeze(extensible[names[i]]);
     },
     // The host's entropy for the CSPRNG, handed over once (15_random.js).
     takeSeed() {
@@ -912,7 +826,7 @@
   for (const name of Object.keys(globals)) {
     Object.defineProperty(g, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
   }
-  for (const obj of [routeRegistry, ResponseBuilder, validate]) Object.freeze(obj);
+  for (const obj of [ResponseBuilder, validate]) Object.freeze(obj);
   Object.defineProperty(g, "__sh", { value: Object.freeze(host), writable: false, configurable: false, enumerable: false });
   return Object.freeze(api);
 })

@@ -156,6 +156,16 @@
     return sendSubscription(what, name, data, clean);
   }
 
+  api.checkAtLoad(() => {
+    const operations = api.registrations("graphql");
+    for (let i = 0; i < operations.length; i++) {
+      if (api.handler(operations[i].handler) === null) {
+        api.registrationError("GraphQL " + operations[i].kind + " '" + operations[i].name +
+          "' names resolver '" + operations[i].handler + "', which is not a function in this script");
+      }
+    }
+  });
+
   api.define("graphQLRegistry", Object.freeze({
     registerQuery(name, sdl, resolverName, visibility) {
       return register("query", name, sdl, resolverName, visibility);

@@ -1,4 +1,6 @@
-// The dispatcher (aiwebengine) and IOTA's events.publish: messages from one
+// Streams (routeRegistry's registerStreamRoute, listStreams, sendStreamMessage
+// and sendStreamMessageFiltered, contributed to the prelude's object), the
+// dispatcher (aiwebengine) and IOTA's events.publish: messages from one
 // script to the listeners every script of the tenant registered.
 //
 // dispatcher.registerListener(messageType, handlerName) registers at load time
@@ -15,6 +17,7 @@
 
   const stringify = JSON.stringify;
   const parse = JSON.parse;
+  const PromiseClass = Promise;
   const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
   const MAX_TYPE_CHARS = 200;
 
@@ -66,8 +69,9 @@
       const result = fn(context);
       if (result !== null && typeof result === "object" && typeof result.then === "function") {
         // An async listener finishes in this invocation's microtasks, after
-        // the statistics were counted: a later failure is logged.
-        result.then(undefined, (e) => failed(handlerName, messageType, e));
+        // the statistics were counted (as succeeded): the invocation waits for
+        // it, and a later failure is logged.
+        api.hold(PromiseClass.resolve(result).then(undefined, (e) => failed(handlerName, messageType, e)));
       }
       return true;
     } catch (e) {
@@ -121,6 +125,144 @@
     }
     return reply.result;
   }
+
+  // ---- streams: routeRegistry's stream members ------------------------------------
+
+  const streams = () => api.registrations("streams");
+  api.claimPaths("streams", (st) => ({ path: st.path, methods: ["GET", "HEAD"], what: "a stream" }));
+  api.checkAtLoad(() => {
+    const list = streams();
+    for (let i = 0; i < list.length; i++) {
+      if (list[i].customizer && api.handler(list[i].customizer) === null) {
+        api.registrationError("stream " + list[i].path + " names customizer '" +
+          list[i].customizer + "', which is not a function in this script");
+      }
+    }
+  });
+
+  // A stream path is literal: no ':param' or '*' segments.
+  function checkStreamPath(path) {
+    const problem = api.checkPath(path);
+    if (problem) return problem;
+    const segments = path.split("/");
+    for (let i = 0; i < segments.length; i++) {
+      if (segments[i] === "*" || segments[i][0] === ":") {
+        return "a stream path is literal, without ':param' or '*': " + path;
+      }
+    }
+    return null;
+  }
+
+  // The absolute URL of a path on this tenant, when the context says where
+  // the platform is reached (meta.baseUrl, set for HTTP requests).
+  function uriOf(path) {
+    const context = api.context();
+    const meta = context && context.meta;
+    const base = meta && typeof meta.baseUrl === "string" ? meta.baseUrl : "";
+    return base + path;
+  }
+
+  // Queue a message for a stream (R5: sent only if the invocation succeeds).
+  function sendStream(what, path, data, filter) {
+    if (typeof path !== "string" || path[0] !== "/" || path.length > 200) {
+      return "Error: " + what + ": the stream path must start with '/' (at most 200 characters), got " +
+        api.show(path);
+    }
+    if (api.phase() === "load") {
+      return "Error: " + what + ": messages cannot be sent while the script loads (top level or init())";
+    }
+    let text;
+    if (typeof data === "string") {
+      text = data;
+    } else {
+      try {
+        text = stringify(data);
+      } catch (e) {
+        return "Error: " + what + ": the data is not JSON-serialisable: " + e.message;
+      }
+      if (text === undefined) return "Error: " + what + ": the data is not JSON-serialisable";
+    }
+    api.effect("stream.send", { path: path, data: text, filter: filter });
+    return "Message queued for stream " + path + " (sent when the handler succeeds)";
+  }
+
+  api.contribute("routeRegistry", {
+    registerStreamRoute(path, customizerHandlerName) {
+      if (api.phase() !== "load") {
+        return api.registrationError("streams can only be registered at top level or in init()");
+      }
+      const problem = checkStreamPath(path);
+      if (problem) return api.registrationError(problem);
+      let customizer = "";
+      if (customizerHandlerName !== undefined && customizerHandlerName !== null) {
+        if (typeof customizerHandlerName !== "string" || !IDENTIFIER.test(customizerHandlerName)) {
+          return api.registrationError(
+            "stream customizer must be a function name, got " + api.show(customizerHandlerName));
+        }
+        customizer = customizerHandlerName;
+      }
+      const taken = api.pathTaken("streams", path, ["GET", "HEAD"]);
+      if (taken) return api.registrationError(taken);
+      const list = streams();
+      const same = list.find((st) => st.path === path);
+      if (same) {
+        same.customizer = customizer;
+      } else {
+        list[list.length] = { path: path, customizer: customizer };
+      }
+      return "Stream registered: " + path;
+    },
+    // This script's streams, as a JSON string of [{path, uri}].
+    listStreams() {
+      const out = [];
+      const list = streams();
+      for (let i = 0; i < list.length; i++) {
+        out[i] = { path: list[i].path, uri: uriOf(list[i].path) };
+      }
+      return stringify(out);
+    },
+    sendStreamMessage(path, data) {
+      return sendStream("sendStreamMessage", path, data, {});
+    },
+    // filterJson: a JSON object of metadata values a connection must have.
+    sendStreamMessageFiltered(path, data, filterJson) {
+      let filter = filterJson;
+      if (typeof filterJson === "string") {
+        try {
+          filter = parse(filterJson);
+        } catch (e) {
+          return "Error: sendStreamMessageFiltered: filterJson is not valid JSON: " + e.message;
+        }
+      }
+      if (filter === null || typeof filter !== "object" || Array.isArray(filter)) {
+        return "Error: sendStreamMessageFiltered: filterJson must be a JSON object such as " +
+          "'{\"room\":\"general\"}', got " + api.show(filterJson);
+      }
+      const clean = {};
+      const keys = Object.keys(filter);
+      for (let i = 0; i < keys.length; i++) {
+        const v = filter[keys[i]];
+        if (v !== null && typeof v === "object") {
+          return "Error: sendStreamMessageFiltered: filter values must be strings, numbers " +
+            "or booleans; '" + keys[i] + "' is " + api.show(v);
+        }
+        clean[keys[i]] = String(v);
+      }
+      return sendStream("sendStreamMessageFiltered", path, data, clean);
+    },
+  });
+
+  // ---- the dispatcher ------------------------------------------------------------------
+
+  api.checkAtLoad(() => {
+    const listeners = api.registrations("listeners");
+    for (let i = 0; i < listeners.length; i++) {
+      if (api.handler(listeners[i].handler) === null) {
+        api.registrationError("listener for '" + listeners[i].messageType + "' names handler '" +
+          listeners[i].handler + "', which is not a function in this script");
+      }
+    }
+  });
 
   api.define("dispatcher", Object.freeze({
     registerListener: registerListener,

@@ -76,7 +76,10 @@ def test_a_path_cannot_be_both_a_handler_and_an_asset_route_in_a_script(upload, 
     reply = upload("both", source)
 
     assert reply.status_code == 400
-    assert "already a handler route" in reply.json()["error"]["message"]
+    assert (
+        f"path /img/logo.png is already a {method} route in this script"
+        in (reply.json()["error"]["message"])
+    )
 
 
 @pytest.mark.parametrize(

@@ -380,3 +380,43 @@ def test_a_send_that_reached_nobody_leaves_the_sender_repeatable(
 
     assert reply.content.decode().startswith("Message 'nobody.listens' delivered")
     assert marks == [False, True]
+
+
+# A plain sender, and its own script's async listener, which goes on after an
+# await: the rest runs in the sender's invocation, which waits for it (R7).
+ASYNC_LOCAL = """
+function send(context) {
+  return dispatcher.sendMessage("later", "{}");
+}
+async function onLater(context) {
+  sharedStorage.setItem("before", "yes");
+  await null;
+  sharedStorage.setItem("after", "yes");
+  console.log("listener done");
+  if (context.messageType === "later") throw new Error("failed late");
+}
+routeRegistry.registerRoute("/later", "send", "POST");
+dispatcher.registerListener("later", "onLater");
+"""
+
+
+def test_an_async_listener_of_the_senders_script_finishes_inside_the_send(
+    cast, upload, api, records
+):
+    put(upload, "later", ASYNC_LOCAL)
+
+    reply = post(api, "/later")
+
+    assert reply.status_code == 200, reply.content
+    # Counted when it returned its promise; its late failure is logged.
+    assert reply.content.decode() == (
+        "Message 'later' delivered to 1 listener: 1 succeeded, 0 failed"
+    )
+    assert shared(cast["acme"], "later", "before") == "yes"
+    assert shared(cast["acme"], "later", "after") == "yes"
+    records()
+    assert logs("later", "LOG").get().message == "listener done"
+    late = logs("later", "ERROR").get().message
+    assert late.startswith(
+        "Listener 'onLater' for message 'later' failed: Error: failed late"
+    )
