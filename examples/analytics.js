@@ -7,21 +7,21 @@
  * @author scripthost
  */
 
-async function onUserCreated(context) {
+function onUserCreated(context) {
   const userData = context.messageData;
   console.log(`Analytics: New user ${userData.username} created at ${userData.timestamp}`);
 
-  const totalUsers = parseInt((await sharedStorage.getItem("metrics:totalUsers")) || "0");
+  const totalUsers = parseInt(sharedStorage.getItem("metrics:totalUsers") || "0");
   sharedStorage.setItem("metrics:totalUsers", String(totalUsers + 1));
   sharedStorage.setItem("metrics:lastUser", userData.username);
 }
 
-async function metrics(context) {
+function metrics(context) {
   return {
     status: 200,
     body: {
-      totalUsers: parseInt((await sharedStorage.getItem("metrics:totalUsers")) || "0"),
-      lastUser: await sharedStorage.getItem("metrics:lastUser"),
+      totalUsers: parseInt(sharedStorage.getItem("metrics:totalUsers") || "0"),
+      lastUser: sharedStorage.getItem("metrics:lastUser"),
     },
   };
 }

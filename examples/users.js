@@ -8,7 +8,7 @@
  * @author scripthost
  */
 
-async function createUser(context) {
+function createUser(context) {
   const req = context.request;
   const username = req.form.username || req.query.username;
   const email = req.form.email || req.query.email || null;
@@ -16,12 +16,12 @@ async function createUser(context) {
     return ResponseBuilder.error(400, "username is required");
   }
 
-  const userId = (await sharedStorage.getItem("nextUserId")) || "1";
+  const userId = sharedStorage.getItem("nextUserId") || "1";
   sharedStorage.setItem("user:" + userId, JSON.stringify({ username, email }));
   sharedStorage.setItem("nextUserId", String(parseInt(userId) + 1));
 
-  // Every listener has run (and its writes are stored) once this settles.
-  const result = await dispatcher.sendMessage(
+  // Returns once every listener has run (and its writes are stored).
+  const result = dispatcher.sendMessage(
     "user.created",
     JSON.stringify({ userId, username, email, timestamp: new Date().toISOString() }),
   );
@@ -30,8 +30,8 @@ async function createUser(context) {
   return { status: 201, body: { success: true, userId: userId, dispatch: result } };
 }
 
-async function getUser(context) {
-  const user = await sharedStorage.getItem("user:" + context.request.params.id);
+function getUser(context) {
+  const user = sharedStorage.getItem("user:" + context.request.params.id);
   if (user === null) {
     return ResponseBuilder.error(404, "No such user");
   }
