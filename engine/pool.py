@@ -76,6 +76,7 @@ class Engine:
         self._size = 0  # contexts in the slots
         # Bumped by evict() and clear(): a build that started before is not pooled.
         self._generation = 0
+        self._builds: set[asyncio.Task] = set()
         self.stats = {"hits": 0, "misses": 0, "evictions": 0, "discarded": 0}
 
     # -- upload-time analysis ---------------------------------------------------------
@@ -196,6 +197,8 @@ class Engine:
             build = asyncio.get_running_loop().create_task(
                 self._build(key, slot, slot.load, self._generation)
             )
+            self._builds.add(build)
+            build.add_done_callback(self._builds.discard)
             build.add_done_callback(_retrieved)
 
     async def _build(
@@ -312,6 +315,11 @@ class Engine:
             elif slot.waiters and slot.load is not None:
                 self._grow(key, slot)
         return dropped
+
+    async def settle(self) -> None:
+        """Wait for the context builds under way (before closing the loop)."""
+        while self._builds:
+            await asyncio.wait(set(self._builds))
 
     def contexts(self, key: Key) -> list[ScriptContext]:
         """The pooled contexts of one script version (for tests and metrics)."""

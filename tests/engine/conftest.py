@@ -23,6 +23,7 @@ def _fresh_platform_state():
 async def engine():
     built = Engine(8, load_limits=LOAD_LIMITS)
     yield built
+    await built.settle()
     built.clear()
 
 

@@ -28,7 +28,8 @@ async def test_a_context_runs_its_calls_one_after_the_other(script):
     # Each context's counter went 1, 2, 3...: no call interleaved with another.
     for seen in counts.values():
         assert sorted(seen) == list(range(1, len(seen) + 1))
-    assert s.loads == len(counts)
+    # Builds started for calls that a freed context served first stay warm.
+    assert 1 <= len(counts) <= s.loads
 
 
 async def test_with_one_context_per_script_concurrent_calls_queue_for_it():
