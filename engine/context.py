@@ -236,16 +236,18 @@ class _Channel:
     """The host side of a context's synchronous host calls (R6).
 
     The sandbox makes a SharedArrayBuffer; mini-racer hands it to Python as a
-    writable memoryview onto the same memory. Layout: four little-endian int32
-    (ready flag, length in UTF-16 code units, the script's command, more-to-come
-    flag), then the data area. The script writes a request `[invocation, op,
-    args]`, notifies, and waits on the ready flag (prelude.js, callHost); the
-    host reads it, performs the call on the event loop, writes the answer
-    `{"ok", "value" | "error"}` and sets the flag last. Long requests and
-    answers go in chunks. Nothing here calls into the isolate.
+    writable memoryview onto the same memory. Layout: a 32-byte header of
+    little-endian int32 (ready flag, length in UTF-16 code units, the script's
+    command, more-to-come flag, slow flag, three unused), then the data area.
+    The script writes a request `[invocation, op, args]`, notifies, and waits on
+    the ready flag (prelude.js, callHost); the host reads it, performs the call
+    on the event loop, writes the answer `{"ok", "value" | "error"}` and sets
+    the flag last. An answer that must wait for I/O sets the slow flag at once,
+    so the script stops spinning and sleeps. Long requests and answers go in
+    chunks. Nothing here calls into the isolate.
     """
 
-    HEADER = 16
+    HEADER = 32
     ASK_CALL, ASK_MORE, ASK_NEXT = 0, 1, 2
 
     def __init__(self, buffer: memoryview, hosts: dict, on_call):
@@ -279,6 +281,7 @@ class _Channel:
         if isinstance(answer, dict):
             self._answer_with(answer)
             return
+        struct.pack_into("<i", buf, 16, 1)  # slow: no point in spinning
         task = asyncio.get_running_loop().create_task(self._finish(answer))
         self._serving.add(task)
         task.add_done_callback(self._serving.discard)

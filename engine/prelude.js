@@ -27,6 +27,7 @@
   const atomicLoad = Atomics.load;
   const atomicStore = Atomics.store;
   const atomicWait = Atomics.wait;
+  const atomicPause = Atomics.pause || (() => undefined);
 
   const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
   const REQUEST_FIELDS = [
@@ -490,14 +491,16 @@
   const HEAD_LENGTH = 1; // code units in the data area
   const HEAD_COMMAND = 2; // what the script asks (below)
   const HEAD_MORE = 3; // 1 when more chunks of the answer follow
+  const HEAD_SLOW = 4; // the host sets 1 when the answer waits for I/O
   const ASK_CALL = 0; // the data ends a request: perform it
   const ASK_MORE = 1; // a chunk of a request; more follow
   const ASK_NEXT = 2; // the next chunk of the answer, please
   // The host answers a cached read in tens of microseconds, but a thread that
   // sleeps in Atomics.wait wakes up no sooner than the kernel's timer slack
-  // (about 50 µs): spin briefly first (some tens of µs), then sleep in
-  // growing steps, so a slow call (a query, a fetch) costs no CPU.
-  const SPIN = 5000;
+  // (about 50 µs): spin first (at most about 100 µs), until the answer or
+  // the host's word that it waits for I/O, then sleep in growing steps, so a
+  // slow call (a query, a fetch) costs little CPU.
+  const SPIN = 3000;
   const WAIT_FIRST_MS = 0.004;
   const WAIT_LONGEST_MS = 0.5;
   const channel = sandbox.channel;
@@ -507,10 +510,12 @@
   function exchange(command) {
     const head = channel.head;
     atomicStore(head, HEAD_COMMAND, command);
+    atomicStore(head, HEAD_SLOW, 0);
     atomicStore(head, HEAD_READY, 0);
     notify(0);
-    for (let spin = 0; spin < SPIN; spin++) {
+    for (let spin = 0; spin < SPIN && atomicLoad(head, HEAD_SLOW) === 0; spin++) {
       if (atomicLoad(head, HEAD_READY) !== 0) return;
+      atomicPause();
     }
     let pause = WAIT_FIRST_MS;
     while (atomicLoad(head, HEAD_READY) === 0) {

@@ -30,12 +30,12 @@
 
   // ---- 3. the host-call channel (layout: engine/context.py, _Channel) ----------------
 
-  const CHANNEL_HEADER_BYTES = 16;
+  const CHANNEL_HEADER_BYTES = 32;
   const CHANNEL_UNITS = 65536; // UTF-16 code units per chunk: 128 KiB
   const channelBuffer = new RawSharedArrayBuffer(CHANNEL_HEADER_BYTES + 2 * CHANNEL_UNITS);
   const channel = {
     buffer: channelBuffer,
-    head: new g.Int32Array(channelBuffer, 0, 4),
+    head: new g.Int32Array(channelBuffer, 0, CHANNEL_HEADER_BYTES / 4),
     data: new g.Uint16Array(channelBuffer, CHANNEL_HEADER_BYTES, CHANNEL_UNITS),
     units: CHANNEL_UNITS,
   };

@@ -18,11 +18,14 @@ from storage_app.models import Scope, StoredItem, namespace_of
 
 READS = "storage.reads"  # invocation.notes key: {(namespace, key): version | None}
 VALUES = "storage.values"  # invocation.notes key: {(namespace, key): live value}
+NAMESPACES = "storage.namespaces"  # invocation.notes key: {scope: namespace}
+# Read once: Django's Choices.values rebuilds its list on every access.
+SCOPES = frozenset(Scope.values)
 
 
 def namespace_for(invocation, scope) -> str | None:
     """Return the namespace of `scope` for this invocation; None means no access."""
-    if scope not in Scope.values:
+    if scope not in SCOPES:
         raise HostError(f"unknown storage scope {scope!r}", "TypeError")
     if scope == Scope.PERSONAL and invocation.user_id is None:
         return None
@@ -57,9 +60,12 @@ def read(invocation, scope, key) -> str | None:
 def cached(invocation, scope, key):
     """The value this invocation already read for `key`, or MISSING."""
     values = invocation.notes.get(VALUES)
-    if not values or not isinstance(key, str):
+    if not values or not isinstance(key, str) or scope not in SCOPES:
         return MISSING
-    namespace = namespace_for(invocation, scope)
+    namespaces = invocation.notes.setdefault(NAMESPACES, {})
+    namespace = namespaces.get(scope, MISSING)
+    if namespace is MISSING:
+        namespace = namespaces[scope] = namespace_for(invocation, scope)
     return values.get((namespace, key), MISSING)
 
 
