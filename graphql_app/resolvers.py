@@ -45,8 +45,8 @@ def resolver_for(op):
     trigger = f"graphql {op.kind} {op.name}"
 
     async def resolve(root, info, **args):
+        from scripts_app.executions import error_text
         from scripts_app.invoke import run_handler
-        from scripts_app.runner import error_text
 
         caller = info.context
         subscribing = None

@@ -2,7 +2,7 @@
 
 Django's request machinery costs several times the engine call, so requests
 that only need a script route or an asset route are answered here through the
-same runner the catch-all view uses. Anything needing sessions, tokens,
+same code the catch-all view uses (scripts_app.serving). Anything needing sessions, tokens,
 multipart parsing, a platform endpoint or an HTTPS redirect, and any path with
 no route (streams and 404s live behind Django's catch-all), goes to Django
 unchanged.
@@ -16,17 +16,16 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import QueryDict
 
-from scripts_app.records import flush_at_shutdown
-from scripts_app.routing import Match, reserved
-from scripts_app.runner import (
+from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
     HttpReply,
     clean_headers,
-    find_route,
     form_of,
-    serve,
 )
+from scripts_app.records import flush_at_shutdown
+from scripts_app.routing import Match, reserved
+from scripts_app.serving import find_route, serve
 from streams_app.directory import streams
 from tenants.middleware import request_id_from
 from tenants.resolve import directory

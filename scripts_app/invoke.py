@@ -1,6 +1,6 @@
 """Run one handler of a script outside an HTTP route: listeners, stream customizers.
 
-The same steps as a route (runner.run_route): the script's cached version is
+The same steps as a route (serving.run_route): the script's cached version is
 loaded into its warm context, the handler runs with the R10 context, effects
 are applied after success (R5), and an Execution row with its logs is queued.
 """
@@ -14,9 +14,10 @@ from engine import Outcome
 from engine.context import Limits
 from scripts_app.conf import limits_for
 from scripts_app.engines import engine
+from scripts_app.executions import queue_execution
 from scripts_app.hosting import Invocation, invoke_with_effects
 from scripts_app.routing import RouteTarget
-from scripts_app.runner import load_source, queue_execution
+from scripts_app.sources import load_source
 
 
 async def run_handler(

@@ -14,7 +14,7 @@ from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import RESERVED_PREFIXES, reserved, routes
-from scripts_app.runner import init_context
+from scripts_app.sources import init_context
 
 
 class ScriptRejected(Exception):

@@ -1,4 +1,4 @@
-"""The catch-all view (mounted last): serve script routes through the runner."""
+"""The catch-all view (mounted last): serve script routes through scripts_app.serving."""
 
 from io import BytesIO
 
@@ -12,15 +12,15 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
-from scripts_app.runner import (
+from scripts_app.http import (
     UNSAFE,
     HttpCall,
     HttpReply,
     auth_for,
     clean_headers,
     form_of,
-    serve,
 )
+from scripts_app.serving import serve
 from streams_app.serving import serve_stream
 from tenants.models import role_of
 

@@ -17,8 +17,10 @@ from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 
 from scripts_app.conf import scripts_setting
+from scripts_app.executions import error_text
+from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
-from scripts_app.runner import HttpCall, HttpReply, error_text, find_route
+from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
 from streams_app.hub import CLOSE, HubFull, encode_event, hub, matches
 

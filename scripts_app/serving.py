@@ -1,0 +1,178 @@
+"""Serve one HTTP call with a script route: the same path for Django and ASGI.
+
+Adapters (the catch-all view, the ASGI fast path) turn their request into an
+`HttpCall` (scripts_app.http) and send back the `HttpReply`; everything in
+between lives here.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.signals import setting_changed
+
+from engine import Limits, Outcome
+from scripts_app.conf import limits_for
+from scripts_app.engines import engine
+from scripts_app.executions import queue_execution
+from scripts_app.hosting import Invocation, invoke_with_effects
+from scripts_app.http import HttpCall, HttpReply, _platform_headers, reply_for
+from scripts_app.routing import Match, NoMatch, RouteTarget, routes
+from scripts_app.sources import load_source
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _http_limits() -> Limits:
+    return Limits.of(*limits_for("http"))
+
+
+def _forget_settings(**kwargs):
+    """Drop what is derived from settings (tests change them; production never)."""
+    _http_limits.cache_clear()
+
+
+setting_changed.connect(_forget_settings)
+
+
+async def find_route(tenant, method: str, path: str) -> Match | NoMatch:
+    """Look the path up in the tenant's cached route table."""
+    directory = routes()
+    if directory.stale():
+        await directory.refresh()
+    return directory.table(tenant.id).match(method, path)
+
+
+async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpReply:
+    """Route the call (unless `found` says where), run the handler, build the reply."""
+    if found is None:
+        found = await find_route(call.tenant, call.method, call.path)
+    if isinstance(found, Match):
+        try:
+            if found.target.asset:
+                from assets_app.serving import serve_asset
+
+                reply = await serve_asset(call, found.target)
+            else:
+                reply = await run_route(call, found)
+        except ObjectDoesNotExist:
+            # The script went away after this process last read its routes.
+            routes().invalidate()
+            reply = not_found(call)
+        except Exception:
+            log.exception("Serving %s %s failed", call.method, call.path)
+            reply = HttpReply.error(
+                500,
+                "internal_error",
+                "The platform failed while running the script.",
+                call.request_id,
+            )
+    elif found.allowed:
+        reply = HttpReply.error(
+            405,
+            "method_not_allowed",
+            f"{call.method} is not allowed on {call.path}; "
+            f"use {', '.join(found.allowed)}",
+            call.request_id,
+            headers=[("Allow", ", ".join(found.allowed))],
+        )
+    else:
+        reply = not_found(call)
+    if call.method == "HEAD":
+        reply.body = b""
+    present = {name.lower() for name, _ in reply.headers}
+    reply.headers.extend(
+        (name, value)
+        for name, value, lower in _platform_headers(call.secure)
+        if lower not in present
+    )
+    return reply
+
+
+def not_found(call: HttpCall) -> HttpReply:
+    return HttpReply.error(
+        404, "not_found", f"No route for {call.path}", call.request_id
+    )
+
+
+async def run_route(call: HttpCall, found: Match) -> HttpReply:
+    target = found.target
+    execution_id = uuid.uuid4()
+    started_at = datetime.now(tz=UTC)
+    request = {
+        "method": call.method,
+        "path": call.path,
+        "query": call.query,
+        "form": call.form,
+        "headers": call.headers,
+        "body": call.body.decode("utf-8", "replace"),
+        "params": found.params,
+        "auth": call.auth,
+    }
+    context = {
+        "request": request,
+        "args": {},
+        "kind": "http",
+        "meta": {
+            "requestId": call.request_id,
+            "route": target.pattern,
+            "baseUrl": call.base_url,
+        },
+        "tenant": {"id": call.tenant.slug, "name": call.tenant.name},
+        "user": call.user,
+        "script": {
+            "id": target.script_name,
+            "name": target.script_name,
+            "type": "http",
+            "capabilities": list(target.capabilities),
+        },
+        "execution": {"id": str(execution_id), "triggeredBy": "http"},
+    }
+    user_id = call.auth.get("userId")
+    invocation = Invocation(
+        tenant=call.tenant,
+        script_id=target.script_id,
+        script_name=target.script_name,
+        kind="http",
+        user_id=int(user_id) if user_id else None,
+        execution_id=execution_id,
+    )
+    outcome = await invoke_with_effects(
+        engine(),
+        (target.script_id, target.version),
+        target.handler,
+        context,
+        _http_limits(),
+        lambda: load_source(call.tenant, target),
+        invocation,
+    )
+    reply = reply_for(outcome, target, call.request_id)
+    record(call, target, outcome, reply, execution_id, started_at)
+    return reply
+
+
+def record(
+    call: HttpCall,
+    target: RouteTarget,
+    outcome: Outcome,
+    reply: HttpReply,
+    execution_id,
+    started_at,
+) -> None:
+    """Queue the Execution row and its LogEntry rows (written off the request path)."""
+    queue_execution(
+        call.tenant.id,
+        target,
+        "http",
+        f"{call.method} {call.path}",
+        outcome,
+        execution_id,
+        started_at,
+        response_status=reply.status,
+        failure=reply.failure,
+    )
