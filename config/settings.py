@@ -199,7 +199,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Platform knobs, read through scripts_app.conf.scripts_setting().
+# Platform knobs, read through core.conf.scripts_setting().
 SCRIPTS = {
     "VM_POOL_SIZE": envint("SCRIPT_VM_POOL_SIZE", 256),
     "MAX_SOURCE_BYTES": envint("SCRIPT_MAX_SOURCE_BYTES", 1024 * 1024),

@@ -32,8 +32,8 @@ from graphql import (
     validate,
 )
 
+from core.conf import scripts_setting
 from engine import HostError
-from scripts_app.conf import scripts_setting
 from scripts_app.records import log_for
 
 SUBSCRIPTIONS_LATER = (

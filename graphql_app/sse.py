@@ -26,11 +26,11 @@ from django.http import StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from core.conf import scripts_setting
 from graphql_app.access import authenticate, refusal
 from graphql_app.subscriptions import KEEPALIVE, start
 from graphql_app.views import _json
 from graphql_app.ws import caller_for
-from scripts_app.conf import scripts_setting
 from streams_app.serving import sse_headers
 
 log = logging.getLogger(__name__)

@@ -54,7 +54,7 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields
 from graphql.execution.execute import ExecutionContext
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.hosting import EffectRejected
 from streams_app.directory import StreamTarget
 from streams_app.hub import (

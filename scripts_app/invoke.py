@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from core.conf import limits_for
 from engine import Outcome
 from engine.context import Limits
-from scripts_app.conf import limits_for
 from scripts_app.engines import engine
 from scripts_app.executions import queue_execution
 from scripts_app.hosting import Invocation, invoke_with_effects

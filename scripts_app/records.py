@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from django.core.signals import setting_changed
 from django.db import close_old_connections, connections, router, transaction
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import IntegrityError, transaction
 
+from core.conf import scripts_setting
 from engine import CompileError, ScriptSource
-from scripts_app.conf import scripts_setting
 from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name

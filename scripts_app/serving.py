@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.signals import setting_changed
 
+from core.conf import limits_for
 from engine import Limits, Outcome
-from scripts_app.conf import limits_for
 from scripts_app.engines import engine
 from scripts_app.executions import queue_execution
 from scripts_app.hosting import Invocation, invoke_with_effects

@@ -20,8 +20,8 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from core.conf import scripts_setting
 from engine import HostError
-from scripts_app.conf import scripts_setting
 from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot

@@ -10,7 +10,7 @@ rolled-back invocation ever reaches a client.
 
 from __future__ import annotations
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.hosting import EffectRejected
 from streams_app.models import StreamMessage, StreamRoute
 

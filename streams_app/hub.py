@@ -28,7 +28,7 @@ import weakref
 
 from channels.layers import get_channel_layer
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from streams_app.directory import StreamTarget, streams
 from tenants.models import counter_bumped
 

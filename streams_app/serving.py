@@ -16,7 +16,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.executions import error_text
 from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
