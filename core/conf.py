@@ -1,6 +1,17 @@
-"""The one accessor for the SCRIPTS settings dict, with defaults applied."""
+"""The one accessor for the SCRIPTS settings dict, with defaults applied.
+
+`config/settings.py` sets only what the environment overrides (None there
+means "not set"); every default lives here, once. Values derived from any
+setting are cached with `derived`, and every such cache is emptied when a
+setting changes (tests change them; production never does).
+"""
+
+from __future__ import annotations
+
+import functools
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 DEFAULTS = {
     "VM_POOL_SIZE": 256,
@@ -11,6 +22,7 @@ DEFAULTS = {
     "RECORD_BATCH_SIZE": 500,
     "MAX_LOG_MESSAGE_CHARS": 8192,
     "MAX_LOGS_PER_INVOCATION": 1000,
+    # execution mode: (seconds, megabytes); see RUNTIME.md R8.
     "LIMITS": {
         "pre-processing": (2.0, 20),
         "http": (20.0, 20),
@@ -45,12 +57,52 @@ LIMIT_ROW = {
     "manual": "cron",
 }
 
+_derived: list = []
+
+
+def derived(function):
+    """Cache `function` (as functools.cache does) until a setting changes."""
+    cached = functools.cache(function)
+    _derived.append(cached)
+    return cached
+
+
+def _forget_derived(**kwargs) -> None:
+    for cached in _derived:
+        cached.cache_clear()
+
+
+setting_changed.connect(_forget_derived)
+
 
 def scripts_setting(name):
-    return getattr(settings, "SCRIPTS", {}).get(name, DEFAULTS[name])
+    """Return SCRIPTS[name], or its default when it is missing or None."""
+    return _scripts()[name]
 
 
-def limits_for(kind):
+@derived
+def _scripts() -> dict:
+    configured = getattr(settings, "SCRIPTS", None) or {}
+    merged = dict(DEFAULTS)
+    merged.update((k, v) for k, v in configured.items() if v is not None)
+    merged["LIMITS"] = _limits(DEFAULTS["LIMITS"], configured.get("LIMITS") or {})
+    return merged
+
+
+def _limits(defaults: dict, configured: dict) -> dict:
+    """Each row (seconds, megabytes), a missing or None half taken from defaults."""
+    rows = dict(defaults)
+    for row, value in configured.items():
+        if value is None:
+            continue
+        default = defaults.get(row, (None, None))
+        rows[row] = tuple(
+            given if given is not None else fallback
+            for given, fallback in zip(value, default, strict=True)
+        )
+    return rows
+
+
+def limits_for(kind) -> tuple[float, int]:
     """Return (seconds, megabytes) for an execution kind."""
-    table = {**DEFAULTS["LIMITS"], **scripts_setting("LIMITS")}
-    return table[LIMIT_ROW.get(kind, "http")]
+    return _scripts()["LIMITS"][LIMIT_ROW.get(kind, "http")]

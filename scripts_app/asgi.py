@@ -8,14 +8,13 @@ no route (streams and 404s live behind Django's catch-all), goes to Django
 unchanged.
 """
 
-import functools
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import QueryDict
 
+from core.conf import derived
 from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
@@ -58,7 +57,7 @@ class _Conf(NamedTuple):
     upload_limit: int | None
 
 
-@functools.cache
+@derived
 def _conf() -> _Conf:
     proxy = settings.SECURE_PROXY_SSL_HEADER
     header = value = None
@@ -73,13 +72,6 @@ def _conf() -> _Conf:
         force_script_name=settings.FORCE_SCRIPT_NAME,
         upload_limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
     )
-
-
-def _forget_conf(**kwargs):
-    _conf.cache_clear()  # tests change settings; production never does
-
-
-setting_changed.connect(_forget_conf)
 
 
 def _host(scope, headers) -> str:

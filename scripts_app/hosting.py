@@ -19,7 +19,6 @@ An app takes part by defining, on its AppConfig:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
@@ -30,9 +29,9 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.apps import apps
-from django.core.signals import setting_changed
 from django.db import transaction
 
+from core.conf import derived
 from engine import EngineError, Host, Limits, Outcome
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,8 @@ class Invocation:
         self.started = time.monotonic()
 
 
-@functools.cache
+# Tests may change INSTALLED_APPS; production never does after start-up.
+@derived
 def _participants() -> tuple:
     return tuple(
         a
@@ -105,18 +105,9 @@ def api_modules() -> tuple[str, ...]:
     return tuple(modules)
 
 
-@functools.cache
+@derived
 def _op_providers() -> tuple:
     return tuple(a for a in _participants() if hasattr(a, "script_ops"))
-
-
-def _forget_apps(**kwargs):
-    # Tests may change INSTALLED_APPS; production never does after start-up.
-    _participants.cache_clear()
-    _op_providers.cache_clear()
-
-
-setting_changed.connect(_forget_apps)
 
 
 class _LazyHost(Host):

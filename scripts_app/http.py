@@ -7,15 +7,14 @@ The catch-all view and the ASGI fast path turn their request into an
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import QueryDict
 
+from core.conf import derived
 from engine import Outcome
 from scripts_app.executions import error_text
 from scripts_app.routing import RouteTarget
@@ -76,7 +75,7 @@ def platform_headers(secure: bool) -> list[tuple[str, str]]:
     return [(name, value) for name, value, _ in _platform_headers(secure)]
 
 
-@functools.cache
+@derived
 def _platform_headers(secure: bool) -> tuple[tuple[str, str, str], ...]:
     """(name, value, lower-case name) of platform_headers, cached per `secure`."""
     return tuple((n, v, n.lower()) for n, v in _platform_headers_from_settings(secure))
@@ -105,18 +104,9 @@ def _platform_headers_from_settings(secure: bool) -> list[tuple[str, str]]:
     return headers
 
 
-@functools.cache
+@derived
 def _secret_cookies() -> frozenset[str]:
     return frozenset((settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME))
-
-
-def _forget_settings(**kwargs):
-    """Drop what is derived from settings (tests change them; production never)."""
-    _platform_headers.cache_clear()
-    _secret_cookies.cache_clear()
-
-
-setting_changed.connect(_forget_settings)
 
 
 ANONYMOUS = {

@@ -7,15 +7,13 @@ between lives here.
 
 from __future__ import annotations
 
-import functools
 import logging
 import uuid
 from datetime import UTC, datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.signals import setting_changed
 
-from core.conf import limits_for
+from core.conf import derived, limits_for
 from engine import Limits, Outcome
 from scripts_app.engines import engine
 from scripts_app.executions import queue_execution
@@ -27,17 +25,9 @@ from scripts_app.sources import load_source
 log = logging.getLogger(__name__)
 
 
-@functools.cache
+@derived
 def _http_limits() -> Limits:
     return Limits.of(*limits_for("http"))
-
-
-def _forget_settings(**kwargs):
-    """Drop what is derived from settings (tests change them; production never)."""
-    _http_limits.cache_clear()
-
-
-setting_changed.connect(_forget_settings)
 
 
 async def find_route(tenant, method: str, path: str) -> Match | NoMatch:
