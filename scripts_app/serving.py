@@ -8,26 +8,14 @@ between lives here.
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import UTC, datetime
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from core.conf import derived, limits_for
-from engine import Limits, Outcome
-from scripts_app.engines import engine
-from scripts_app.executions import queue_execution
-from scripts_app.hosting import Invocation, invoke_with_effects
 from scripts_app.http import HttpCall, HttpReply, _platform_headers, reply_for
-from scripts_app.routing import Match, NoMatch, RouteTarget, routes
-from scripts_app.sources import load_source
+from scripts_app.invocations import run
+from scripts_app.routing import Match, NoMatch, routes
 
 log = logging.getLogger(__name__)
-
-
-@derived
-def _http_limits() -> Limits:
-    return Limits.of(*limits_for("http"))
 
 
 async def find_route(tenant, method: str, path: str) -> Match | NoMatch:
@@ -91,78 +79,33 @@ def not_found(call: HttpCall) -> HttpReply:
 
 
 async def run_route(call: HttpCall, found: Match) -> HttpReply:
+    """Run the route's handler for the call (scripts_app.invocations.run)."""
     target = found.target
-    execution_id = uuid.uuid4()
-    started_at = datetime.now(tz=UTC)
-    request = {
-        "method": call.method,
-        "path": call.path,
-        "query": call.query,
-        "form": call.form,
-        "headers": call.headers,
-        "body": call.body.decode("utf-8", "replace"),
-        "params": found.params,
-        "auth": call.auth,
-    }
     context = {
-        "request": request,
-        "args": {},
-        "kind": "http",
+        "request": {
+            "method": call.method,
+            "path": call.path,
+            "query": call.query,
+            "form": call.form,
+            "headers": call.headers,
+            "body": call.body.decode("utf-8", "replace"),
+            "params": found.params,
+            "auth": call.auth,
+        },
         "meta": {
             "requestId": call.request_id,
             "route": target.pattern,
             "baseUrl": call.base_url,
         },
-        "tenant": {"id": call.tenant.slug, "name": call.tenant.name},
         "user": call.user,
-        "script": {
-            "id": target.script_name,
-            "name": target.script_name,
-            "type": "http",
-            "capabilities": list(target.capabilities),
-        },
-        "execution": {"id": str(execution_id), "triggeredBy": "http"},
     }
     user_id = call.auth.get("userId")
-    invocation = Invocation(
-        tenant=call.tenant,
-        script_id=target.script_id,
-        script_name=target.script_name,
-        kind="http",
-        user_id=int(user_id) if user_id else None,
-        execution_id=execution_id,
-    )
-    outcome = await invoke_with_effects(
-        engine(),
-        (target.script_id, target.version),
-        target.handler,
-        context,
-        _http_limits(),
-        lambda: load_source(call.tenant, target),
-        invocation,
-    )
-    reply = reply_for(outcome, target, call.request_id)
-    record(call, target, outcome, reply, execution_id, started_at)
-    return reply
-
-
-def record(
-    call: HttpCall,
-    target: RouteTarget,
-    outcome: Outcome,
-    reply: HttpReply,
-    execution_id,
-    started_at,
-) -> None:
-    """Queue the Execution row and its LogEntry rows (written off the request path)."""
-    queue_execution(
-        call.tenant.id,
-        target,
+    return await run(
         "http",
-        f"{call.method} {call.path}",
-        outcome,
-        execution_id,
-        started_at,
-        response_status=reply.status,
-        failure=reply.failure,
+        call.tenant,
+        target,
+        context,
+        trigger=f"{call.method} {call.path}",
+        user_id=int(user_id) if user_id else None,
+        answer=lambda outcome: reply_for(outcome, target, call.request_id),
     )

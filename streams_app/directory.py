@@ -25,7 +25,7 @@ class StreamTarget:
     capabilities: tuple[str, ...] = ()
 
     def customizer_target(self) -> RouteTarget:
-        """The customizer as a RouteTarget (what invoke.run_handler runs)."""
+        """The customizer as a RouteTarget (what scripts_app.invocations.run runs)."""
         return RouteTarget(
             self.script_id,
             self.script_name,

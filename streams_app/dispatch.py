@@ -3,7 +3,7 @@
 `dispatcher.sendMessage(type, json)` and IOTA's `events.publish(type, data)`
 arrive here as the host call `dispatch.send`. Every listener of that message
 type in the sender's tenant runs, one after the other in registration order,
-each in its own script's warm context (scripts_app.invoke.run_handler), with
+each in its own script's warm context (scripts_app.invocations.run), with
 its own limits, effects and execution record. The call settles with the
 seed's statistics once every listener has settled.
 
@@ -159,17 +159,17 @@ async def send(invocation, message_type, data_json):
 
 async def deliver(tenant, targets, message_type, context, depth) -> int:
     """Run each listener in turn; return how many succeeded."""
-    from scripts_app.invoke import run_handler
+    from scripts_app.invocations import run
 
     succeeded = 0
     for target in targets:
         try:
-            outcome = await run_handler(
+            outcome = await run(
+                KIND,
                 tenant,
                 target,
-                kind=KIND,
+                context,
                 trigger=f"message {message_type}",
-                context=context,
                 depth=depth,
                 triggered_by="message",
             )

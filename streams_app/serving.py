@@ -208,7 +208,7 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
             for key in request.GET
             if key != LAST_EVENT_QUERY and request.GET.getlist(key)
         }, None
-    from scripts_app.invoke import run_handler
+    from scripts_app.invocations import run
 
     customizer = target.customizer_target()
     context = {
@@ -231,12 +231,12 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
         "user": call.user,
     }
     user_id = call.auth.get("userId")
-    outcome = await run_handler(
+    outcome = await run(
+        "stream",
         call.tenant,
         customizer,
-        kind="stream",
+        context,
         trigger=f"{call.method} {call.path}",
-        context=context,
         user_id=int(user_id) if user_id else None,
     )
     err = outcome.error
