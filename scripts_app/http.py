@@ -65,19 +65,24 @@ class HttpReply:
         return cls(status, [("Content-Type", "application/json"), *headers], body)
 
 
-def platform_headers(secure: bool) -> list[tuple[str, str]]:
-    """Return the headers Django's security middleware would add, from settings.
+def add_platform_headers(reply: HttpReply, secure: bool) -> None:
+    """Add the headers Django's security middleware would add, from settings.
 
     Added to every reply unless the script set them itself, so the fast path
     answers with the same headers as the Django path (where the middleware
     then finds them present and leaves them alone).
     """
-    return [(name, value) for name, value, _ in _platform_headers(secure)]
+    present = {name.lower() for name, _ in reply.headers}
+    reply.headers.extend(
+        (name, value)
+        for name, value, lower in _platform_headers(secure)
+        if lower not in present
+    )
 
 
 @derived
 def _platform_headers(secure: bool) -> tuple[tuple[str, str, str], ...]:
-    """(name, value, lower-case name) of platform_headers, cached per `secure`."""
+    """(name, value, lower-case name) of the platform headers, cached per `secure`."""
     return tuple((n, v, n.lower()) for n, v in _platform_headers_from_settings(secure))
 
 

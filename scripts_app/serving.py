@@ -11,7 +11,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from scripts_app.http import HttpCall, HttpReply, _platform_headers, reply_for
+from scripts_app.http import HttpCall, HttpReply, add_platform_headers, reply_for
 from scripts_app.invocations import run
 from scripts_app.routing import Match, NoMatch, routes
 
@@ -63,12 +63,7 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         reply = not_found(call)
     if call.method == "HEAD":
         reply.body = b""
-    present = {name.lower() for name, _ in reply.headers}
-    reply.headers.extend(
-        (name, value)
-        for name, value, lower in _platform_headers(call.secure)
-        if lower not in present
-    )
+    add_platform_headers(reply, call.secure)
     return reply
 
 
