@@ -2,11 +2,15 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class AssetsConfig(AppConfig):
+
+class AssetsConfig(ScriptPlugin, AppConfig):
     name = "assets_app"
     verbose_name = "Assets"
+
     script_api_js = "script_api.js"
+    script_host_calls = ("assets.list", "assets.fetch")
     script_effect_prefix = "assets."
 
     def script_ops(self, invocation):

@@ -2,15 +2,17 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class GraphqlAppConfig(AppConfig):
+
+class GraphqlAppConfig(ScriptPlugin, AppConfig):
     name = "graphql_app"
     verbose_name = "GraphQL"
 
-    # scripts_app.hosting plugs these into every invocation: graphQLRegistry,
-    # the host side of its executeGraphQL, and its subscription sends, applied
-    # after success (graphql_app.subscriptions).
+    # graphQLRegistry, the host side of its executeGraphQL, and its
+    # subscription sends, applied after success (graphql_app.subscriptions).
     script_api_js = "script_api.js"
+    script_host_calls = ("graphql.execute",)
     script_effect_prefix = "graphql."
 
     def script_ops(self, invocation):
@@ -26,10 +28,7 @@ class GraphqlAppConfig(AppConfig):
 
         apply(invocation, effects)
 
-    # scripts_app.services: the operations this app keeps.
-    def refused_script_paths(self, registrations):
-        return []  # GraphQL operations hold no paths
-
+    # The operations this app keeps (they hold no paths).
     def check_script_registrations(self, tenant, name, registrations):
         from graphql_app.registry import check
 

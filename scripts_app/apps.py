@@ -1,11 +1,15 @@
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class ScriptsConfig(AppConfig):
+
+class ScriptsConfig(ScriptPlugin, AppConfig):
+    """Scripts, their routes and runs; as a plugin, convert.markdown_to_html."""
+
     name = "scripts_app"
     verbose_name = "Scripts"
-    # convert.markdown_to_html (see scripts_app/hosting.py for the contract).
     script_api_js = "js/convert.js"
+    script_host_calls = ("convert.markdown",)
 
     def ready(self):
         from scripts_app import checks, signals  # noqa: F401

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 
 from core.conf import scripts_setting
+from core.plugins import overriding
 from engine import CompileError, ScriptSource
 from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
@@ -147,7 +147,9 @@ def prepare(tenant, name: str, source) -> Prepared:
             details={"routes": refused},
         )
     refused = [
-        p for app in _registrars() for p in app.refused_script_paths(registrations)
+        p
+        for app in overriding("refused_script_paths")
+        for p in app.refused_script_paths(registrations)
     ]
     if refused:
         raise ScriptRejected(
@@ -162,26 +164,11 @@ def prepare(tenant, name: str, source) -> Prepared:
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
 
 
-def _registrars() -> list:
-    """Apps that keep registrations of their own (streams, listeners).
-
-    Such an app defines `refused_script_paths(registrations)` (paths it
-    refuses, as strings), `check_script_registrations(tenant, name,
-    registrations)` (clashes with other scripts, as {method, path, script}) and
-    `store_script_registrations(script, registrations)` (inside the upload's
-    transaction).
-    """
-    return [
-        app
-        for app in apps.get_app_configs()
-        if hasattr(app, "store_script_registrations")
-    ]
-
-
 def _check_app_clashes(tenant, name, registrations) -> None:
+    """Refuse what the apps that keep registrations say clashes (streams...)."""
     clashes = [
         c
-        for app in _registrars()
+        for app in overriding("check_script_registrations")
         for c in app.check_script_registrations(tenant, name, registrations)
     ]
     _refuse_clashes(clashes)
@@ -242,7 +229,7 @@ def store(prepared: Prepared, user=None) -> Saved:
                 ]
             )
             _check_app_clashes(tenant, name, prepared.registrations)
-            for app in _registrars():
+            for app in overriding("store_script_registrations"):
                 app.store_script_registrations(script, prepared.registrations)
     except IntegrityError:
         raise ScriptRejected(

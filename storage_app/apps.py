@@ -2,13 +2,15 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class StorageConfig(AppConfig):
+
+class StorageConfig(ScriptPlugin, AppConfig):
     name = "storage_app"
     verbose_name = "Script storage"
 
-    # scripts_app.hosting plugs these into every invocation.
     script_api_js = "script_api.js"
+    script_host_calls = ("storage.get", "storage.has")
     script_effect_prefix = "storage."
 
     def script_ops(self, invocation):

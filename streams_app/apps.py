@@ -2,15 +2,18 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class StreamsConfig(AppConfig):
+
+class StreamsConfig(ScriptPlugin, AppConfig):
     name = "streams_app"
     verbose_name = "Streams and messages"
 
-    # scripts_app.hosting plugs these into every invocation: the dispatcher and
-    # events modules (routeRegistry's stream calls live in the prelude), the
-    # host side of dispatcher.sendMessage, and stream sends applied after success.
+    # The dispatcher and events modules (routeRegistry's stream calls live in
+    # the prelude), the host side of dispatcher.sendMessage, and stream sends
+    # applied after success.
     script_api_js = "script_api.js"
+    script_host_calls = ("dispatch.send",)
     script_effect_prefix = "stream."
 
     def script_ops(self, invocation):
@@ -23,7 +26,7 @@ class StreamsConfig(AppConfig):
 
         apply(invocation, effects)
 
-    # scripts_app.services: registrations this app keeps (streams, listeners).
+    # The registrations this app keeps: streams and listeners.
     def refused_script_paths(self, registrations):
         from streams_app.registry import refused_paths
 

@@ -1,0 +1,131 @@
+"""The plugin contract: how a feature app plugs into the core (R14).
+
+As with Django's pluggable backends there is one base class whose docstring
+is the contract, with do-nothing defaults, and configuration chooses the
+plugins: every installed app whose AppConfig inherits ScriptPlugin, in
+INSTALLED_APPS order. The core asks `plugins()` and the helpers below; it
+never probes an AppConfig with hasattr, and it names no feature app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.apps import apps
+
+from core.conf import derived
+
+
+class ScriptPlugin:
+    """What a feature app gives scripts; its AppConfig inherits this class.
+
+        class StreamsConfig(ScriptPlugin, AppConfig):
+            name = "streams_app"
+            script_api_js = "script_api.js"
+            script_host_calls = ("dispatch.send",)
+
+            def script_ops(self, invocation):
+                ...
+
+    Override only what the app provides: every default provides nothing.
+    Attributes are read at start-up, methods when they are needed. An
+    AppConfig module is imported before any model, so a method imports what
+    it needs inside it.
+
+    The JS API
+
+    - `script_api_js`: the path, relative to the app, of a JS module
+      `function (g, api) {...}` that defines the app's globals with
+      `api.define(name, value)`, asks the host with `api.call(op, args)` (R6)
+      and buffers writes with `api.effect(kind, data)` (R5). Every module is
+      in every context, installed on first use of a global it defines.
+
+    Host calls
+
+    - `script_host_calls`: the op names the app answers; no two apps may
+      claim one, and every `api.call` of a JS module must name a claimed one.
+    - `script_ops(invocation)`: return {op name: async function(*args)} for
+      those names, bound to the invocation's tenant, script and user. It is
+      called when the invocation's first host call arrives (most handlers
+      make none), so it must not depend on when it is called:
+      `invocation.started` says when the attempt began. Raise
+      engine.HostError for a failure the script may see.
+
+    Effects
+
+    - `script_effect_prefix`: the app's effect kinds all start with it
+      ("storage."); no two apps' prefixes may overlap, and every `api.effect`
+      of a JS module must have a claimed prefix.
+    - `apply_script_effects(invocation, effects)`: apply the app's effects of
+      a successful invocation, inside the one transaction all its effects
+      share. Raise scripts_app.hosting.EffectConflict when what the
+      invocation read has changed since (it is run again), EffectRejected to
+      refuse them (nothing of the invocation is applied). What must wait for
+      the commit (publishing a message) goes in `invocation.after_commit`.
+
+    Registrations (what a script's init() registered, stored per upload)
+
+    - `refused_script_paths(registrations)`: the registrations the app
+      refuses because their path is the platform's, as strings for the
+      message ("stream /api/feed").
+    - `check_script_registrations(tenant, name, registrations)`: the clashes
+      with the tenant's other scripts, as {method, path, script} (or raise
+      scripts_app.services.ScriptRejected).
+    - `store_script_registrations(script, registrations)`: store them, inside
+      the upload's transaction.
+    """
+
+    # -- the JS API ----------------------------------------------------------------
+    script_api_js: str = ""
+
+    # -- host calls ----------------------------------------------------------------
+    script_host_calls: tuple[str, ...] = ()
+
+    def script_ops(self, invocation) -> dict:
+        return {}
+
+    # -- effects -------------------------------------------------------------------
+    script_effect_prefix: str = ""
+
+    def apply_script_effects(self, invocation, effects: list[dict]) -> None:
+        return None
+
+    # -- registrations -------------------------------------------------------------
+    def refused_script_paths(self, registrations: dict) -> list[str]:
+        return []
+
+    def check_script_registrations(self, tenant, name: str, registrations) -> list:
+        return []
+
+    def store_script_registrations(self, script, registrations: dict) -> None:
+        return None
+
+
+@derived  # INSTALLED_APPS is fixed after start-up; tests may change it
+def plugins() -> tuple[ScriptPlugin, ...]:
+    """Every installed app's plugin, in INSTALLED_APPS order."""
+    return tuple(a for a in apps.get_app_configs() if isinstance(a, ScriptPlugin))
+
+
+def overriding(method: str) -> tuple[ScriptPlugin, ...]:
+    """The plugins whose `method` is their own, not the do-nothing default."""
+    return _overriding(method)
+
+
+@derived
+def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
+    default = getattr(ScriptPlugin, method)
+    return tuple(
+        p for p in plugins() if getattr(type(p), method, default) is not default
+    )
+
+
+def api_module(plugin: ScriptPlugin) -> str:
+    """The source of a plugin's JS API module."""
+    return (Path(plugin.path) / plugin.script_api_js).read_text()
+
+
+@derived
+def api_modules() -> tuple[str, ...]:
+    """The JS API modules of every plugin, in INSTALLED_APPS order."""
+    return tuple(api_module(p) for p in plugins() if p.script_api_js)
