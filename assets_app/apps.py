@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 
+from assets_app import capabilities
 from core.plugins import ScriptPlugin
 
 
@@ -12,6 +13,7 @@ class AssetsConfig(ScriptPlugin, AppConfig):
     script_api_js = "script_api.js"
     script_host_calls = ("assets.list", "assets.fetch")
     script_effect_prefix = "assets."
+    script_capabilities = capabilities.LABELS
 
     def script_ops(self, invocation):
         from assets_app.ops import script_ops

@@ -73,6 +73,13 @@ class ScriptPlugin:
       scripts_app.services.ScriptRejected).
     - `store_script_registrations(script, registrations)`: store them, inside
       the upload's transaction.
+
+    Capabilities
+
+    - `script_capabilities`: {name: label} of what an admin may grant a
+      script beyond its own code and storage ("ReadAssets"). A script's
+      context lists its grants (context.script.capabilities); the app's host
+      calls and effects check them.
     """
 
     # -- the JS API ----------------------------------------------------------------
@@ -100,6 +107,9 @@ class ScriptPlugin:
     def store_script_registrations(self, script, registrations: dict) -> None:
         return None
 
+    # -- capabilities --------------------------------------------------------------
+    script_capabilities: dict[str, str] = {}
+
 
 @derived  # INSTALLED_APPS is fixed after start-up; tests may change it
 def plugins() -> tuple[ScriptPlugin, ...]:
@@ -118,6 +128,12 @@ def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
     return tuple(
         p for p in plugins() if getattr(type(p), method, default) is not default
     )
+
+
+@derived
+def capabilities() -> dict[str, str]:
+    """{name: label} of every capability the plugins define, in their order."""
+    return {n: label for p in plugins() for n, label in p.script_capabilities.items()}
 
 
 def api_module(plugin: ScriptPlugin) -> str:

@@ -15,14 +15,6 @@ validate_script_name = RegexValidator(
 )
 
 
-class Capability(models.TextChoices):
-    """What an admin may grant a script beyond its own code and storage."""
-
-    READ_ASSETS = "ReadAssets", "ReadAssets: list and fetch the tenant's assets"
-    WRITE_ASSETS = "WriteAssets", "WriteAssets: create and replace assets"
-    DELETE_ASSETS = "DeleteAssets", "DeleteAssets: delete assets"
-
-
 class Script(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="scripts")
     name = models.CharField(
