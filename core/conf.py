@@ -1,9 +1,10 @@
 """The one accessor for the SCRIPTS settings dict, with defaults applied.
 
 `config/settings.py` sets only what the environment overrides (None there
-means "not set"); every default lives here, once. Values derived from any
-setting are cached with `derived`, and every such cache is emptied when a
-setting changes (tests change them; production never does).
+means "not set"). Every default is written once: the platform's here, an
+app's own in its plugin (core.plugins.ScriptPlugin.script_settings). Values
+derived from any setting are cached with `derived`, and every such cache is
+emptied when a setting changes (tests change them; production never does).
 """
 
 from __future__ import annotations
@@ -29,32 +30,14 @@ DEFAULTS = {
         "cron": (30.0, 128),
     },
     "DEFAULT_TENANT": "default",
-    "STORAGE_MAX_BYTES_PER_SCRIPT": 50 * 1024 * 1024,
-    "STORAGE_MAX_KEYS_PER_SCRIPT": 10_000,
-    "SECRETS_KEY": "",
-    "FETCH_ALLOW": [],
-    "FETCH_TIMEOUT_SECONDS": 30.0,
-    "FETCH_MAX_BYTES": 10 * 1024 * 1024,
+    # Fan-out (core.hub) and SSE framing (core.sse), shared by every app that
+    # pushes messages to clients: streams, GraphQL subscriptions.
     "STREAM_KEEPALIVE_SECONDS": 15.0,
-    "STREAM_REPLAY_MESSAGES": 100,
     "STREAM_MAX_CONNECTIONS": 10_000,
     "STREAM_MAX_MESSAGE_BYTES": 64 * 1024,
     "STREAM_CLIENT_BUFFER": 1000,
+    # How deep invocations may start one another (messages, executeGraphQL).
     "DISPATCH_MAX_DEPTH": 8,
-    "DISPATCH_MAX_MESSAGE_BYTES": 1024 * 1024,
-}
-
-# Execution kinds that share a limit row (R8).
-LIMIT_ROW = {
-    "pre-processing": "pre-processing",
-    "post-processing": "http",
-    "custom": "http",
-    "http": "http",
-    "resolver": "http",
-    "listener": "http",
-    "stream": "http",  # stream customizers
-    "cron": "cron",
-    "manual": "cron",
 }
 
 _derived: list = []
@@ -82,8 +65,10 @@ def scripts_setting(name):
 
 @derived
 def _scripts() -> dict:
+    from core.plugins import setting_defaults
+
     configured = getattr(settings, "SCRIPTS", None) or {}
-    merged = dict(DEFAULTS)
+    merged = {**DEFAULTS, **setting_defaults()}
     merged.update((k, v) for k, v in configured.items() if v is not None)
     merged["LIMITS"] = _limits(DEFAULTS["LIMITS"], configured.get("LIMITS") or {})
     return merged
@@ -104,5 +89,18 @@ def _limits(defaults: dict, configured: dict) -> dict:
 
 
 def limits_for(kind) -> tuple[float, int]:
-    """Return (seconds, megabytes) for an execution kind."""
-    return _scripts()["LIMITS"][LIMIT_ROW.get(kind, "http")]
+    """Return (seconds, megabytes) for an execution kind.
+
+    A kind gets the row its app declares (script_execution_kinds), else the
+    row named like it, else the "http" row.
+    """
+    return _limits_by_kind(kind)
+
+
+@derived
+def _limits_by_kind(kind) -> tuple[float, int]:
+    from core.plugins import execution_kinds
+
+    rows = _scripts()["LIMITS"]
+    row = execution_kinds().get(kind) or (kind if kind in rows else "http")
+    return rows[row]

@@ -80,6 +80,15 @@ class ScriptPlugin:
       script beyond its own code and storage ("ReadAssets"). A script's
       context lists its grants (context.script.capabilities); the app's host
       calls and effects check them.
+
+    Execution kinds and settings
+
+    - `script_execution_kinds`: {kind: limit row} for every kind of
+      invocation the app runs (scripts_app.invocations.run(kind, ...)): the
+      row of SCRIPTS["LIMITS"] (R8: "pre-processing", "http", "cron") whose
+      time and memory limits it gets.
+    - `script_settings`: {SCRIPTS key: default} of the app's own knobs, read
+      with core.conf.scripts_setting(key) like the platform's.
     """
 
     # -- the JS API ----------------------------------------------------------------
@@ -107,8 +116,10 @@ class ScriptPlugin:
     def store_script_registrations(self, script, registrations: dict) -> None:
         return None
 
-    # -- capabilities --------------------------------------------------------------
+    # -- capabilities, execution kinds, settings -----------------------------------
     script_capabilities: dict[str, str] = {}
+    script_execution_kinds: dict[str, str] = {}
+    script_settings: dict = {}
 
 
 @derived  # INSTALLED_APPS is fixed after start-up; tests may change it
@@ -134,6 +145,18 @@ def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
 def capabilities() -> dict[str, str]:
     """{name: label} of every capability the plugins define, in their order."""
     return {n: label for p in plugins() for n, label in p.script_capabilities.items()}
+
+
+@derived
+def execution_kinds() -> dict[str, str]:
+    """{execution kind: limit row} of every plugin."""
+    return {k: row for p in plugins() for k, row in p.script_execution_kinds.items()}
+
+
+@derived
+def setting_defaults() -> dict:
+    """{SCRIPTS key: default} of every plugin's own knobs."""
+    return {k: v for p in plugins() for k, v in p.script_settings.items()}
 
 
 def api_module(plugin: ScriptPlugin) -> str:

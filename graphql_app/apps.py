@@ -14,6 +14,7 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
     script_api_js = "script_api.js"
     script_host_calls = ("graphql.execute",)
     script_effect_prefix = "graphql."
+    script_execution_kinds = {"resolver": "http"}
 
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script

@@ -10,6 +10,7 @@ class ScriptsConfig(ScriptPlugin, AppConfig):
     verbose_name = "Scripts"
     script_api_js = "js/convert.js"
     script_host_calls = ("convert.markdown",)
+    script_execution_kinds = {"http": "http"}  # script routes
 
     def ready(self):
         from scripts_app import checks, signals  # noqa: F401

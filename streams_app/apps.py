@@ -15,6 +15,12 @@ class StreamsConfig(ScriptPlugin, AppConfig):
     script_api_js = "script_api.js"
     script_host_calls = ("dispatch.send",)
     script_effect_prefix = "stream."
+    # Listeners, and stream customizers ("stream").
+    script_execution_kinds = {"listener": "http", "stream": "http"}
+    script_settings = {
+        "STREAM_REPLAY_MESSAGES": 100,
+        "DISPATCH_MAX_MESSAGE_BYTES": 1024 * 1024,
+    }
 
     def script_ops(self, invocation):
         from streams_app.ops import script_ops
