@@ -20,12 +20,14 @@ UNSATISFIABLE = "unsatisfiable"
 
 
 async def serve_asset(call: HttpCall, target) -> HttpReply:
-    asset = await Asset.objects.filter(tenant=call.tenant, name=target.asset).afirst()
+    asset = await Asset.objects.filter(
+        tenant=call.tenant, name=target.resource
+    ).afirst()
     if asset is None:
         return HttpReply.error(
             404,
             "asset_not_found",
-            f"{target.pattern} serves asset '{target.asset}', which is not in "
+            f"{target.pattern} serves asset '{target.resource}', which is not in "
             "this tenant's assets; upload it first.",
             call.request_id,
         )

@@ -74,6 +74,19 @@ class ScriptPlugin:
     - `store_script_registrations(script, registrations)`: store them, inside
       the upload's transaction.
 
+    Routes of its own kinds
+
+    - `script_route_kinds`: the kinds of route-table entries the app serves
+      ("asset"): an entry of a kind names a resource instead of a handler.
+    - `script_routes(registrations)`: the entries of those kinds the
+      registrations declare, as {method, path, kind, resource}. They go into
+      the tenant's route table with its handler routes; such an entry holds
+      its whole path, so no other route of any method may share it.
+    - `serve_script_route(call, target)`: (async) answer a request matched to
+      an entry of its kind (`target.kind`, `target.resource`): a
+      scripts_app.http.HttpCall in, an HttpReply out, on the ASGI fast path
+      and in Django's catch-all alike. Needed when it declares route kinds.
+
     Capabilities
 
     - `script_capabilities`: {name: label} of what an admin may grant a
@@ -116,6 +129,15 @@ class ScriptPlugin:
     def store_script_registrations(self, script, registrations: dict) -> None:
         return None
 
+    # -- routes of its own kinds ---------------------------------------------------
+    script_route_kinds: tuple[str, ...] = ()
+
+    def script_routes(self, registrations: dict) -> list[dict]:
+        return []
+
+    async def serve_script_route(self, call, target):
+        raise NotImplementedError(f"{self.name} serves no route kind {target.kind}")
+
     # -- capabilities, execution kinds, settings -----------------------------------
     script_capabilities: dict[str, str] = {}
     script_execution_kinds: dict[str, str] = {}
@@ -139,6 +161,12 @@ def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
     return tuple(
         p for p in plugins() if getattr(type(p), method, default) is not default
     )
+
+
+@derived
+def route_kinds() -> dict[str, ScriptPlugin]:
+    """{route kind: the plugin that serves it}."""
+    return {kind: p for p in plugins() for kind in p.script_route_kinds}
 
 
 @derived

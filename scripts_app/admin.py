@@ -64,7 +64,7 @@ class ScriptForm(forms.ModelForm):
 
 class RouteInline(admin.TabularInline):
     model = Route
-    fields = ["method", "path", "handler", "asset"]
+    fields = ["method", "path", "handler", "kind", "resource"]
     readonly_fields = fields
     extra = 0
     can_delete = False

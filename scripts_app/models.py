@@ -101,9 +101,11 @@ class Route(models.Model):
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=200)
     handler = models.CharField(max_length=128)
-    # Set for an asset route (registerAssetRoute): GET/HEAD serve this asset
-    # of the tenant's assets; `handler` is then empty.
-    asset = models.CharField(max_length=255, blank=True)
+    # Set for a route of an app's own kind (core.plugins: script_route_kinds):
+    # that app serves `resource` there (an asset route: GET/HEAD serve this
+    # asset of the tenant's assets); `handler` is then empty.
+    kind = models.CharField(max_length=32, blank=True)
+    resource = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["tenant", "path", "method"]
@@ -114,8 +116,8 @@ class Route(models.Model):
         ]
 
     def __str__(self):
-        if self.asset:
-            return f"{self.path} -> asset {self.asset} ({self.script.name})"
+        if self.kind:
+            return f"{self.path} -> {self.kind} {self.resource} ({self.script.name})"
         return f"{self.method} {self.path} -> {self.script.name}.{self.handler}"
 
 

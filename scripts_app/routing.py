@@ -7,9 +7,10 @@ literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
 is the rest, "" for the first two). When the best path match has no
 handler for the method, the next match that has one serves it; when none
 has, the answer is 405 with every method the matching routes accept (HEAD
-wherever GET is, since GET handlers answer HEAD). An asset route is an exact
-GET route whose target names an asset instead of a handler; uploads refuse any
-other route at its path.
+wherever GET is, since GET handlers answer HEAD). A route of an app's own kind
+(an asset route: core.plugins.ScriptPlugin.script_route_kinds) names a
+resource instead of a handler, and the app serves it; uploads refuse any other
+route at its path.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class RouteTarget:
     version: int
     handler: str
     pattern: str
-    asset: str = ""  # an asset route serves this asset; handler is then ""
+    kind: str = ""  # an app's route kind ("asset"); "" for a handler route
+    resource: str = ""  # what a route of a kind serves; handler is then ""
     capabilities: tuple[str, ...] = ()
 
     @property
@@ -172,17 +174,25 @@ class RouteDirectory(CachedSnapshot):
             "script_id",
             "script__name",
             "script__version",
-            "asset",
+            "kind",
+            "resource",
             "script__capabilities",
         )
         for row in rows:
             tenant_id, method, path, handler, script_id, name, version = row[:7]
-            asset, capabilities = row[7], tuple(row[8] or ())
+            kind, resource, capabilities = row[7], row[8], tuple(row[9] or ())
             table = tables.get(tenant_id) or tables.setdefault(tenant_id, RouteTable())
             table.add(
                 method,
                 RouteTarget(
-                    script_id, name, version, handler, path, asset, capabilities
+                    script_id,
+                    name,
+                    version,
+                    handler,
+                    path,
+                    kind,
+                    resource,
+                    capabilities,
                 ),
             )
         self.tables = {k: t.finish() for k, t in tables.items()}

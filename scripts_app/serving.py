@@ -11,6 +11,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from core.plugins import route_kinds
 from scripts_app.http import HttpCall, HttpReply, add_platform_headers, reply_for
 from scripts_app.invocations import run
 from scripts_app.routing import Match, NoMatch, routes
@@ -32,10 +33,9 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         found = await find_route(call.tenant, call.method, call.path)
     if isinstance(found, Match):
         try:
-            if found.target.asset:
-                from assets_app.serving import serve_asset
-
-                reply = await serve_asset(call, found.target)
+            if found.target.kind:
+                server = route_kinds()[found.target.kind]
+                reply = await server.serve_script_route(call, found.target)
             else:
                 reply = await run_route(call, found)
         except ObjectDoesNotExist:

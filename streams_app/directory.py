@@ -32,8 +32,7 @@ class StreamTarget:
             self.version,
             self.customizer,
             self.path,
-            "",
-            self.capabilities,
+            capabilities=self.capabilities,
         )
 
     def same_version(self, other: StreamTarget | None) -> bool:
