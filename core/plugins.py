@@ -87,6 +87,16 @@ class ScriptPlugin:
       scripts_app.http.HttpCall in, an HttpReply out, on the ASGI fast path
       and in Django's catch-all alike. Needed when it declares route kinds.
 
+    Paths of its own, served ahead of script routes
+
+    - `serves_path(tenant, method, path)`: (async) True when the app answers
+      this request itself (a stream's GET). Such a path beats a :param or /*
+      script route, as an exact route does (the app's upload check keeps
+      exact routes off it); the ASGI fast path leaves it to Django.
+    - `serve_path(request, call)`: (async) in Django's catch-all, before the
+      script routes: the app's response for a path it serves (an SSE
+      stream), else None. `call` is the request as a scripts_app.http.HttpCall.
+
     Capabilities
 
     - `script_capabilities`: {name: label} of what an admin may grant a
@@ -137,6 +147,13 @@ class ScriptPlugin:
 
     async def serve_script_route(self, call, target):
         raise NotImplementedError(f"{self.name} serves no route kind {target.kind}")
+
+    # -- paths of its own -----------------------------------------------------------
+    async def serves_path(self, tenant, method: str, path: str) -> bool:
+        return False
+
+    async def serve_path(self, request, call):
+        return None
 
     # -- capabilities, execution kinds, settings -----------------------------------
     script_capabilities: dict[str, str] = {}

@@ -1,11 +1,12 @@
 """An ASGI front that serves anonymous script routes without Django (R3b).
 
 Django's request machinery costs several times the engine call, so requests
-that only need a script route or an asset route are answered here through the
-same code the catch-all view uses (scripts_app.serving). Anything needing sessions, tokens,
-multipart parsing, a platform endpoint or an HTTPS redirect, and any path with
-no route (streams and 404s live behind Django's catch-all), goes to Django
-unchanged.
+that only need a script route (or a route of an app's kind, such as an asset
+route) are answered here through the same code the catch-all view uses
+(scripts_app.serving). Anything needing sessions, tokens, multipart parsing, a
+platform endpoint or an HTTPS redirect, any path with no route, and any path
+an app serves itself (a stream: core.plugins.ScriptPlugin.serves_path) goes to
+Django unchanged.
 """
 
 from typing import NamedTuple
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from core.conf import derived
+from core.plugins import overriding
 from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
@@ -25,7 +27,6 @@ from scripts_app.http import (
 from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
 from scripts_app.serving import find_route, serve
-from streams_app.directory import streams
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
 
@@ -83,6 +84,13 @@ def _host(scope, headers) -> str:
     return f"{server[0]}:{server[1]}" if server[1] not in (80, 443) else server[0]
 
 
+async def _served_by_an_app(tenant, method: str, path: str) -> bool:
+    for app in overriding("serves_path"):
+        if await app.serves_path(tenant, method, path):
+            return True
+    return False
+
+
 class ScriptRouteApp:
     def __init__(self, django_app):
         self.django = django_app
@@ -126,12 +134,9 @@ class ScriptRouteApp:
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
             return False  # Django's catch-all answers misses (and streams)
-        # A stream's exact path beats a :param or /* route, as exact routes do.
-        if (
-            route.params
-            and method in ("GET", "HEAD")
-            and await streams().find(found.tenant.id, found.path) is not None
-        ):
+        # A path an app serves itself (a stream) beats a :param or /* route, as
+        # exact routes do; Django's catch-all lets the app answer it.
+        if route.params and await _served_by_an_app(found.tenant, method, found.path):
             return False
         body = await self._body(receive, conf.upload_limit)
         if body is None:

@@ -12,6 +12,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
+from core.plugins import overriding
 from scripts_app.http import (
     UNSAFE,
     HttpCall,
@@ -21,7 +22,6 @@ from scripts_app.http import (
     form_of,
 )
 from scripts_app.serving import serve
-from streams_app.serving import serve_stream
 from tenants.models import role_of
 
 
@@ -113,9 +113,10 @@ async def script_route(request):
         secure=request.is_secure(),
         base_url=_base_url(request),
     )
-    streamed = await serve_stream(request, call)  # a stream path: SSE (or 405)
-    if streamed is not None:
-        return streamed
+    for app in overriding("serve_path"):  # paths an app serves itself (streams)
+        response = await app.serve_path(request, call)
+        if response is not None:
+            return response
     return to_django(await serve(call))
 
 

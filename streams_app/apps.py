@@ -32,6 +32,19 @@ class StreamsConfig(ScriptPlugin, AppConfig):
 
         apply(invocation, effects)
 
+    # Streams: GET (and HEAD) on a stream's path is its SSE response.
+    async def serves_path(self, tenant, method, path):
+        if method not in ("GET", "HEAD"):
+            return False
+        from streams_app.directory import streams
+
+        return await streams().find(tenant.id, path) is not None
+
+    async def serve_path(self, request, call):
+        from streams_app.serving import serve_stream
+
+        return await serve_stream(request, call)
+
     # The registrations this app keeps: streams and listeners.
     def refused_script_paths(self, registrations):
         from streams_app.registry import refused_paths
