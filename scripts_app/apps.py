@@ -13,6 +13,7 @@ class ScriptsConfig(ScriptPlugin, AppConfig):
     script_execution_kinds = {"http": "http"}  # script routes
 
     def ready(self):
+        from core import checks as plugin_checks  # noqa: F401
         from scripts_app import checks, signals  # noqa: F401
 
     def script_ops(self, invocation):
