@@ -16,6 +16,7 @@ class AssetsConfig(ScriptPlugin, AppConfig):
     script_capabilities = capabilities.LABELS
     # Asset routes (routeRegistry.registerAssetRoute): GET/HEAD serve an asset.
     script_route_kinds = ("asset",)
+    script_registration_counters = {"assets": "routes"}  # the route table
 
     def script_routes(self, registrations):
         return [

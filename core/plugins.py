@@ -73,6 +73,10 @@ class ScriptPlugin:
       scripts_app.services.ScriptRejected).
     - `store_script_registrations(script, registrations)`: store them, inside
       the upload's transaction.
+    - `script_registration_counters`: {registration kind: ChangeCounter name}.
+      A per-process directory (a tenants.resolve.CachedSnapshot) loaded from
+      the stored registrations reloads when its counter moves; a save or
+      delete of a script that has, or had, registrations of the kind bumps it.
 
     Routes of its own kinds
 
@@ -139,6 +143,8 @@ class ScriptPlugin:
     def store_script_registrations(self, script, registrations: dict) -> None:
         return None
 
+    script_registration_counters: dict[str, str] = {}
+
     # -- routes of its own kinds ---------------------------------------------------
     script_route_kinds: tuple[str, ...] = ()
 
@@ -178,6 +184,16 @@ def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
     return tuple(
         p for p in plugins() if getattr(type(p), method, default) is not default
     )
+
+
+@derived
+def registration_counters() -> dict[str, str]:
+    """{registration kind: the ChangeCounter of the directory it feeds}."""
+    return {
+        kind: counter
+        for p in plugins()
+        for kind, counter in p.script_registration_counters.items()
+    }
 
 
 @derived

@@ -15,6 +15,7 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
     script_host_calls = ("graphql.execute",)
     script_effect_prefix = "graphql."
     script_execution_kinds = {"resolver": "http"}
+    script_registration_counters = {"graphql": "graphql"}  # schemas.directory()
 
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script

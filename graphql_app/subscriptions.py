@@ -257,7 +257,7 @@ def subscription_hub() -> SubscriptionHub:
     return loop_hub(_hubs, SubscriptionHub)
 
 
-wake_on_uploads(_hubs)
+wake_on_uploads(_hubs, "graphql")
 
 
 # -- subscribing ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ class ScriptsConfig(ScriptPlugin, AppConfig):
     script_api_js = "js/convert.js"
     script_host_calls = ("convert.markdown",)
     script_execution_kinds = {"http": "http"}  # script routes
+    script_registration_counters = {"routes": "routes"}  # scripts_app.routing
 
     def ready(self):
         from core import checks as plugin_checks  # noqa: F401

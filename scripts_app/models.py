@@ -50,6 +50,10 @@ class Script(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The registrations as last read or saved, None when unknown: what a
+    # save changes is measured against them (scripts_app.signals).
+    registrations_at_load = None
+
     class Meta:
         ordering = ["tenant", "name"]
         constraints = [
@@ -60,6 +64,16 @@ class Script(models.Model):
 
     def __str__(self):
         return f"{self.tenant.slug}/{self.name}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        script = super().from_db(db, field_names, values)
+        script.remember_registrations()
+        return script
+
+    def remember_registrations(self) -> None:
+        loaded = self.__dict__.get("registrations")  # None when deferred
+        self.registrations_at_load = dict(loaded) if loaded is not None else None
 
     @property
     def filename(self):

@@ -154,7 +154,10 @@ class RouteTable:
 
 
 class RouteDirectory(CachedSnapshot):
-    """Every tenant's route table, reloaded when the 'routes' counter moves."""
+    """Every tenant's route table, reloaded when the 'routes' counter moves.
+
+    Routes and apps' route kinds (asset routes) bump it (scripts_app.signals).
+    """
 
     counter = "routes"
 

@@ -13,7 +13,7 @@ from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import RESERVED_PREFIXES, reserved, routes
+from scripts_app.routing import RESERVED_PREFIXES, reserved
 from scripts_app.sources import init_context
 
 
@@ -232,7 +232,6 @@ def store(prepared: Prepared, user=None) -> Saved:
         raise ScriptRejected(
             409, "conflict", "The script was changed at the same time; try again."
         ) from None
-    routes().invalidate()
     if prepared.logs:
         buffer().add_logs(
             log_rows(tenant.id, script.id, script.name, None, prepared.logs)
@@ -291,7 +290,6 @@ def _refuse_clashes(clashes: list[dict]) -> None:
 
 def delete_script(script: Script) -> None:
     script.delete()
-    routes().invalidate()
 
 
 async def _analyze(source: ScriptSource):

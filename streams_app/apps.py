@@ -17,6 +17,8 @@ class StreamsConfig(ScriptPlugin, AppConfig):
     script_effect_prefix = "stream."
     # Listeners, and stream customizers ("stream").
     script_execution_kinds = {"listener": "http", "stream": "http"}
+    # streams_app.directory, streams_app.dispatch.ListenerDirectory
+    script_registration_counters = {"streams": "streams", "listeners": "listeners"}
     script_settings = {
         "STREAM_REPLAY_MESSAGES": 100,
         "DISPATCH_MAX_MESSAGE_BYTES": 1024 * 1024,

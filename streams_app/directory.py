@@ -1,8 +1,9 @@
 """Every tenant's streams, cached per process like the route table.
 
-Reloaded when the "routes" ChangeCounter moves (every Script save or delete
-bumps it), so a stream registered, changed or dropped by an upload in any
-process is known here within SCRIPT_ROUTE_REFRESH_SECONDS.
+Reloaded when the "streams" ChangeCounter moves (a save or delete of a script
+that has or had streams bumps it: scripts_app.signals), so a stream
+registered, changed or dropped by an upload in any process is known here
+within SCRIPT_ROUTE_REFRESH_SECONDS.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class StreamTarget:
 class StreamDirectory(CachedSnapshot):
     """(tenant id, path) -> StreamTarget, for enabled scripts."""
 
-    counter = "routes"
+    counter = "streams"
 
     def __init__(self):
         super().__init__()

@@ -32,15 +32,16 @@ KIND = "listener"
 
 
 class ListenerDirectory(CachedSnapshot):
-    """tenant id -> message type -> listeners, reloaded when 'routes' moves.
+    """tenant id -> message type -> listeners, reloaded when 'listeners' moves.
 
-    Every Script save or delete bumps that counter (scripts_app.signals), so an
-    upload, a delete or an enable/disable reaches every process as routes do.
+    A save or delete of a script that has or had listeners bumps that counter
+    (scripts_app.signals), so an upload, a delete or an enable/disable reaches
+    every process as routes do.
     Only enabled scripts' listeners are kept, each pointing at the script's
     current version.
     """
 
-    counter = "routes"
+    counter = "listeners"
 
     def __init__(self):
         super().__init__()

@@ -415,11 +415,11 @@ def loop_hub(registry, factory):
     return found
 
 
-def wake_on_uploads(registry) -> None:
-    """On an upload or delete in this process, let the hubs of `registry` re-check."""
+def wake_on_uploads(registry, counter: str) -> None:
+    """When `counter` is bumped in this process, let the hubs of `registry` re-check."""
 
     def wake(sender, name, **kwargs) -> None:
-        if name != "routes":
+        if name != counter:
             return
         for loop, each in list(registry.items()):
             if each.count and not loop.is_closed():
@@ -434,7 +434,7 @@ def hub() -> Hub:
     return loop_hub(_hubs, Hub)
 
 
-wake_on_uploads(_hubs)
+wake_on_uploads(_hubs, "streams")
 
 
 # -- stopping the server ----------------------------------------------------------------
