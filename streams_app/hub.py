@@ -28,6 +28,7 @@ import weakref
 
 from channels.layers import get_channel_layer
 
+from core import sse
 from core.conf import scripts_setting
 from streams_app.directory import StreamTarget, streams
 from tenants.models import counter_bumped
@@ -49,13 +50,6 @@ def group_name(tenant_id: int, path: str) -> str:
     """A channel-layer group name for a stream ([a-zA-Z0-9_.-], < 100 chars)."""
     digest = hashlib.sha256(path.encode()).hexdigest()[:40]
     return f"streams.{tenant_id}.{digest}"
-
-
-def encode_event(event_id: int, data: str) -> bytes:
-    """One SSE event: its id, one `data:` line per line of data, a blank line."""
-    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    body = "".join(f"data: {line}\n" for line in lines)
-    return f"id: {event_id}\n{body}\n".encode()
 
 
 def matches(metadata: dict, event_filter: dict | None) -> bool:
@@ -298,7 +292,7 @@ class Hub:
 
     def payload(self, event_id: int, data: str) -> tuple[int, object]:
         """What a connection's queue gets for one message: (id, item)."""
-        return event_id, encode_event(event_id, data)
+        return event_id, sse.event(data, id=event_id)
 
     # -- watching for reloads ------------------------------------------------------
 

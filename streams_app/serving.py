@@ -16,24 +16,19 @@ import logging
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 
+from core import sse
 from core.conf import scripts_setting
 from scripts_app.executions import error_text
 from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
 from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
-from streams_app.hub import CLOSE, HubFull, encode_event, hub, matches
+from streams_app.hub import CLOSE, HubFull, hub, matches
 
 log = logging.getLogger(__name__)
 
 RETRY_MS = 3000  # how long EventSource waits before reconnecting
-EVENT_STREAM = "text/event-stream"
-KEEPALIVE = b": keep-alive\n\n"
 LAST_EVENT_QUERY = "lastEventId"
-
-
-def sse_headers() -> dict:
-    return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _reply(reply: HttpReply) -> HttpResponse:
@@ -84,7 +79,7 @@ async def serve_stream(request, call: HttpCall) -> HttpResponse | None:
         return problem
     if call.method == "HEAD":
         return HttpResponse(
-            status=200, content_type=EVENT_STREAM, headers=sse_headers()
+            status=200, content_type=sse.CONTENT_TYPE, headers=sse.headers()
         )
     last_id = last_event_id(request)
     try:
@@ -113,8 +108,8 @@ async def serve_stream(request, call: HttpCall) -> HttpResponse | None:
         raise
     response = StreamingHttpResponse(
         events(conn, replay, scripts_setting("STREAM_KEEPALIVE_SECONDS")),
-        content_type=EVENT_STREAM,
-        headers=sse_headers(),
+        content_type=sse.CONTENT_TYPE,
+        headers=sse.headers(),
     )
     # If the response is never iterated (the client left first), still leave.
     response._resource_closers.append(conn.release)
@@ -156,7 +151,7 @@ def missed(tenant_id: int, path: str, after: int, metadata: dict) -> list:
         .values_list("id", "data", "filter")
     )
     return [
-        (event_id, encode_event(event_id, data))
+        (event_id, sse.event(data, id=event_id))
         for event_id, data, event_filter in rows
         if matches(metadata, event_filter)
     ]
@@ -165,7 +160,7 @@ def missed(tenant_id: int, path: str, after: int, metadata: dict) -> list:
 async def events(conn, replay: list, keepalive: float):
     """The response body: a preamble, missed events, then live ones."""
     try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        yield sse.retry(RETRY_MS) + sse.comment("connected")
         replayed = {event_id for event_id, _ in replay}
         if replay:
             yield b"".join(payload for _, payload in replay)
@@ -175,7 +170,7 @@ async def events(conn, replay: list, keepalive: float):
                 async with _timeout(keepalive):
                     item = await queue.get()
             except TimeoutError:
-                yield KEEPALIVE
+                yield sse.KEEPALIVE
                 continue
             chunks = []
             while True:

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
+from core.sse import event
 from streams_app.directory import StreamTarget
 from streams_app.hub import (
     CLOSE,
     Hub,
     HubFull,
-    encode_event,
     group_name,
     hub,
     matches,
@@ -51,7 +51,7 @@ def test_a_filter_matches_when_every_key_equals_the_metadata(
     ],
 )
 def test_an_event_has_its_id_and_one_data_line_per_line(data, expected):
-    assert encode_event(7, data) == expected
+    assert event(data, id=7) == expected
 
 
 @pytest.mark.parametrize(
