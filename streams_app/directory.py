@@ -36,13 +36,6 @@ class StreamTarget:
             capabilities=self.capabilities,
         )
 
-    def same_version(self, other: StreamTarget | None) -> bool:
-        return (
-            other is not None
-            and other.script_id == self.script_id
-            and other.version == self.version
-        )
-
 
 class StreamDirectory(CachedSnapshot):
     """(tenant id, path) -> StreamTarget, for enabled scripts."""

@@ -1,18 +1,21 @@
-"""The per-process hub of SSE connections, one per event loop.
+"""Keyed fan-out to the clients connected to this process: one hub per event loop.
 
-Sends are published to a channel-layer group per (tenant, stream path); the
-hub of every process that has connections on that stream is in the group with
-one channel of its own, and fans each message out to its matching local
-connections. With the in-memory layer that is this process only; with Redis
-every process (scaled stack).
+Messages are published to a channel-layer group per (tenant, key): a stream's
+path, a GraphQL subscription's name. The hub of every process that has
+connections on that key is in the group with one channel of its own, and
+fans each message out to its matching local connections (their metadata
+matches the message's filter). With the in-memory layer that is this process
+only; with Redis every process (scaled stack).
 
-A connection is a bounded queue of encoded events. A client too slow to keep
-up fills it and is closed; it reconnects with Last-Event-ID and catches up from
-the messages kept in the database.
+A connection is a bounded queue. A client too slow to keep up fills it and is
+closed; a stream client reconnects with Last-Event-ID and catches up from the
+messages kept in the database.
 
-While it has connections the hub also watches the stream directory: when a
-stream now belongs to another script version, or is gone, its connections are
-ended cleanly (clients reconnect and, if the stream still exists, resume).
+While it has connections a hub also watches its directory: when a key now
+belongs to another script version, or is gone, its connections are ended
+cleanly (clients reconnect and, if the key still exists, resume).
+
+The stream hub (StreamHub, `hub()`) is at the end of this module.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
 import signal
 import threading
@@ -30,7 +34,7 @@ from channels.layers import get_channel_layer
 
 from core import sse
 from core.conf import scripts_setting
-from streams_app.directory import StreamTarget, streams
+from streams_app.directory import streams
 from tenants.models import counter_bumped
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ STOP_TYPE = "streams.stop"  # sent to its own channel by Hub.stop()
 # channels_redis forgets group members after a day (group_expiry): join again.
 REJOIN_SECONDS = 3600.0
 CLOSE = object()  # queued to end a connection that is waiting for events
+TIMEOUT = object()  # Connection.next found nothing within its timeout
 
 
 class HubFull(Exception):
@@ -47,7 +52,7 @@ class HubFull(Exception):
 
 
 def group_name(tenant_id: int, path: str) -> str:
-    """A channel-layer group name for a stream ([a-zA-Z0-9_.-], < 100 chars)."""
+    """A channel-layer group name for a key ([a-zA-Z0-9_.-], < 100 chars)."""
     digest = hashlib.sha256(path.encode()).hexdigest()[:40]
     return f"streams.{tenant_id}.{digest}"
 
@@ -59,8 +64,34 @@ def matches(metadata: dict, event_filter: dict | None) -> bool:
     return all(metadata.get(k) == v for k, v in event_filter.items())
 
 
+def js_string(value) -> str:
+    """Turn a metadata value into a string as JavaScript's String() does."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def same_version(target, other) -> bool:
+    """True when `other` (None: gone) is the script version `target` is of."""
+    return (
+        other is not None
+        and other.script_id == target.script_id
+        and other.version == target.version
+    )
+
+
 async def publish(tenant_id: int, path: str, messages: list) -> None:
-    """Send [[id, data, filter], ...] of one stream to every process's hub."""
+    """Send [[id, data, filter], ...] of one key to every process's hub."""
     await get_channel_layer().group_send(
         group_name(tenant_id, path),
         {
@@ -73,13 +104,17 @@ async def publish(tenant_id: int, path: str, messages: list) -> None:
 
 
 class Connection:
-    """One open SSE response: what it listens to and its queue of events."""
+    """One client: what it listens to, and its queue of (id, payload).
+
+    Its `target` is the script version it listens to (anything with
+    script_id and version): the connection ends when that changes.
+    """
 
     def __init__(self, hub, tenant_id, path, metadata, target, buffer):
         self.hub = hub
         self.key = (tenant_id, path)
         self.metadata = metadata
-        self.target: StreamTarget = target
+        self.target = target
         self.queue: asyncio.Queue = asyncio.Queue(max(1, buffer))
         self.closed = False
         self.reason = ""
@@ -98,6 +133,32 @@ class Connection:
                 self.queue.maxsize,
             )
             self.close("slow client")
+
+    async def next(self, timeout: float | None = None):
+        """The next (id, payload); None once closed; TIMEOUT after `timeout` s.
+
+        A timeout of None or 0 waits as long as it takes.
+        """
+        if self.closed:
+            return None
+        try:
+            async with asyncio.timeout(timeout if timeout and timeout > 0 else None):
+                item = await self.queue.get()
+        except TimeoutError:
+            return TIMEOUT
+        if item is CLOSE or self.closed:
+            return None
+        return item
+
+    def ready(self) -> list:
+        """Every (id, payload) queued now, without waiting (none once closed)."""
+        items = []
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
+            if item is CLOSE or self.closed:
+                break
+            items.append(item)
+        return items
 
     def close(self, reason: str) -> None:
         """End the connection: its response finishes after what it is sending."""
@@ -123,16 +184,17 @@ class Connection:
 
 
 class Hub:
-    """Local connections by (tenant id, path), fed from the channel layer.
+    """Local connections by (tenant id, key), fed from the channel layer.
 
-    Other apps reuse it for other kinds of keyed fan-out (graphql_app's
-    subscriptions): a subclass names its channels (`channel_prefix`), the
-    directory its watcher checks connections against (`directory()`, anything
-    with refresh(), loads and get(tenant_id, path)) and how a published batch
-    reaches its connections (`deliver`).
+    A subclass says what it fans out: the prefix of its channel's name
+    (`channel_prefix`), the directory its watcher checks connections'
+    targets against (`directory()`: anything with refresh(), `loads` (moves
+    on every reload) and get(tenant_id, key) giving the current target or
+    None), and what a connection's queue gets for a message (`payload`).
+    Make hubs through `Hubs`, one per event loop.
     """
 
-    channel_prefix = "streams.hub."
+    channel_prefix = ""
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
@@ -154,7 +216,7 @@ class Hub:
     # -- connections ---------------------------------------------------------------
 
     async def connect(
-        self, tenant_id: int, path: str, metadata: dict, target: StreamTarget
+        self, tenant_id: int, path: str, metadata: dict, target
     ) -> Connection:
         """Register a connection; return once messages sent from now reach it.
 
@@ -292,13 +354,13 @@ class Hub:
 
     def payload(self, event_id: int, data: str) -> tuple[int, object]:
         """What a connection's queue gets for one message: (id, item)."""
-        return event_id, sse.event(data, id=event_id)
+        return event_id, data
 
     # -- watching for reloads ------------------------------------------------------
 
     def directory(self):
         """What the watcher checks connections' targets against."""
-        return streams()
+        raise NotImplementedError
 
     async def _watch(self) -> None:
         """While there are connections: close those whose stream changed."""
@@ -318,7 +380,11 @@ class Hub:
             try:
                 await directory.refresh()
             except Exception:  # noqa: BLE001 - keep serving; try next round
-                log.warning("Could not refresh the stream directory", exc_info=True)
+                log.warning(
+                    "Could not refresh the directory of %s",
+                    type(self).__name__,
+                    exc_info=True,
+                )
                 continue
             if directory.loads != self._checked_loads:
                 self._checked_loads = directory.loads
@@ -326,12 +392,12 @@ class Hub:
             self._tidy_groups()
 
     def close_changed(self, directory) -> int:
-        """End connections whose stream is gone or belongs to another version."""
+        """End connections whose key is gone or belongs to another version."""
         closed = 0
         for key, conns in list(self.local.items()):
             now = directory.get(*key)
             for conn in tuple(conns):
-                if not conn.target.same_version(now):
+                if not same_version(conn.target, now):
                     conn.close("the stream was reloaded or removed")
                     closed += 1
         return closed
@@ -389,46 +455,42 @@ class Hub:
             self._stopping_receiver = False
 
 
-_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Registries (event loop -> hub) of other apps' hubs, also ended on SIGTERM.
-_other_hubs: list[weakref.WeakKeyDictionary] = []
+class Hubs:
+    """The hubs of one kind, one per event loop, made by `factory(loop)`.
 
+    Their connections end when the server is asked to stop (SIGTERM,
+    SIGINT), and they re-check their connections as soon as `counter` (the
+    ChangeCounter of their directory) is bumped in this process.
+    """
 
-def stop_with_streams(registry: weakref.WeakKeyDictionary) -> None:
-    """Have the hubs of `registry` (loop -> Hub) ended with the streams on SIGTERM."""
-    if not any(r is registry for r in _other_hubs):
-        _other_hubs.append(registry)
+    def __init__(self, factory, counter: str):
+        self.factory = factory
+        self.counter = counter
+        self._hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        _every.append(self)
+        counter_bumped.connect(self._bumped)
 
+    def get(self) -> Hub:
+        """The running event loop's hub."""
+        loop = asyncio.get_running_loop()
+        found = self._hubs.get(loop)
+        if found is None:
+            found = self._hubs[loop] = self.factory(loop)
+        return found
 
-def loop_hub(registry, factory):
-    """The running event loop's hub in `registry` (loop -> hub), made by factory(loop)."""
-    loop = asyncio.get_running_loop()
-    found = registry.get(loop)
-    if found is None:
-        found = registry[loop] = factory(loop)
-    return found
+    def items(self) -> list:
+        return list(self._hubs.items())
 
-
-def wake_on_uploads(registry, counter: str) -> None:
-    """When `counter` is bumped in this process, let the hubs of `registry` re-check."""
-
-    def wake(sender, name, **kwargs) -> None:
-        if name != counter:
+    def _bumped(self, sender, name, **kwargs) -> None:
+        if name != self.counter:
             return
-        for loop, each in list(registry.items()):
+        for loop, each in self.items():
             if each.count and not loop.is_closed():
                 with contextlib.suppress(RuntimeError):
                     loop.call_soon_threadsafe(each.wake.set)
 
-    counter_bumped.connect(wake, weak=False)
 
-
-def hub() -> Hub:
-    """This event loop's hub."""
-    return loop_hub(_hubs, Hub)
-
-
-wake_on_uploads(_hubs, "streams")
+_every: list[Hubs] = []
 
 
 # -- stopping the server ----------------------------------------------------------------
@@ -458,9 +520,7 @@ def _hook_stop_signals() -> None:
             continue
 
         def handler(signum, frame, previous=previous):
-            _stop_streams(
-                [item for r in (_hubs, *_other_hubs) for item in list(r.items())]
-            )
+            _stop_streams([item for hubs in _every for item in hubs.items()])
             if callable(previous):
                 previous(signum, frame)
             elif previous == signal.SIG_DFL:
@@ -472,3 +532,26 @@ def _hook_stop_signals() -> None:
             signal.signal(sig, handler)
         except (ValueError, OSError):  # not allowed here: streams end with the process
             return
+
+
+# -- the stream hub ---------------------------------------------------------------------
+
+
+class StreamHub(Hub):
+    """The hub of SSE stream connections: each message is encoded once."""
+
+    channel_prefix = "streams.hub."
+
+    def directory(self):
+        return streams()
+
+    def payload(self, event_id: int, data: str) -> tuple[int, object]:
+        return event_id, sse.event(data, id=event_id)
+
+
+_hubs = Hubs(StreamHub, counter="streams")
+
+
+def hub() -> StreamHub:
+    """This event loop's stream hub."""
+    return _hubs.get()

@@ -9,8 +9,6 @@ headers a GET would get, without opening a stream.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 
 from asgiref.sync import sync_to_async
@@ -23,7 +21,7 @@ from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
 from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
-from streams_app.hub import CLOSE, HubFull, hub, matches
+from streams_app.hub import TIMEOUT, HubFull, hub, js_string, matches
 
 log = logging.getLogger(__name__)
 
@@ -164,32 +162,22 @@ async def events(conn, replay: list, keepalive: float):
         replayed = {event_id for event_id, _ in replay}
         if replay:
             yield b"".join(payload for _, payload in replay)
-        queue = conn.queue
-        while not conn.closed:
-            try:
-                async with _timeout(keepalive):
-                    item = await queue.get()
-            except TimeoutError:
+        while True:
+            item = await conn.next(keepalive)
+            if item is None:
+                break
+            if item is TIMEOUT:
                 yield sse.KEEPALIVE
                 continue
-            chunks = []
-            while True:
-                if item is CLOSE or conn.closed:
-                    break
-                event_id, payload = item
-                if event_id not in replayed:
-                    chunks.append(payload)
-                if queue.empty():
-                    break
-                item = queue.get_nowait()
+            chunks = [
+                payload
+                for event_id, payload in (item, *conn.ready())
+                if event_id not in replayed
+            ]
             if chunks:
                 yield b"".join(chunks)
     finally:
         conn.release()
-
-
-def _timeout(seconds: float):
-    return asyncio.timeout(seconds if seconds > 0 else None)
 
 
 # -- metadata ---------------------------------------------------------------------------
@@ -274,23 +262,6 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
             HttpReply.error(500, "script_bad_response", message, call.request_id)
         )
     return {str(k): js_string(v) for k, v in value.items()}, None
-
-
-def js_string(value) -> str:
-    """Turn a metadata value into a string as JavaScript's String() does."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _js_type(value) -> str:

@@ -9,13 +9,13 @@ from core.sse import event
 from streams_app.directory import StreamTarget
 from streams_app.hub import (
     CLOSE,
-    Hub,
     HubFull,
+    StreamHub,
     group_name,
     hub,
+    js_string,
     matches,
 )
-from streams_app.serving import js_string
 
 TARGET = StreamTarget("/feed", script_id=1, script_name="feed", version=1)
 
@@ -82,7 +82,7 @@ def test_group_names_are_valid_channel_names_for_any_path():
 
 async def test_a_client_that_falls_behind_is_closed(settings):
     settings.SCRIPTS = {**settings.SCRIPTS, "STREAM_CLIENT_BUFFER": 3}
-    connections = Hub(asyncio.get_running_loop())
+    connections = StreamHub(asyncio.get_running_loop())
     slow = await connections.connect(1, "/feed", {}, TARGET)
     try:
         message = {
