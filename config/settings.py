@@ -147,7 +147,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Messages a channel holds before sends to it are dropped: each process's
-# stream hub has one channel for every stream it serves (streams_app.hub).
+# fan-out hub has one channel for every stream it serves (core.hub).
 CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {

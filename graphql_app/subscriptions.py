@@ -53,8 +53,8 @@ from graphql.execution.collect_fields import collect_fields
 from graphql.execution.execute import ExecutionContext
 
 from core.conf import scripts_setting
+from core.hub import TIMEOUT, Hub, HubFull, Hubs, js_string, publish
 from scripts_app.hosting import EffectRejected
-from streams_app.hub import TIMEOUT, Hub, HubFull, Hubs, js_string, publish
 
 log = logging.getLogger(__name__)
 

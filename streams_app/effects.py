@@ -87,7 +87,7 @@ def _clean_filter(value) -> dict:
 
 def _publisher(tenant_id: int, by_path: dict):
     async def publish_all():
-        from streams_app.hub import publish
+        from core.hub import publish
 
         for path, messages in by_path.items():
             await publish(tenant_id, path, messages)

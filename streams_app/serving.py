@@ -16,12 +16,13 @@ from django.http import HttpResponse, StreamingHttpResponse
 
 from core import sse
 from core.conf import scripts_setting
+from core.hub import TIMEOUT, HubFull, js_string, matches
 from scripts_app.executions import error_text
 from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
 from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
-from streams_app.hub import TIMEOUT, HubFull, hub, js_string, matches
+from streams_app.hub import hub
 
 log = logging.getLogger(__name__)
 

@@ -5,17 +5,10 @@ import re
 
 import pytest
 
+from core.hub import CLOSE, HubFull, group_name, js_string, matches
 from core.sse import event
 from streams_app.directory import StreamTarget
-from streams_app.hub import (
-    CLOSE,
-    HubFull,
-    StreamHub,
-    group_name,
-    hub,
-    js_string,
-    matches,
-)
+from streams_app.hub import StreamHub, hub
 
 TARGET = StreamTarget("/feed", script_id=1, script_name="feed", version=1)
 
@@ -164,7 +157,7 @@ async def test_a_closed_connection_receives_nothing_more():
 
 
 async def test_a_message_published_through_the_layer_reaches_the_hub():
-    from streams_app.hub import publish
+    from core.hub import publish
 
     connections = hub()
     try:
@@ -177,7 +170,7 @@ async def test_a_message_published_through_the_layer_reaches_the_hub():
 
 
 async def test_a_stream_is_served_again_after_the_hub_went_idle():
-    from streams_app.hub import publish
+    from core.hub import publish
 
     connections = hub()
     try:
