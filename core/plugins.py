@@ -28,9 +28,10 @@ class ScriptPlugin:
                 ...
 
     Override only what the app provides: every default provides nothing.
-    Attributes are read at start-up, methods when they are needed. An
-    AppConfig module is imported before any model, so a method imports what
-    it needs inside it.
+    Attributes are read once, methods when they are needed. An AppConfig
+    module is imported before any model, so a method imports what it needs
+    inside it. The start-up check (core.checks, scripthost.E010-E018) refuses
+    a name two apps claim and a host call or effect no app claims.
 
     The JS API
 
@@ -173,13 +174,9 @@ def plugins() -> tuple[ScriptPlugin, ...]:
     return tuple(a for a in apps.get_app_configs() if isinstance(a, ScriptPlugin))
 
 
+@derived
 def overriding(method: str) -> tuple[ScriptPlugin, ...]:
     """The plugins whose `method` is their own, not the do-nothing default."""
-    return _overriding(method)
-
-
-@derived
-def _overriding(method: str) -> tuple[ScriptPlugin, ...]:
     default = getattr(ScriptPlugin, method)
     return tuple(
         p for p in plugins() if getattr(type(p), method, default) is not default
