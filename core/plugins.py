@@ -92,12 +92,16 @@ class ScriptPlugin:
       scripts_app.http.HttpCall in, an HttpReply out, on the ASGI fast path
       and in Django's catch-all alike. Needed when it declares route kinds.
 
-    Paths of its own, served ahead of script routes
+    Paths of its own
 
+    - `script_reserved_paths`: path prefixes the app serves itself (mounted
+      in config/urls.py, "/graphql"): no script may register a route, stream
+      or asset route under them, and the ASGI fast path leaves them to Django.
     - `serves_path(tenant, method, path)`: (async) True when the app answers
-      this request itself (a stream's GET). Such a path beats a :param or /*
-      script route, as an exact route does (the app's upload check keeps
-      exact routes off it); the ASGI fast path leaves it to Django.
+      this request itself among the script routes (a stream's GET). Such a
+      path beats a :param or /* script route, as an exact route does (the
+      app's upload check keeps exact routes off it); the ASGI fast path
+      leaves it to Django.
     - `serve_path(request, call)`: (async) in Django's catch-all, before the
       script routes: the app's response for a path it serves (an SSE
       stream), else None. `call` is the request as a scripts_app.http.HttpCall.
@@ -156,6 +160,8 @@ class ScriptPlugin:
         raise NotImplementedError(f"{self.name} serves no route kind {target.kind}")
 
     # -- paths of its own -----------------------------------------------------------
+    script_reserved_paths: tuple[str, ...] = ()
+
     async def serves_path(self, tenant, method: str, path: str) -> bool:
         return False
 

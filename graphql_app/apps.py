@@ -14,6 +14,7 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
     script_api_js = "script_api.js"
     script_host_calls = ("graphql.execute",)
     script_effect_prefix = "graphql."
+    script_reserved_paths = ("/graphql",)  # /graphql, /graphql/ws, /graphql/sse
     script_execution_kinds = {"resolver": "http"}
     script_registration_counters = {"graphql": "graphql"}  # schemas.directory()
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.conf import derived
+from core.plugins import plugins
 from tenants.resolve import CachedSnapshot
 
-# Paths the platform serves itself; scripts may not register under them.
+# Paths the platform serves itself; scripts may not register under them. The
+# apps add theirs (core.plugins.ScriptPlugin.script_reserved_paths).
 RESERVED_PREFIXES = (
     "/system",
     "/api",
     "/admin",
-    "/graphql",
     "/health",
     "/metrics",
     "/custom",
@@ -33,12 +35,22 @@ RESERVED_PREFIXES = (
 )
 
 
-_RESERVED_EXACT = frozenset(RESERVED_PREFIXES)
-_RESERVED_UNDER = tuple(p.rstrip("/") + "/" for p in RESERVED_PREFIXES)
+@derived
+def reserved_prefixes() -> tuple[str, ...]:
+    """The platform's reserved path prefixes, then the apps'."""
+    apps = (p for plugin in plugins() for p in plugin.script_reserved_paths)
+    return tuple(dict.fromkeys((*RESERVED_PREFIXES, *apps)))
+
+
+@derived
+def _reserved() -> tuple[frozenset, tuple[str, ...]]:
+    prefixes = reserved_prefixes()
+    return frozenset(prefixes), tuple(p.rstrip("/") + "/" for p in prefixes)
 
 
 def reserved(path: str) -> bool:
-    return path in _RESERVED_EXACT or path.startswith(_RESERVED_UNDER)
+    exact, under = _reserved()
+    return path in exact or path.startswith(under)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import RESERVED_PREFIXES, reserved
+from scripts_app.routing import reserved, reserved_prefixes
 from scripts_app.sources import init_context
 
 
@@ -149,7 +149,7 @@ def prepare(tenant, name: str, source) -> Prepared:
             400,
             "reserved_path",
             f"Reserved path: {', '.join(refused)}. The platform serves "
-            f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
+            f"{', '.join(reserved_prefixes())} itself; register routes elsewhere.",
             details={"routes": refused},
         )
     _check_route_clashes(tenant, name, declared_routes(registrations))

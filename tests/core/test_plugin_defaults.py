@@ -28,6 +28,7 @@ async def test_a_plugin_that_declares_nothing_provides_nothing():
     assert plugin.store_script_registrations(None, {}) is None
     assert plugin.script_route_kinds == ()
     assert plugin.script_routes({"assets": [{"path": "/a", "asset": "a"}]}) == []
+    assert plugin.script_reserved_paths == ()
     assert await plugin.serves_path(None, "GET", "/") is False
     assert await plugin.serve_path(None, None) is None
     assert plugin.script_capabilities == {}
@@ -66,6 +67,14 @@ def test_the_apps_declarations_are_gathered_in_their_order():
     assert route_kinds() == {"asset": apps.get_app_config("assets_app")}
     assert setting_defaults()["STORAGE_MAX_KEYS_PER_SCRIPT"] == 10_000
     assert len(api_modules()) == len([p for p in plugins() if p.script_api_js])
+
+
+def test_an_apps_reserved_paths_are_kept_from_scripts():
+    from scripts_app.routing import reserved, reserved_prefixes
+
+    assert reserved_prefixes()[-1] == "/graphql"  # graphql_app's
+    assert reserved("/graphql") and reserved("/graphql/sse")
+    assert not reserved("/graphqlish")
 
 
 def test_an_app_that_declares_nothing_changes_nothing(settings):
