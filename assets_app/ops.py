@@ -13,15 +13,16 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError
 
 from assets_app import repository, rules
+from assets_app.capabilities import DELETE_ASSETS, READ_ASSETS, WRITE_ASSETS
 from assets_app.models import Asset
 from engine import HostError
 from scripts_app.hosting import EffectConflict, EffectRejected
-from scripts_app.models import Capability, Script
+from scripts_app.models import Script
 
 EFFECT_PREFIX = "assets."
 NEEDS = {
-    "assets.upsert": (Capability.WRITE_ASSETS, "upsertAsset"),
-    "assets.delete": (Capability.DELETE_ASSETS, "deleteAsset"),
+    "assets.upsert": (WRITE_ASSETS, "upsertAsset"),
+    "assets.delete": (DELETE_ASSETS, "deleteAsset"),
 }
 
 
@@ -45,12 +46,12 @@ def script_ops(invocation) -> dict:
             raise HostError(capability_message(capability, call), "CapabilityError")
 
     def list_assets() -> str:
-        require(Capability.READ_ASSETS, "listAssets")
+        require(READ_ASSETS, "listAssets")
         assets = Asset.objects.filter(tenant=invocation.tenant).order_by("name")
         return json.dumps([a.metadata() for a in assets])
 
     def fetch_asset(name) -> str:
-        require(Capability.READ_ASSETS, "fetchAsset")
+        require(READ_ASSETS, "fetchAsset")
         problem = rules.name_problem(name)
         if problem:
             return problem

@@ -1,6 +1,6 @@
 """Serve an asset route: content type, ETag, Last-Modified, 304 and Range.
 
-Called by the runner for both the ASGI fast path and Django's catch-all, so an
+Called by scripts_app.serving for both the ASGI fast path and Django's catch-all, so an
 asset answers the same whichever served it.
 """
 
@@ -13,19 +13,21 @@ from django.utils.http import http_date, parse_http_date_safe
 
 from assets_app import repository
 from assets_app.models import Asset
-from scripts_app.runner import HttpCall, HttpReply
+from scripts_app.http import HttpCall, HttpReply
 
 _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.I)
 UNSATISFIABLE = "unsatisfiable"
 
 
 async def serve_asset(call: HttpCall, target) -> HttpReply:
-    asset = await Asset.objects.filter(tenant=call.tenant, name=target.asset).afirst()
+    asset = await Asset.objects.filter(
+        tenant=call.tenant, name=target.resource
+    ).afirst()
     if asset is None:
         return HttpReply.error(
             404,
             "asset_not_found",
-            f"{target.pattern} serves asset '{target.asset}', which is not in "
+            f"{target.pattern} serves asset '{target.resource}', which is not in "
             "this tenant's assets; upload it first.",
             call.request_id,
         )

@@ -13,7 +13,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from scripts_app.conf import scripts_setting  # noqa: E402
+from core.conf import scripts_setting  # noqa: E402
 from scripts_app.services import save_script  # noqa: E402
 from tenants.models import Tenant  # noqa: E402
 

@@ -19,14 +19,20 @@ def envbool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def envint(name, default):
+def envint(name, default=None):
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
 
 
-def envfloat(name, default):
+def envfloat(name, default=None):
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
+
+
+def envlist(name):
+    """A comma-separated list, or None when the variable is not set."""
+    value = os.environ.get(name)
+    return None if value is None else [v for v in value.split(",") if v.strip()]
 
 
 VAR_DIR = Path(os.environ.get("SCRIPTHOST_VAR_DIR", BASE_DIR / "var"))
@@ -145,7 +151,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Messages a channel holds before sends to it are dropped: each process's
-# stream hub has one channel for every stream it serves (streams_app.hub).
+# fan-out hub has one channel for every stream it serves (core.hub).
 CHANNEL_CAPACITY = 1000
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -203,62 +209,51 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# Platform knobs, read through scripts_app.conf.scripts_setting().
+# Platform knobs: only what the environment sets (None: not set). Read through
+# core.conf.scripts_setting(), which holds the defaults (see docs/operations.md).
 SCRIPTS = {
-    "VM_POOL_SIZE": envint("SCRIPT_VM_POOL_SIZE", 256),
-    # Warm contexts one script version may have at once: a call blocked in a
-    # host call (a slow fetch) holds its context, so overlapping calls get
-    # another, up to this many; past it they wait for one to come free.
-    "VM_CONTEXTS_PER_SCRIPT": envint("SCRIPT_VM_CONTEXTS_PER_SCRIPT", 8),
-    "MAX_SOURCE_BYTES": envint("SCRIPT_MAX_SOURCE_BYTES", 1024 * 1024),
-    "INIT_TIMEOUT_SECONDS": envfloat("SCRIPT_INIT_TIMEOUT_SECONDS", 5.0),
-    "ROUTE_REFRESH_SECONDS": envfloat("SCRIPT_ROUTE_REFRESH_SECONDS", 0.5),
-    "RECORD_FLUSH_SECONDS": envfloat("SCRIPT_RECORD_FLUSH_SECONDS", 0.25),
-    "RECORD_BATCH_SIZE": envint("SCRIPT_RECORD_BATCH_SIZE", 500),
-    "MAX_LOG_MESSAGE_CHARS": envint("SCRIPT_MAX_LOG_MESSAGE_CHARS", 8192),
-    "MAX_LOGS_PER_INVOCATION": envint("SCRIPT_MAX_LOGS_PER_INVOCATION", 1000),
+    "VM_POOL_SIZE": envint("SCRIPT_VM_POOL_SIZE"),
+    "VM_CONTEXTS_PER_SCRIPT": envint("SCRIPT_VM_CONTEXTS_PER_SCRIPT"),
+    "MAX_SOURCE_BYTES": envint("SCRIPT_MAX_SOURCE_BYTES"),
+    "INIT_TIMEOUT_SECONDS": envfloat("SCRIPT_INIT_TIMEOUT_SECONDS"),
+    "ROUTE_REFRESH_SECONDS": envfloat("SCRIPT_ROUTE_REFRESH_SECONDS"),
+    "RECORD_FLUSH_SECONDS": envfloat("SCRIPT_RECORD_FLUSH_SECONDS"),
+    "RECORD_BATCH_SIZE": envint("SCRIPT_RECORD_BATCH_SIZE"),
+    "MAX_LOG_MESSAGE_CHARS": envint("SCRIPT_MAX_LOG_MESSAGE_CHARS"),
+    "MAX_LOGS_PER_INVOCATION": envint("SCRIPT_MAX_LOGS_PER_INVOCATION"),
     "LIMITS": {
-        # execution kind: (seconds, megabytes); see RUNTIME.md R8.
+        # execution mode: (seconds, megabytes); see RUNTIME.md R8.
         "pre-processing": (
-            envfloat("SCRIPT_PRE_TIMEOUT_SECONDS", 2.0),
-            envint("SCRIPT_PRE_MEMORY_MB", 20),
+            envfloat("SCRIPT_PRE_TIMEOUT_SECONDS"),
+            envint("SCRIPT_PRE_MEMORY_MB"),
         ),
-        "http": (
-            envfloat("SCRIPT_TIMEOUT_SECONDS", 20.0),
-            envint("SCRIPT_MAX_MEMORY_MB", 20),
-        ),
+        "http": (envfloat("SCRIPT_TIMEOUT_SECONDS"), envint("SCRIPT_MAX_MEMORY_MB")),
         "cron": (
-            envfloat("SCRIPT_CRON_TIMEOUT_SECONDS", 30.0),
-            envint("SCRIPT_CRON_MEMORY_MB", 128),
+            envfloat("SCRIPT_CRON_TIMEOUT_SECONDS"),
+            envint("SCRIPT_CRON_MEMORY_MB"),
         ),
     },
-    "DEFAULT_TENANT": os.environ.get("SCRIPTHOST_DEFAULT_TENANT", "default"),
+    "DEFAULT_TENANT": os.environ.get("SCRIPTHOST_DEFAULT_TENANT"),
     # Per-script storage quotas (storage_app): bytes of keys and values, and keys.
-    "STORAGE_MAX_BYTES_PER_SCRIPT": envint(
-        "SCRIPT_STORAGE_MAX_BYTES", 50 * 1024 * 1024
-    ),
-    "STORAGE_MAX_KEYS_PER_SCRIPT": envint("SCRIPT_STORAGE_MAX_KEYS", 10_000),
+    "STORAGE_MAX_BYTES_PER_SCRIPT": envint("SCRIPT_STORAGE_MAX_BYTES"),
+    "STORAGE_MAX_KEYS_PER_SCRIPT": envint("SCRIPT_STORAGE_MAX_KEYS"),
     # Passphrases for secrets at rest, comma-separated, the encrypting one first;
     # empty: a key generated once into var/secrets_key.
-    "SECRETS_KEY": os.environ.get("SCRIPTHOST_SECRETS_KEY", ""),
+    "SECRETS_KEY": os.environ.get("SCRIPTHOST_SECRETS_KEY"),
     # Addresses fetch may reach although local or private: "127.0.0.1:8080",
     # "[::1]:8080", "10.1.2.0/24"; empty by default.
-    "FETCH_ALLOW": [
-        a for a in os.environ.get("SCRIPT_FETCH_ALLOW", "").split(",") if a.strip()
-    ],
-    "FETCH_TIMEOUT_SECONDS": envfloat("SCRIPT_FETCH_TIMEOUT_SECONDS", 30.0),
-    "FETCH_MAX_BYTES": envint("SCRIPT_FETCH_MAX_BYTES", 10 * 1024 * 1024),
+    "FETCH_ALLOW": envlist("SCRIPT_FETCH_ALLOW"),
+    "FETCH_TIMEOUT_SECONDS": envfloat("SCRIPT_FETCH_TIMEOUT_SECONDS"),
+    "FETCH_MAX_BYTES": envint("SCRIPT_FETCH_MAX_BYTES"),
     # Server-Sent Event streams (streams_app).
-    "STREAM_KEEPALIVE_SECONDS": envfloat("SCRIPT_STREAM_KEEPALIVE_SECONDS", 15.0),
-    "STREAM_REPLAY_MESSAGES": envint("SCRIPT_STREAM_REPLAY_MESSAGES", 100),
-    "STREAM_MAX_CONNECTIONS": envint("SCRIPT_STREAM_MAX_CONNECTIONS", 10_000),
-    "STREAM_MAX_MESSAGE_BYTES": envint("SCRIPT_STREAM_MAX_MESSAGE_BYTES", 64 * 1024),
-    "STREAM_CLIENT_BUFFER": envint("SCRIPT_STREAM_CLIENT_BUFFER", 1000),
+    "STREAM_KEEPALIVE_SECONDS": envfloat("SCRIPT_STREAM_KEEPALIVE_SECONDS"),
+    "STREAM_REPLAY_MESSAGES": envint("SCRIPT_STREAM_REPLAY_MESSAGES"),
+    "STREAM_MAX_CONNECTIONS": envint("SCRIPT_STREAM_MAX_CONNECTIONS"),
+    "STREAM_MAX_MESSAGE_BYTES": envint("SCRIPT_STREAM_MAX_MESSAGE_BYTES"),
+    "STREAM_CLIENT_BUFFER": envint("SCRIPT_STREAM_CLIENT_BUFFER"),
     # The dispatcher: how deep listeners may send messages on, and message size.
-    "DISPATCH_MAX_DEPTH": envint("SCRIPT_DISPATCH_MAX_DEPTH", 8),
-    "DISPATCH_MAX_MESSAGE_BYTES": envint(
-        "SCRIPT_DISPATCH_MAX_MESSAGE_BYTES", 1024 * 1024
-    ),
+    "DISPATCH_MAX_DEPTH": envint("SCRIPT_DISPATCH_MAX_DEPTH"),
+    "DISPATCH_MAX_MESSAGE_BYTES": envint("SCRIPT_DISPATCH_MAX_MESSAGE_BYTES"),
 }
 
 LOGGING = {

@@ -2,16 +2,21 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class GraphqlAppConfig(AppConfig):
+
+class GraphqlAppConfig(ScriptPlugin, AppConfig):
     name = "graphql_app"
     verbose_name = "GraphQL"
 
-    # scripts_app.hosting plugs these into every invocation: graphQLRegistry,
-    # the host side of its executeGraphQL, and its subscription sends, applied
-    # after success (graphql_app.subscriptions).
+    # graphQLRegistry, the host side of its executeGraphQL, and its
+    # subscription sends, applied after success (graphql_app.subscriptions).
     script_api_js = "script_api.js"
+    script_host_calls = ("graphql.execute",)
     script_effect_prefix = "graphql."
+    script_reserved_paths = ("/graphql",)  # /graphql, /graphql/ws, /graphql/sse
+    script_execution_kinds = {"resolver": "http"}
+    script_registration_counters = {"graphql": "graphql"}  # schemas.directory()
 
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script
@@ -26,10 +31,7 @@ class GraphqlAppConfig(AppConfig):
 
         apply(invocation, effects)
 
-    # scripts_app.services: the operations this app keeps.
-    def refused_script_paths(self, registrations):
-        return []  # GraphQL operations hold no paths
-
+    # The operations this app keeps (they hold no paths).
     def check_script_registrations(self, tenant, name, registrations):
         from graphql_app.registry import check
 

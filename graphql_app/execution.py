@@ -32,8 +32,8 @@ from graphql import (
     validate,
 )
 
+from core.conf import scripts_setting
 from engine import HostError
-from scripts_app.conf import scripts_setting
 from scripts_app.records import log_for
 
 SUBSCRIPTIONS_LATER = (
@@ -194,7 +194,7 @@ def script_caller(invocation, depth: int) -> Caller:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import AnonymousUser
 
-    from scripts_app.runner import auth_for
+    from scripts_app.http import auth_for
     from tenants.models import role_of
 
     user = None

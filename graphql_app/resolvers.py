@@ -5,7 +5,7 @@ readable on the context itself, so the seed's `function getUser(args) {
 args.id }` works), `request.auth` (who asked), `kind` "resolver" and
 `meta` {field, operation, operationName, path, via, caller}. It may return
 an object (or list, or scalar) or a JSON string of one. It runs as any
-handler does (scripts_app.invoke.run_handler): its own limits (the
+invocation does (scripts_app.invocations.run): its own limits (the
 "resolver" row), effects, logs and execution record. A resolver that throws,
 runs out of time or memory, or whose writes are refused gives that field a
 GraphQL error (message, locations, path); the rest of the query still
@@ -45,8 +45,8 @@ def resolver_for(op):
     trigger = f"graphql {op.kind} {op.name}"
 
     async def resolve(root, info, **args):
-        from scripts_app.invoke import run_handler
-        from scripts_app.runner import error_text
+        from scripts_app.executions import error_text
+        from scripts_app.invocations import run
 
         caller = info.context
         subscribing = None
@@ -90,12 +90,12 @@ def resolver_for(op):
             },
         }
         try:
-            outcome = await run_handler(
+            outcome = await run(
+                KIND,
                 caller.tenant,
                 target,
-                kind=KIND,
+                context,
                 trigger=trigger,
-                context=context,
                 user_id=caller.user_id,
                 depth=caller.depth,
                 triggered_by=caller.via,

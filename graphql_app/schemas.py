@@ -97,12 +97,13 @@ def fragment_of(script_name: str, kind: str, name: str, sdl: str):
 class OperationDirectory(CachedSnapshot):
     """tenant id -> its scripts' operations, and the schemas built from them.
 
-    Reloaded when 'routes' moves (every Script save or delete bumps it), so an
-    upload, a delete or an enable/disable reaches every process as routes do;
+    Reloaded when 'graphql' moves (a save or delete of a script that has or had
+    operations bumps it: scripts_app.signals), so an upload, a delete or an
+    enable/disable reaches every process as routes do;
     schemas are then built again on first use.
     """
 
-    counter = "routes"
+    counter = "graphql"
 
     def __init__(self):
         super().__init__()

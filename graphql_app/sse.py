@@ -26,22 +26,20 @@ from django.http import StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 
+from core import sse
+from core.conf import scripts_setting
 from graphql_app.access import authenticate, refusal
 from graphql_app.subscriptions import KEEPALIVE, start
 from graphql_app.views import _json
 from graphql_app.ws import caller_for
-from scripts_app.conf import scripts_setting
-from streams_app.serving import sse_headers
 
 log = logging.getLogger(__name__)
 
-EVENT_STREAM = "text/event-stream"
-COMPLETE = b"event: complete\ndata: \n\n"
-KEEPALIVE_COMMENT = b": keep-alive\n\n"
+COMPLETE = sse.event("", name="complete")
 
 
 def encode_next(result: dict) -> bytes:
-    return f"event: next\ndata: {json.dumps(result)}\n\n".encode()
+    return sse.event(json.dumps(result), name="next")
 
 
 def _bad_request(request, message: str):
@@ -141,7 +139,7 @@ async def graphql_sse(request):
 
 def _stream(events) -> StreamingHttpResponse:
     return StreamingHttpResponse(
-        events, content_type=EVENT_STREAM, headers=sse_headers()
+        events, content_type=sse.CONTENT_TYPE, headers=sse.headers()
     )
 
 
@@ -151,14 +149,14 @@ async def _once(result: dict):
 
 async def _events(subscription, keepalive: float):
     try:
-        yield b": connected\n\n"
+        yield sse.comment("connected")
         if subscription.first is not None:
             yield encode_next(subscription.first)
         while True:
             result = await subscription.next_result(keepalive)
             if result is None:
                 break
-            yield KEEPALIVE_COMMENT if result is KEEPALIVE else encode_next(result)
+            yield sse.KEEPALIVE if result is KEEPALIVE else encode_next(result)
         yield COMPLETE
     finally:
         subscription.close()

@@ -20,8 +20,8 @@ fails the subscription with GraphQL errors before anything is delivered.
 `sendSubscriptionMessageFiltered(name, dataJson, filterJson)` are effects
 (R5): applied only when the invocation succeeds, they are published after the
 commit to a channel-layer group per (tenant, subscription name). Every
-process with subscribers on it has a hub there (streams_app.hub's Hub,
-keyed by "graphql:<name>"), which queues each message for the matching local
+process with subscribers on it has a hub there (core.hub's Hub, keyed by
+"graphql:<name>"), which queues each message for the matching local
 subscribers; each then executes its own document with the message as the
 field's value (root value `SubscriptionEvent`), so every subscriber gets the
 fields it selected. With Redis as the channel layer that spans processes.
@@ -35,11 +35,9 @@ stops. A process holds at most SCRIPT_STREAM_MAX_CONNECTIONS subscribers
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
-import weakref
 from dataclasses import dataclass
 from inspect import isawaitable
 
@@ -54,18 +52,9 @@ from graphql import (
 from graphql.execution.collect_fields import collect_fields
 from graphql.execution.execute import ExecutionContext
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
+from core.hub import TIMEOUT, Hub, HubFull, Hubs, js_string, publish
 from scripts_app.hosting import EffectRejected
-from streams_app.directory import StreamTarget
-from streams_app.hub import (
-    CLOSE,
-    Hub,
-    HubFull,
-    loop_hub,
-    publish,
-    stop_with_streams,
-    wake_on_uploads,
-)
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +80,6 @@ class Subscribing:
 
     def accept(self, value, args: dict):
         """Take the resolver's value; return the first message (or None)."""
-        from streams_app.serving import js_string
-
         first, metadata = value, None
         envelope = value
         if isinstance(value, str):
@@ -200,7 +187,7 @@ class _Subscriptions:
 
     def __init__(self):
         self._indexed = -1
-        self._index: dict[tuple[int, str], StreamTarget] = {}
+        self._index: dict = {}  # (tenant id, key) -> schemas.Operation
 
     @property
     def loads(self) -> int:
@@ -213,13 +200,14 @@ class _Subscriptions:
 
         await directory().refresh()
 
-    def get(self, tenant_id: int, key: str) -> StreamTarget | None:
+    def get(self, tenant_id: int, key: str):
+        """The operation (a script version) serving subscription `key`, or None."""
         from graphql_app.schemas import directory
 
         found = directory()
         if found.loads != self._indexed:
             self._index = {
-                (tid, key_of(op.name)): target_of(op)
+                (tid, key_of(op.name)): op
                 for tid, ops in found.operations.items()
                 for op in ops
                 if op.kind == "subscription" and op.visibility == "external"
@@ -228,36 +216,27 @@ class _Subscriptions:
         return self._index.get((tenant_id, key))
 
 
-def target_of(op) -> StreamTarget:
-    return StreamTarget(key_of(op.name), op.script_id, op.script_name, op.version)
-
-
 _subscriptions = _Subscriptions()
 
 
 class SubscriptionHub(Hub):
-    """A streams Hub whose connections are subscribers and get raw messages."""
+    """A hub whose connections are subscribers; they get the raw messages.
+
+    Each subscriber runs its own document on a message.
+    """
 
     channel_prefix = "graphql.hub."
 
     def directory(self):
         return _subscriptions
 
-    def payload(self, event_id: int, data: str) -> tuple[int, object]:
-        # Subscribers get the raw message: each runs its own document on it.
-        return 0, data
 
-
-_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-stop_with_streams(_hubs)
+_hubs = Hubs(SubscriptionHub, counter="graphql")
 
 
 def subscription_hub() -> SubscriptionHub:
     """This event loop's hub of subscribers."""
-    return loop_hub(_hubs, SubscriptionHub)
-
-
-wake_on_uploads(_hubs)
+    return _hubs.get()
 
 
 # -- subscribing ----------------------------------------------------------------------
@@ -292,16 +271,11 @@ class Subscription:
 
     async def next_result(self, timeout: float | None = None):
         """The next formatted result; None once ended; KEEPALIVE after `timeout`."""
-        conn = self.conn
-        if conn.closed:
+        item = await self.conn.next(timeout)
+        if item is None:
             return None
-        try:
-            async with asyncio.timeout(timeout if timeout and timeout > 0 else None):
-                item = await conn.queue.get()
-        except TimeoutError:
+        if item is TIMEOUT:
             return KEEPALIVE
-        if item is CLOSE or conn.closed:
-            return None
         _, data = item
         return await self.result_of(data)
 
@@ -436,9 +410,7 @@ async def start(
         return Started("errors", [e.formatted for e in errors])
     first = formatted(result) if root.has_first else None
     try:
-        conn = await hub.connect(
-            caller.tenant.id, key_of(name), root.metadata, target_of(op)
-        )
+        conn = await hub.connect(caller.tenant.id, key_of(name), root.metadata, op)
     except HubFull:
         return Started("errors", _too_many())
     except Exception:

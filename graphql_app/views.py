@@ -37,7 +37,7 @@ from graphql_app.access import authenticate, refusal
 from graphql_app.execution import Caller, execute_document
 from graphql_app.schema import schema
 from graphql_app.schemas import directory
-from scripts_app.runner import auth_for, clean_headers
+from scripts_app.http import auth_for, clean_headers
 from tenants.models import role_of
 
 

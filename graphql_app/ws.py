@@ -46,7 +46,7 @@ INIT_TIMEOUT_SECONDS = 10.0
 
 def caller_for(tenant, user, scope, via: str) -> Caller:
     """The Caller of a WebSocket (or SSE) request, as resolvers see it."""
-    from scripts_app.runner import auth_for, clean_headers
+    from scripts_app.http import auth_for, clean_headers
     from tenants.models import role_of
 
     role = role_of(user, tenant) if user is not None else None

@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib import admin
 
+from core.plugins import capabilities
 from scripts_app.models import (
-    Capability,
     Execution,
     LogEntry,
     Route,
@@ -35,7 +35,7 @@ class ScriptForm(forms.ModelForm):
         strip=False,
     )
     capabilities = forms.TypedMultipleChoiceField(
-        choices=Capability.choices,
+        choices=lambda: list(capabilities().items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="What this script may do beyond its own code and storage.",
@@ -64,7 +64,7 @@ class ScriptForm(forms.ModelForm):
 
 class RouteInline(admin.TabularInline):
     model = Route
-    fields = ["method", "path", "handler", "asset"]
+    fields = ["method", "path", "handler", "kind", "resource"]
     readonly_fields = fields
     extra = 0
     can_delete = False

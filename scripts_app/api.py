@@ -15,8 +15,8 @@ from rest_framework.exceptions import (
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
+from core.plugins import capabilities
 from scripts_app.models import (
-    Capability,
     Execution,
     LogEntry,
     Script,
@@ -78,9 +78,15 @@ class ScriptWriteSerializer(serializers.Serializer):
 
 
 class CapabilitiesSerializer(serializers.Serializer):
-    capabilities = serializers.ListField(
-        child=serializers.ChoiceField(choices=Capability.values)
-    )
+    capabilities = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self):
+        # The choices are the installed apps' (core.plugins), read per use.
+        fields = super().get_fields()
+        fields["capabilities"] = serializers.ListField(
+            child=serializers.ChoiceField(choices=list(capabilities()))
+        )
+        return fields
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -189,9 +195,9 @@ class ScriptViewSet(viewsets.ViewSet):
                 )
             data = CapabilitiesSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            # Kept in the order of Capability, without repeats.
+            # Kept in the order the apps define them, without repeats.
             wanted = set(data.validated_data["capabilities"])
-            script.capabilities = [c for c in Capability.values if c in wanted]
+            script.capabilities = [c for c in capabilities() if c in wanted]
             script.save(update_fields=["capabilities", "updated_at"])
         return Response({"capabilities": script.capabilities})
 

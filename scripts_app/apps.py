@@ -1,13 +1,20 @@
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class ScriptsConfig(AppConfig):
+
+class ScriptsConfig(ScriptPlugin, AppConfig):
+    """Scripts, their routes and runs; as a plugin, convert.markdown_to_html."""
+
     name = "scripts_app"
     verbose_name = "Scripts"
-    # convert.markdown_to_html (see scripts_app/hosting.py for the contract).
     script_api_js = "js/convert.js"
+    script_host_calls = ("convert.markdown",)
+    script_execution_kinds = {"http": "http"}  # script routes
+    script_registration_counters = {"routes": "routes"}  # scripts_app.routing
 
     def ready(self):
+        from core import checks as plugin_checks  # noqa: F401
         from scripts_app import checks, signals  # noqa: F401
 
     def script_ops(self, invocation):

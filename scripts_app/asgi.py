@@ -1,33 +1,32 @@
 """An ASGI front that serves anonymous script routes without Django (R3b).
 
 Django's request machinery costs several times the engine call, so requests
-that only need a script route or an asset route are answered here through the
-same runner the catch-all view uses. Anything needing sessions, tokens,
-multipart parsing, a platform endpoint or an HTTPS redirect, and any path with
-no route (streams and 404s live behind Django's catch-all), goes to Django
-unchanged.
+that only need a script route (or a route of an app's kind, such as an asset
+route) are answered here through the same code the catch-all view uses
+(scripts_app.serving). Anything needing sessions, tokens, multipart parsing, a
+platform endpoint or an HTTPS redirect, any path with no route, and any path
+an app serves itself (a stream: core.plugins.ScriptPlugin.serves_path) goes to
+Django unchanged.
 """
 
-import functools
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.http import QueryDict
 
-from scripts_app.records import flush_at_shutdown
-from scripts_app.routing import Match, reserved
-from scripts_app.runner import (
+from core.conf import derived
+from core.plugins import overriding
+from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
     HttpReply,
     clean_headers,
-    find_route,
     form_of,
-    serve,
 )
-from streams_app.directory import streams
+from scripts_app.records import flush_at_shutdown
+from scripts_app.routing import Match, reserved
+from scripts_app.serving import find_route, serve
 from tenants.middleware import request_id_from
 from tenants.resolve import directory
 
@@ -59,7 +58,7 @@ class _Conf(NamedTuple):
     upload_limit: int | None
 
 
-@functools.cache
+@derived
 def _conf() -> _Conf:
     proxy = settings.SECURE_PROXY_SSL_HEADER
     header = value = None
@@ -76,13 +75,6 @@ def _conf() -> _Conf:
     )
 
 
-def _forget_conf(**kwargs):
-    _conf.cache_clear()  # tests change settings; production never does
-
-
-setting_changed.connect(_forget_conf)
-
-
 def _host(scope, headers) -> str:
     """The Host header, else the server's address (as HttpRequest.get_host)."""
     host = headers.get("host")
@@ -90,6 +82,13 @@ def _host(scope, headers) -> str:
         return host
     server = scope.get("server") or ("localhost", 80)
     return f"{server[0]}:{server[1]}" if server[1] not in (80, 443) else server[0]
+
+
+async def _served_by_an_app(tenant, method: str, path: str) -> bool:
+    for app in overriding("serves_path"):
+        if await app.serves_path(tenant, method, path):
+            return True
+    return False
 
 
 class ScriptRouteApp:
@@ -135,12 +134,9 @@ class ScriptRouteApp:
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
             return False  # Django's catch-all answers misses (and streams)
-        # A stream's exact path beats a :param or /* route, as exact routes do.
-        if (
-            route.params
-            and method in ("GET", "HEAD")
-            and await streams().find(found.tenant.id, found.path) is not None
-        ):
+        # A path an app serves itself (a stream) beats a :param or /* route, as
+        # exact routes do; Django's catch-all lets the app answer it.
+        if route.params and await _served_by_an_app(found.tenant, method, found.path):
             return False
         body = await self._body(receive, conf.upload_limit)
         if body is None:

@@ -2,7 +2,7 @@
 
 from django.core.checks import Error, Warning, register
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 
 
 @register()

@@ -6,9 +6,9 @@ import asyncio
 import concurrent.futures
 import weakref
 
+from core.conf import limits_for, scripts_setting
+from core.plugins import api_modules
 from engine import Engine, Limits
-from scripts_app.conf import limits_for, scripts_setting
-from scripts_app.hosting import api_modules
 
 _engines: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -1,38 +1,25 @@
-"""What apps give scripts: JS API modules, host calls, and effects applied after success.
+"""Run an invocation in the engine with the apps' host calls; apply its effects (R5).
 
-An app takes part by defining, on its AppConfig:
-
-- `script_api_js`: a path (relative to the app) of a JS module
-  `function (g, api) {...}` that defines globals with `api.call(op, args)` for
-  reads (synchronous, R6) and `api.effect(kind, data)` for writes (R5);
-- `script_ops(invocation) -> {op name: async function}`: the host side of its
-  calls, bound to the invocation's tenant, script and user. It is called when
-  the invocation's first host call arrives (most handlers make none), so it
-  must not depend on when it is called: `invocation.started` says when the
-  attempt began;
-- `script_effect_prefix` and `apply_script_effects(invocation, effects)`: apply
-  its effects (kinds starting with the prefix), inside the one transaction all
-  effects of an invocation share. Raise EffectConflict when what the
-  invocation read has changed since; the invocation is then run again.
+The apps take part through the plugin contract (core.plugins.ScriptPlugin):
+their host calls are built into the invocation's Host on its first host
+call, and their effects are applied after success, all in one transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import random
 import time
 import uuid
 import weakref
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from asgiref.sync import sync_to_async
-from django.apps import apps
-from django.core.signals import setting_changed
 from django.db import transaction
 
+from core.conf import derived
+from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
 
 log = logging.getLogger(__name__)
@@ -85,39 +72,18 @@ class Invocation:
         self.started = time.monotonic()
 
 
-@functools.cache
-def _participants() -> tuple:
-    return tuple(
-        a
-        for a in apps.get_app_configs()
-        if hasattr(a, "script_ops")
-        or hasattr(a, "script_api_js")
-        or hasattr(a, "apply_script_effects")
-    )
-
-
-def api_modules() -> tuple[str, ...]:
-    """The JS API modules of every participating app, in INSTALLED_APPS order."""
-    modules = []
-    for app in _participants():
-        relative = getattr(app, "script_api_js", None)
-        if relative:
-            modules.append((Path(app.path) / relative).read_text())
-    return tuple(modules)
-
-
-@functools.cache
 def _op_providers() -> tuple:
-    return tuple(a for a in _participants() if hasattr(a, "script_ops"))
+    return overriding("script_ops")
 
 
-def _forget_apps(**kwargs):
-    # Tests may change INSTALLED_APPS; production never does after start-up.
-    _participants.cache_clear()
-    _op_providers.cache_clear()
+@derived
+def _effect_appliers() -> tuple:
+    return tuple(p for p in plugins() if p.script_effect_prefix)
 
 
-setting_changed.connect(_forget_apps)
+@derived
+def _effect_prefixes() -> tuple[str, ...]:
+    return tuple(p.script_effect_prefix for p in _effect_appliers())
 
 
 class _LazyHost(Host):
@@ -153,14 +119,23 @@ def build_host(invocation: Invocation) -> Host:
 
 
 def apply_effects(invocation: Invocation, effects: list[dict]) -> None:
-    """Apply every effect of a successful invocation in one transaction (R5)."""
-    handlers = [
-        (app.script_effect_prefix, app)
-        for app in _participants()
-        if hasattr(app, "apply_script_effects")
-    ]
+    """Apply every effect of a successful invocation in one transaction (R5).
+
+    Each goes to the app whose effect prefix it has; one that no installed
+    app claims refuses them all (the system check makes that a start-up
+    error for the apps' own JS modules).
+    """
+    prefixes = _effect_prefixes()
+    for effect in effects:
+        kind = str(effect.get("kind", ""))
+        if not kind.startswith(prefixes):
+            raise EffectRejected(
+                f"No installed app applies effects of kind '{kind}'; nothing was "
+                "written"
+            )
     with transaction.atomic():
-        for prefix, app in handlers:
+        for app in _effect_appliers():
+            prefix = app.script_effect_prefix
             mine = [e for e in effects if str(e.get("kind", "")).startswith(prefix)]
             app.apply_script_effects(invocation, mine)
 

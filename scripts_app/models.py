@@ -15,14 +15,6 @@ validate_script_name = RegexValidator(
 )
 
 
-class Capability(models.TextChoices):
-    """What an admin may grant a script beyond its own code and storage."""
-
-    READ_ASSETS = "ReadAssets", "ReadAssets: list and fetch the tenant's assets"
-    WRITE_ASSETS = "WriteAssets", "WriteAssets: create and replace assets"
-    DELETE_ASSETS = "DeleteAssets", "DeleteAssets: delete assets"
-
-
 class Script(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="scripts")
     name = models.CharField(
@@ -58,6 +50,10 @@ class Script(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The registrations as last read or saved, None when unknown: what a
+    # save changes is measured against them (scripts_app.signals).
+    registrations_at_load = None
+
     class Meta:
         ordering = ["tenant", "name"]
         constraints = [
@@ -68,6 +64,16 @@ class Script(models.Model):
 
     def __str__(self):
         return f"{self.tenant.slug}/{self.name}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        script = super().from_db(db, field_names, values)
+        script.remember_registrations()
+        return script
+
+    def remember_registrations(self) -> None:
+        loaded = self.__dict__.get("registrations")  # None when deferred
+        self.registrations_at_load = dict(loaded) if loaded is not None else None
 
     @property
     def filename(self):
@@ -109,9 +115,11 @@ class Route(models.Model):
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=200)
     handler = models.CharField(max_length=128)
-    # Set for an asset route (registerAssetRoute): GET/HEAD serve this asset
-    # of the tenant's assets; `handler` is then empty.
-    asset = models.CharField(max_length=255, blank=True)
+    # Set for a route of an app's own kind (core.plugins: script_route_kinds):
+    # that app serves `resource` there (an asset route: GET/HEAD serve this
+    # asset of the tenant's assets); `handler` is then empty.
+    kind = models.CharField(max_length=32, blank=True)
+    resource = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["tenant", "path", "method"]
@@ -122,8 +130,8 @@ class Route(models.Model):
         ]
 
     def __str__(self):
-        if self.asset:
-            return f"{self.path} -> asset {self.asset} ({self.script.name})"
+        if self.kind:
+            return f"{self.path} -> {self.kind} {self.resource} ({self.script.name})"
         return f"{self.method} {self.path} -> {self.script.name}.{self.handler}"
 
 

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import atexit
-import functools
 import logging
 import threading
 import uuid
 from datetime import UTC, datetime
 
-from django.core.signals import setting_changed
 from django.db import close_old_connections, connections, router, transaction
 
-from scripts_app.conf import scripts_setting
+from core.conf import derived, scripts_setting
 
 log = logging.getLogger(__name__)
 
 
-@functools.cache
+@derived
 def _writer_settings() -> tuple[float, int]:
     """(RECORD_FLUSH_SECONDS, RECORD_BATCH_SIZE), read once per change."""
     return (
         scripts_setting("RECORD_FLUSH_SECONDS"),
         scripts_setting("RECORD_BATCH_SIZE"),
     )
-
-
-def _forget_settings(**kwargs):
-    _writer_settings.cache_clear()  # tests change settings; production never does
-
-
-setting_changed.connect(_forget_settings)
 
 
 class RecordBuffer:

@@ -7,23 +7,26 @@ literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
 is the rest, "" for the first two). When the best path match has no
 handler for the method, the next match that has one serves it; when none
 has, the answer is 405 with every method the matching routes accept (HEAD
-wherever GET is, since GET handlers answer HEAD). An asset route is an exact
-GET route whose target names an asset instead of a handler; uploads refuse any
-other route at its path.
+wherever GET is, since GET handlers answer HEAD). A route of an app's own kind
+(an asset route: core.plugins.ScriptPlugin.script_route_kinds) names a
+resource instead of a handler, and the app serves it; uploads refuse any other
+route at its path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.conf import derived
+from core.plugins import plugins
 from tenants.resolve import CachedSnapshot
 
-# Paths the platform serves itself; scripts may not register under them.
+# Paths the platform serves itself; scripts may not register under them. The
+# apps add theirs (core.plugins.ScriptPlugin.script_reserved_paths).
 RESERVED_PREFIXES = (
     "/system",
     "/api",
     "/admin",
-    "/graphql",
     "/health",
     "/metrics",
     "/custom",
@@ -32,12 +35,22 @@ RESERVED_PREFIXES = (
 )
 
 
-_RESERVED_EXACT = frozenset(RESERVED_PREFIXES)
-_RESERVED_UNDER = tuple(p.rstrip("/") + "/" for p in RESERVED_PREFIXES)
+@derived
+def reserved_prefixes() -> tuple[str, ...]:
+    """The platform's reserved path prefixes, then the apps'."""
+    apps = (p for plugin in plugins() for p in plugin.script_reserved_paths)
+    return tuple(dict.fromkeys((*RESERVED_PREFIXES, *apps)))
+
+
+@derived
+def _reserved() -> tuple[frozenset, tuple[str, ...]]:
+    prefixes = reserved_prefixes()
+    return frozenset(prefixes), tuple(p.rstrip("/") + "/" for p in prefixes)
 
 
 def reserved(path: str) -> bool:
-    return path in _RESERVED_EXACT or path.startswith(_RESERVED_UNDER)
+    exact, under = _reserved()
+    return path in exact or path.startswith(under)
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,8 @@ class RouteTarget:
     version: int
     handler: str
     pattern: str
-    asset: str = ""  # an asset route serves this asset; handler is then ""
+    kind: str = ""  # an app's route kind ("asset"); "" for a handler route
+    resource: str = ""  # what a route of a kind serves; handler is then ""
     capabilities: tuple[str, ...] = ()
 
     @property
@@ -152,7 +166,10 @@ class RouteTable:
 
 
 class RouteDirectory(CachedSnapshot):
-    """Every tenant's route table, reloaded when the 'routes' counter moves."""
+    """Every tenant's route table, reloaded when the 'routes' counter moves.
+
+    Routes and apps' route kinds (asset routes) bump it (scripts_app.signals).
+    """
 
     counter = "routes"
 
@@ -172,17 +189,25 @@ class RouteDirectory(CachedSnapshot):
             "script_id",
             "script__name",
             "script__version",
-            "asset",
+            "kind",
+            "resource",
             "script__capabilities",
         )
         for row in rows:
             tenant_id, method, path, handler, script_id, name, version = row[:7]
-            asset, capabilities = row[7], tuple(row[8] or ())
+            kind, resource, capabilities = row[7], row[8], tuple(row[9] or ())
             table = tables.get(tenant_id) or tables.setdefault(tenant_id, RouteTable())
             table.add(
                 method,
                 RouteTarget(
-                    script_id, name, version, handler, path, asset, capabilities
+                    script_id,
+                    name,
+                    version,
+                    handler,
+                    path,
+                    kind,
+                    resource,
+                    capabilities,
                 ),
             )
         self.tables = {k: t.finish() for k, t in tables.items()}

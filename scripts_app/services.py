@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 
+from core.conf import scripts_setting
+from core.plugins import overriding
 from engine import CompileError, ScriptSource
-from scripts_app.conf import scripts_setting
 from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import RESERVED_PREFIXES, reserved, routes
-from scripts_app.runner import init_context
+from scripts_app.routing import reserved, reserved_prefixes
+from scripts_app.sources import init_context
 
 
 class ScriptRejected(Exception):
@@ -134,54 +134,48 @@ def prepare(tenant, name: str, source) -> Prepared:
             details={"errors": problems},
         )
     registrations = outcome.registrations or {"routes": []}
-    declared = registrations.get("routes", [])
-    assets = registrations.get("assets", [])
-    refused = [f"{r['method']} {r['path']}" for r in declared if reserved(r["path"])]
-    refused += [f"asset {a['path']}" for a in assets if reserved(a["path"])]
-    if refused:
-        raise ScriptRejected(
-            400,
-            "reserved_path",
-            f"Reserved path: {', '.join(refused)}. The platform serves "
-            f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
-            details={"routes": refused},
-        )
     refused = [
-        p for app in _registrars() for p in app.refused_script_paths(registrations)
+        f"{r['method']} {r['path']}"
+        for r in registrations.get("routes", [])
+        if reserved(r["path"])
+    ]
+    refused += [
+        p
+        for app in overriding("refused_script_paths")
+        for p in app.refused_script_paths(registrations)
     ]
     if refused:
         raise ScriptRejected(
             400,
             "reserved_path",
             f"Reserved path: {', '.join(refused)}. The platform serves "
-            f"{', '.join(RESERVED_PREFIXES)} itself; register routes elsewhere.",
+            f"{', '.join(reserved_prefixes())} itself; register routes elsewhere.",
             details={"routes": refused},
         )
-    _check_route_clashes(tenant, name, declared, assets)
+    _check_route_clashes(tenant, name, declared_routes(registrations))
     _check_app_clashes(tenant, name, registrations)
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
 
 
-def _registrars() -> list:
-    """Apps that keep registrations of their own (streams, listeners).
+def declared_routes(registrations: dict) -> list[dict]:
+    """The route-table entries of an upload: its handler routes, then the apps'.
 
-    Such an app defines `refused_script_paths(registrations)` (paths it
-    refuses, as strings), `check_script_registrations(tenant, name,
-    registrations)` (clashes with other scripts, as {method, path, script}) and
-    `store_script_registrations(script, registrations)` (inside the upload's
-    transaction).
+    Each is {method, path, handler, kind, resource}; an app's entries (an
+    asset route) have a kind and a resource instead of a handler.
     """
-    return [
-        app
-        for app in apps.get_app_configs()
-        if hasattr(app, "store_script_registrations")
+    entries = [
+        {**r, "kind": "", "resource": ""} for r in registrations.get("routes", [])
     ]
+    for app in overriding("script_routes"):
+        entries += [{"handler": "", **r} for r in app.script_routes(registrations)]
+    return entries
 
 
 def _check_app_clashes(tenant, name, registrations) -> None:
+    """Refuse what the apps that keep registrations say clashes (streams...)."""
     clashes = [
         c
-        for app in _registrars()
+        for app in overriding("check_script_registrations")
         for c in app.check_script_registrations(tenant, name, registrations)
     ]
     _refuse_clashes(clashes)
@@ -214,9 +208,8 @@ def store(prepared: Prepared, user=None) -> Saved:
                 source=prepared.source,
                 author=user,
             )
-            declared = prepared.registrations.get("routes", [])
-            assets = prepared.registrations.get("assets", [])
-            _check_route_clashes(tenant, name, declared, assets)
+            entries = declared_routes(prepared.registrations)
+            _check_route_clashes(tenant, name, entries)
             Route.objects.filter(script=script).delete()
             Route.objects.bulk_create(
                 [
@@ -226,29 +219,19 @@ def store(prepared: Prepared, user=None) -> Saved:
                         method=r["method"],
                         path=r["path"],
                         handler=r["handler"],
+                        kind=r["kind"],
+                        resource=r["resource"],
                     )
-                    for r in declared
-                ]
-                + [
-                    Route(
-                        tenant=tenant,
-                        script=script,
-                        method="GET",
-                        path=a["path"],
-                        handler="",
-                        asset=a["asset"],
-                    )
-                    for a in assets
+                    for r in entries
                 ]
             )
             _check_app_clashes(tenant, name, prepared.registrations)
-            for app in _registrars():
+            for app in overriding("store_script_registrations"):
                 app.store_script_registrations(script, prepared.registrations)
     except IntegrityError:
         raise ScriptRejected(
             409, "conflict", "The script was changed at the same time; try again."
         ) from None
-    routes().invalidate()
     if prepared.logs:
         buffer().add_logs(
             log_rows(tenant.id, script.id, script.name, None, prepared.logs)
@@ -256,33 +239,36 @@ def store(prepared: Prepared, user=None) -> Saved:
     return Saved(script, created, prepared.registrations)
 
 
-def _check_route_clashes(tenant, name, declared, assets=()) -> None:
+def _check_route_clashes(tenant, name, entries) -> None:
     """Refuse routes another script of the tenant holds.
 
-    An asset route holds its whole path: no handler route of any method may
-    share it, and it may not share a path with any other route.
+    A route of an app's kind (an asset route) holds its whole path: no
+    handler route of any method may share it, and it may not share a path
+    with any other route.
     """
-    taken, paths = {}, {}
+    taken, whole, paths = {}, {}, {}
     others = (
         Route.objects.filter(tenant=tenant)
         .exclude(script__name=name)
-        .values_list("method", "path", "script__name", "asset")
+        .values_list("method", "path", "script__name", "kind")
     )
-    for method, path, other, asset in others:
-        key = ("ASSET", path) if asset else (method, path)
-        taken[key] = other
+    for method, path, other, kind in others:
+        if kind:
+            whole[path] = other
+        else:
+            taken[(method, path)] = other
         paths.setdefault(path, other)
     clashes = []
-    for r in declared:
-        key = (r["method"], r["path"])
-        holder = taken.get(key) or taken.get(("ASSET", r["path"]))
+    for r in entries:
+        path = r["path"]
+        if r["kind"]:
+            holder = paths.get(path)
+            method = r["kind"].upper()
+        else:
+            holder = taken.get((r["method"], path)) or whole.get(path)
+            method = r["method"]
         if holder:
-            clashes.append({"method": r["method"], "path": r["path"], "script": holder})
-    for a in assets:
-        if a["path"] in paths:
-            clashes.append(
-                {"method": "ASSET", "path": a["path"], "script": paths[a["path"]]}
-            )
+            clashes.append({"method": method, "path": path, "script": holder})
     _refuse_clashes(clashes)
 
 
@@ -304,7 +290,6 @@ def _refuse_clashes(clashes: list[dict]) -> None:
 
 def delete_script(script: Script) -> None:
     script.delete()
-    routes().invalidate()
 
 
 async def _analyze(source: ScriptSource):

@@ -8,7 +8,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.models import Script
 from scripts_app.services import ScriptRejected, check_name, delete_script, save_script
 from tenants.errors import error_response

@@ -1,4 +1,4 @@
-"""The catch-all view (mounted last): serve script routes through the runner."""
+"""The catch-all view (mounted last): serve script routes through scripts_app.serving."""
 
 from io import BytesIO
 
@@ -12,16 +12,16 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
-from scripts_app.runner import (
+from core.plugins import overriding
+from scripts_app.http import (
     UNSAFE,
     HttpCall,
     HttpReply,
     auth_for,
     clean_headers,
     form_of,
-    serve,
 )
-from streams_app.serving import serve_stream
+from scripts_app.serving import serve
 from tenants.models import role_of
 
 
@@ -113,9 +113,10 @@ async def script_route(request):
         secure=request.is_secure(),
         base_url=_base_url(request),
     )
-    streamed = await serve_stream(request, call)  # a stream path: SSE (or 405)
-    if streamed is not None:
-        return streamed
+    for app in overriding("serve_path"):  # paths an app serves itself (streams)
+        response = await app.serve_path(request, call)
+        if response is not None:
+            return response
     return to_django(await serve(call))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 
 KEY_FILE = "secrets_key"
 

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 
+from core.conf import limits_for, scripts_setting
 from engine import HostError
-from scripts_app.conf import limits_for, scripts_setting
 from secrets_app.addresses import allowances
 from secrets_app.models import SecretUnreadable, values_of
 from secrets_app.outbound import FetchError, Outbound, Policy, send

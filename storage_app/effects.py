@@ -18,7 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.hosting import EffectConflict, EffectRejected
 from storage_app.models import (
     MAX_KEY_CHARS,

@@ -2,16 +2,27 @@
 
 from django.apps import AppConfig
 
+from core.plugins import ScriptPlugin
 
-class StreamsConfig(AppConfig):
+
+class StreamsConfig(ScriptPlugin, AppConfig):
     name = "streams_app"
     verbose_name = "Streams and messages"
 
-    # scripts_app.hosting plugs these into every invocation: the dispatcher and
-    # events modules (routeRegistry's stream calls live in the prelude), the
-    # host side of dispatcher.sendMessage, and stream sends applied after success.
+    # The dispatcher and events modules (routeRegistry's stream calls live in
+    # the prelude), the host side of dispatcher.sendMessage, and stream sends
+    # applied after success.
     script_api_js = "script_api.js"
+    script_host_calls = ("dispatch.send", "dispatch.next")
     script_effect_prefix = "stream."
+    # Listeners, and stream customizers ("stream").
+    script_execution_kinds = {"listener": "http", "stream": "http"}
+    # streams_app.directory, streams_app.dispatch.ListenerDirectory
+    script_registration_counters = {"streams": "streams", "listeners": "listeners"}
+    script_settings = {
+        "STREAM_REPLAY_MESSAGES": 100,
+        "DISPATCH_MAX_MESSAGE_BYTES": 1024 * 1024,
+    }
 
     def script_ops(self, invocation):
         from streams_app.ops import script_ops
@@ -23,7 +34,20 @@ class StreamsConfig(AppConfig):
 
         apply(invocation, effects)
 
-    # scripts_app.services: registrations this app keeps (streams, listeners).
+    # Streams: GET (and HEAD) on a stream's path is its SSE response.
+    async def serves_path(self, tenant, method, path):
+        if method not in ("GET", "HEAD"):
+            return False
+        from streams_app.directory import streams
+
+        return await streams().find(tenant.id, path) is not None
+
+    async def serve_path(self, request, call):
+        from streams_app.serving import serve_stream
+
+        return await serve_stream(request, call)
+
+    # The registrations this app keeps: streams and listeners.
     def refused_script_paths(self, registrations):
         from streams_app.registry import refused_paths
 

@@ -1,8 +1,9 @@
 """Every tenant's streams, cached per process like the route table.
 
-Reloaded when the "routes" ChangeCounter moves (every Script save or delete
-bumps it), so a stream registered, changed or dropped by an upload in any
-process is known here within SCRIPT_ROUTE_REFRESH_SECONDS.
+Reloaded when the "streams" ChangeCounter moves (a save or delete of a script
+that has or had streams bumps it: scripts_app.signals), so a stream
+registered, changed or dropped by an upload in any process is known here
+within SCRIPT_ROUTE_REFRESH_SECONDS.
 """
 
 from __future__ import annotations
@@ -25,29 +26,21 @@ class StreamTarget:
     capabilities: tuple[str, ...] = ()
 
     def customizer_target(self) -> RouteTarget:
-        """The customizer as a RouteTarget (what invoke.run_handler runs)."""
+        """The customizer as a RouteTarget (what scripts_app.invocations.run runs)."""
         return RouteTarget(
             self.script_id,
             self.script_name,
             self.version,
             self.customizer,
             self.path,
-            "",
-            self.capabilities,
-        )
-
-    def same_version(self, other: StreamTarget | None) -> bool:
-        return (
-            other is not None
-            and other.script_id == self.script_id
-            and other.version == self.version
+            capabilities=self.capabilities,
         )
 
 
 class StreamDirectory(CachedSnapshot):
     """(tenant id, path) -> StreamTarget, for enabled scripts."""
 
-    counter = "routes"
+    counter = "streams"
 
     def __init__(self):
         super().__init__()

@@ -11,7 +11,7 @@ before the call returns the seed's statistics (R6: synchronously):
   the rest with `dispatch.next(token, succeeded)`. It is part of the sender's
   invocation (its writes and logs are the sender's);
 - every other listener runs in its own script's warm context
-  (scripts_app.invoke.run_handler), with its own limits, effects and
+  (scripts_app.invocations.run), with its own limits, effects and
   execution record.
 
 A listener may send messages itself: one sent by an invocation at depth d is
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from core.conf import scripts_setting
 from engine import HostError
-from scripts_app.conf import scripts_setting
 from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot
@@ -57,15 +57,16 @@ class _Delivery:
 
 
 class ListenerDirectory(CachedSnapshot):
-    """tenant id -> message type -> listeners, reloaded when 'routes' moves.
+    """tenant id -> message type -> listeners, reloaded when 'listeners' moves.
 
-    Every Script save or delete bumps that counter (scripts_app.signals), so an
-    upload, a delete or an enable/disable reaches every process as routes do.
+    A save or delete of a script that has or had listeners bumps that counter
+    (scripts_app.signals), so an upload, a delete or an enable/disable reaches
+    every process as routes do.
     Only enabled scripts' listeners are kept, each pointing at the script's
     current version.
     """
 
-    counter = "routes"
+    counter = "listeners"
 
     def __init__(self):
         super().__init__()
@@ -189,7 +190,7 @@ async def advance(invocation, token) -> dict:
     Answers `{"local": handler, "token", "context"}` for the script to run
     that one itself, or `{"result": statistics}` once every listener ran.
     """
-    from scripts_app.invoke import context_for
+    from scripts_app.invocations import context_for
 
     delivery = invocation.notes[DELIVERIES][token]
     while delivery.index < len(delivery.targets):
@@ -203,11 +204,11 @@ async def advance(invocation, token) -> dict:
                 "local": target.handler,
                 "token": token,
                 "context": context_for(
+                    KIND,
                     invocation.tenant,
                     target,
-                    kind=KIND,
-                    context=delivery.context,
-                    execution_id=invocation.execution_id,
+                    delivery.context,
+                    invocation.execution_id,
                     triggered_by="message",
                 ),
             }
@@ -247,17 +248,17 @@ async def deliver_one(tenant, target, message_type, context, depth) -> int:
 
 async def deliver(tenant, targets, message_type, context, depth) -> int:
     """Run each listener in turn; return how many succeeded."""
-    from scripts_app.invoke import run_handler
+    from scripts_app.invocations import run
 
     succeeded = 0
     for target in targets:
         try:
-            outcome = await run_handler(
+            outcome = await run(
+                KIND,
                 tenant,
                 target,
-                kind=KIND,
+                context,
                 trigger=f"message {message_type}",
-                context=context,
                 depth=depth,
                 triggered_by="message",
             )

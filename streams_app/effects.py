@@ -10,7 +10,7 @@ rolled-back invocation ever reaches a client.
 
 from __future__ import annotations
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.hosting import EffectRejected
 from streams_app.models import StreamMessage, StreamRoute
 
@@ -87,7 +87,7 @@ def _clean_filter(value) -> dict:
 
 def _publisher(tenant_id: int, by_path: dict):
     async def publish_all():
-        from streams_app.hub import publish
+        from core.hub import publish
 
         for path, messages in by_path.items():
             await publish(tenant_id, path, messages)

@@ -14,17 +14,18 @@ def check(tenant, name: str, registrations: dict) -> list[dict]:
     """Return the clashes of this upload's streams with the tenant's other scripts.
 
     A stream holds GET and HEAD on its path: no other script may have a
-    stream, a GET or HEAD route or an asset route there, and this script's GET
+    stream, a GET or HEAD route or an app's route (an asset route) there, and this script's GET
     and HEAD routes may not sit on another script's stream.
     """
     from scripts_app.models import Route
+    from scripts_app.services import declared_routes
 
     streams = [s["path"] for s in registrations.get("streams", [])]
     gets = [
         r["path"]
-        for r in registrations.get("routes", [])
-        if r.get("method") in ("GET", "HEAD")
-    ] + [a["path"] for a in registrations.get("assets", [])]
+        for r in declared_routes(registrations)
+        if r["method"] in ("GET", "HEAD")
+    ]
     clashes = []
     if streams:
         taken = dict(

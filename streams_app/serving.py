@@ -9,29 +9,25 @@ headers a GET would get, without opening a stream.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 
-from scripts_app.conf import scripts_setting
+from core import sse
+from core.conf import scripts_setting
+from core.hub import TIMEOUT, HubFull, js_string, matches
+from scripts_app.executions import error_text
+from scripts_app.http import HttpCall, HttpReply
 from scripts_app.routing import Match
-from scripts_app.runner import HttpCall, HttpReply, error_text, find_route
+from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
-from streams_app.hub import CLOSE, HubFull, encode_event, hub, matches
+from streams_app.hub import hub
 
 log = logging.getLogger(__name__)
 
 RETRY_MS = 3000  # how long EventSource waits before reconnecting
-EVENT_STREAM = "text/event-stream"
-KEEPALIVE = b": keep-alive\n\n"
 LAST_EVENT_QUERY = "lastEventId"
-
-
-def sse_headers() -> dict:
-    return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _reply(reply: HttpReply) -> HttpResponse:
@@ -82,7 +78,7 @@ async def serve_stream(request, call: HttpCall) -> HttpResponse | None:
         return problem
     if call.method == "HEAD":
         return HttpResponse(
-            status=200, content_type=EVENT_STREAM, headers=sse_headers()
+            status=200, content_type=sse.CONTENT_TYPE, headers=sse.headers()
         )
     last_id = last_event_id(request)
     try:
@@ -111,8 +107,8 @@ async def serve_stream(request, call: HttpCall) -> HttpResponse | None:
         raise
     response = StreamingHttpResponse(
         events(conn, replay, scripts_setting("STREAM_KEEPALIVE_SECONDS")),
-        content_type=EVENT_STREAM,
-        headers=sse_headers(),
+        content_type=sse.CONTENT_TYPE,
+        headers=sse.headers(),
     )
     # If the response is never iterated (the client left first), still leave.
     response._resource_closers.append(conn.release)
@@ -154,7 +150,7 @@ def missed(tenant_id: int, path: str, after: int, metadata: dict) -> list:
         .values_list("id", "data", "filter")
     )
     return [
-        (event_id, encode_event(event_id, data))
+        (event_id, sse.event(data, id=event_id))
         for event_id, data, event_filter in rows
         if matches(metadata, event_filter)
     ]
@@ -163,36 +159,26 @@ def missed(tenant_id: int, path: str, after: int, metadata: dict) -> list:
 async def events(conn, replay: list, keepalive: float):
     """The response body: a preamble, missed events, then live ones."""
     try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        yield sse.retry(RETRY_MS) + sse.comment("connected")
         replayed = {event_id for event_id, _ in replay}
         if replay:
             yield b"".join(payload for _, payload in replay)
-        queue = conn.queue
-        while not conn.closed:
-            try:
-                async with _timeout(keepalive):
-                    item = await queue.get()
-            except TimeoutError:
-                yield KEEPALIVE
+        while True:
+            item = await conn.next(keepalive)
+            if item is None:
+                break
+            if item is TIMEOUT:
+                yield sse.KEEPALIVE
                 continue
-            chunks = []
-            while True:
-                if item is CLOSE or conn.closed:
-                    break
-                event_id, payload = item
-                if event_id not in replayed:
-                    chunks.append(payload)
-                if queue.empty():
-                    break
-                item = queue.get_nowait()
+            chunks = [
+                payload
+                for event_id, payload in (item, *conn.ready())
+                if event_id not in replayed
+            ]
             if chunks:
                 yield b"".join(chunks)
     finally:
         conn.release()
-
-
-def _timeout(seconds: float):
-    return asyncio.timeout(seconds if seconds > 0 else None)
 
 
 # -- metadata ---------------------------------------------------------------------------
@@ -206,7 +192,7 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
             for key in request.GET
             if key != LAST_EVENT_QUERY and request.GET.getlist(key)
         }, None
-    from scripts_app.invoke import run_handler
+    from scripts_app.invocations import run
 
     customizer = target.customizer_target()
     context = {
@@ -229,12 +215,12 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
         "user": call.user,
     }
     user_id = call.auth.get("userId")
-    outcome = await run_handler(
+    outcome = await run(
+        "stream",
         call.tenant,
         customizer,
-        kind="stream",
+        context,
         trigger=f"{call.method} {call.path}",
-        context=context,
         user_id=int(user_id) if user_id else None,
     )
     err = outcome.error
@@ -277,23 +263,6 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
             HttpReply.error(500, "script_bad_response", message, call.request_id)
         )
     return {str(k): js_string(v) for k, v in value.items()}, None
-
-
-def js_string(value) -> str:
-    """Turn a metadata value into a string as JavaScript's String() does."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _js_type(value) -> str:

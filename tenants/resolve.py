@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
 
+from core.conf import derived, scripts_setting
 from tenants.models import ChangeCounter, Tenant, counter_bumped
 
 log = logging.getLogger(__name__)
@@ -33,23 +31,15 @@ def host_without_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-@functools.cache
+# Settings are read once per change, not per request.
+@derived
 def _refresh_interval() -> float:
-    return settings.SCRIPTS["ROUTE_REFRESH_SECONDS"]
+    return scripts_setting("ROUTE_REFRESH_SECONDS")
 
 
-@functools.cache
+@derived
 def _default_slug() -> str:
-    return settings.SCRIPTS["DEFAULT_TENANT"]
-
-
-def _forget_settings(**kwargs):
-    """Settings are read once per change, not per request (tests change them)."""
-    _refresh_interval.cache_clear()
-    _default_slug.cache_clear()
-
-
-setting_changed.connect(_forget_settings)
+    return scripts_setting("DEFAULT_TENANT")
 
 
 class CachedSnapshot:

@@ -1,9 +1,9 @@
 """Keep the default tenant present and the tenant cache fresh."""
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from core.conf import scripts_setting
 from tenants.models import ChangeCounter, Tenant
 
 
@@ -11,7 +11,7 @@ from tenants.models import ChangeCounter, Tenant
 def ensure_default_tenant(sender, app_config=None, **kwargs):
     if app_config is None or app_config.name != "tenants":
         return
-    slug = settings.SCRIPTS["DEFAULT_TENANT"]
+    slug = scripts_setting("DEFAULT_TENANT")
     Tenant.objects.get_or_create(slug=slug, defaults={"name": slug.title()})
 
 

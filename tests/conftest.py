@@ -33,7 +33,7 @@ def _fresh_platform_state(settings):
 
     from scripts_app.records import buffer
     from scripts_app.routing import routes
-    from scripts_app.runner import forget_sources
+    from scripts_app.sources import forget_sources
     from tenants.resolve import directory
 
     settings.SCRIPTS = {**settings.SCRIPTS, "RECORD_FLUSH_SECONDS": 0}

@@ -2,9 +2,10 @@
 
 import asyncio
 
+from core.hub import publish
 from graphql_app.subscriptions import key_of, subscription_hub
 from streams_app.directory import StreamTarget
-from streams_app.hub import hub, publish
+from streams_app.hub import hub
 
 TARGET = StreamTarget(key_of("ticks"), script_id=1, script_name="ticks", version=1)
 

@@ -301,21 +301,21 @@ def test_the_host_says_an_attempt_cannot_be_repeated_once_irreversible(cast):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_rebuilt_context_takes_its_source_from_the_cache(cast, monkeypatch):
-    from scripts_app import runner
+    from scripts_app import serving, sources
     from scripts_app.services import save_script
 
     script = await sync_to_async(save_script)(cast["acme"], "cached", HELLO)
-    target = (await runner.find_route(cast["acme"], "GET", "/hello")).target
-    first = await runner.load_source(cast["acme"], target)
+    target = (await serving.find_route(cast["acme"], "GET", "/hello")).target
+    first = await sources.load_source(cast["acme"], target)
     queries = []
     monkeypatch.setattr(
-        runner, "source_of", lambda *args: queries.append(args) or first
+        sources, "source_of", lambda *args: queries.append(args) or first
     )
-    again = await runner.load_source(cast["acme"], target)
+    again = await sources.load_source(cast["acme"], target)
     assert again is first and queries == []
     assert first.source == HELLO and script is not None
     # A new version is a new key: its source is read from the database.
     await sync_to_async(save_script)(cast["acme"], "cached", HELLO + "\n// v2")
-    target = (await runner.find_route(cast["acme"], "GET", "/hello")).target
-    await runner.load_source(cast["acme"], target)
+    target = (await serving.find_route(cast["acme"], "GET", "/hello")).target
+    await sources.load_source(cast["acme"], target)
     assert len(queries) == 1

@@ -185,8 +185,8 @@ async def test_thrown_non_error_is_500_with_its_text(send):
 
 def test_error_position_without_a_column_still_names_file_and_line():
     from engine import ScriptRuntimeError
+    from scripts_app.executions import error_text
     from scripts_app.routing import RouteTarget
-    from scripts_app.runner import error_text
 
     target = RouteTarget(1, "lib.js", 1, "h", "/x")
     err = ScriptRuntimeError("RangeError: too far", line=3, column=None)

@@ -5,17 +5,10 @@ import re
 
 import pytest
 
+from core.hub import CLOSE, HubFull, group_name, js_string, matches
+from core.sse import event
 from streams_app.directory import StreamTarget
-from streams_app.hub import (
-    CLOSE,
-    Hub,
-    HubFull,
-    encode_event,
-    group_name,
-    hub,
-    matches,
-)
-from streams_app.serving import js_string
+from streams_app.hub import StreamHub, hub
 
 TARGET = StreamTarget("/feed", script_id=1, script_name="feed", version=1)
 
@@ -51,7 +44,7 @@ def test_a_filter_matches_when_every_key_equals_the_metadata(
     ],
 )
 def test_an_event_has_its_id_and_one_data_line_per_line(data, expected):
-    assert encode_event(7, data) == expected
+    assert event(data, id=7) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +75,7 @@ def test_group_names_are_valid_channel_names_for_any_path():
 
 async def test_a_client_that_falls_behind_is_closed(settings):
     settings.SCRIPTS = {**settings.SCRIPTS, "STREAM_CLIENT_BUFFER": 3}
-    connections = Hub(asyncio.get_running_loop())
+    connections = StreamHub(asyncio.get_running_loop())
     slow = await connections.connect(1, "/feed", {}, TARGET)
     try:
         message = {
@@ -164,7 +157,7 @@ async def test_a_closed_connection_receives_nothing_more():
 
 
 async def test_a_message_published_through_the_layer_reaches_the_hub():
-    from streams_app.hub import publish
+    from core.hub import publish
 
     connections = hub()
     try:
@@ -177,7 +170,7 @@ async def test_a_message_published_through_the_layer_reaches_the_hub():
 
 
 async def test_a_stream_is_served_again_after_the_hub_went_idle():
-    from streams_app.hub import publish
+    from core.hub import publish
 
     connections = hub()
     try:

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from tenants.models import Membership, Role, Tenant
 
 

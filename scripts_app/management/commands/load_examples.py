@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.models import Script
 from scripts_app.services import ScriptRejected, save_script
 from tenants.models import Tenant

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scripts_app.conf import scripts_setting
+from core.conf import scripts_setting
 from scripts_app.services import ScriptRejected, save_script
 from tenants.models import Tenant
 

@@ -1,0 +1,1 @@
+"""The platform core feature apps plug into; it names no feature app (R14)."""

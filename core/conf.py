@@ -1,0 +1,110 @@
+"""The one accessor for the SCRIPTS settings dict, with defaults applied.
+
+`config/settings.py` sets only what the environment overrides (None there
+means "not set"). Every default is written once: the platform's here, an
+app's own in its plugin (core.plugins.ScriptPlugin.script_settings). Values
+derived from any setting are cached with `derived`, and every such cache is
+emptied when a setting changes (tests change them; production never does).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.core.signals import setting_changed
+
+DEFAULTS = {
+    "VM_POOL_SIZE": 256,
+    # Warm contexts one script version may have at once: a call blocked in a
+    # host call (a slow fetch) holds its context, so overlapping calls get
+    # another, up to this many; past it they wait for one to come free.
+    "VM_CONTEXTS_PER_SCRIPT": 8,
+    "MAX_SOURCE_BYTES": 1024 * 1024,
+    "INIT_TIMEOUT_SECONDS": 5.0,
+    "ROUTE_REFRESH_SECONDS": 0.5,
+    "RECORD_FLUSH_SECONDS": 0.25,
+    "RECORD_BATCH_SIZE": 500,
+    "MAX_LOG_MESSAGE_CHARS": 8192,
+    "MAX_LOGS_PER_INVOCATION": 1000,
+    # execution mode: (seconds, megabytes); see RUNTIME.md R8.
+    "LIMITS": {
+        "pre-processing": (2.0, 20),
+        "http": (20.0, 20),
+        "cron": (30.0, 128),
+    },
+    "DEFAULT_TENANT": "default",
+    # Fan-out (core.hub) and SSE framing (core.sse), shared by every app that
+    # pushes messages to clients: streams, GraphQL subscriptions.
+    "STREAM_KEEPALIVE_SECONDS": 15.0,
+    "STREAM_MAX_CONNECTIONS": 10_000,
+    "STREAM_MAX_MESSAGE_BYTES": 64 * 1024,
+    "STREAM_CLIENT_BUFFER": 1000,
+    # How deep invocations may start one another (messages, executeGraphQL).
+    "DISPATCH_MAX_DEPTH": 8,
+}
+
+_derived: list = []
+
+
+def derived(function):
+    """Cache `function` (as functools.cache does) until a setting changes."""
+    cached = functools.cache(function)
+    _derived.append(cached)
+    return cached
+
+
+def _forget_derived(**kwargs) -> None:
+    for cached in _derived:
+        cached.cache_clear()
+
+
+setting_changed.connect(_forget_derived)
+
+
+def scripts_setting(name):
+    """Return SCRIPTS[name], or its default when it is missing or None."""
+    return _scripts()[name]
+
+
+@derived
+def _scripts() -> dict:
+    from core.plugins import setting_defaults
+
+    configured = getattr(settings, "SCRIPTS", None) or {}
+    merged = {**DEFAULTS, **setting_defaults()}
+    merged.update((k, v) for k, v in configured.items() if v is not None)
+    merged["LIMITS"] = _limits(DEFAULTS["LIMITS"], configured.get("LIMITS") or {})
+    return merged
+
+
+def _limits(defaults: dict, configured: dict) -> dict:
+    """Each row (seconds, megabytes), a missing or None half taken from defaults."""
+    rows = dict(defaults)
+    for row, value in configured.items():
+        if value is None:
+            continue
+        default = defaults.get(row, (None, None))
+        rows[row] = tuple(
+            given if given is not None else fallback
+            for given, fallback in zip(value, default, strict=True)
+        )
+    return rows
+
+
+def limits_for(kind) -> tuple[float, int]:
+    """Return (seconds, megabytes) for an execution kind.
+
+    A kind gets the row its app declares (script_execution_kinds), else the
+    row named like it, else the "http" row.
+    """
+    return _limits_by_kind(kind)
+
+
+@derived
+def _limits_by_kind(kind) -> tuple[float, int]:
+    from core.plugins import execution_kinds
+
+    rows = _scripts()["LIMITS"]
+    row = execution_kinds().get(kind) or (kind if kind in rows else "http")
+    return rows[row]

@@ -1,0 +1,127 @@
+"""The invocation runner: every kind of invocation goes through `run` (R14).
+
+HTTP routes, listeners, resolvers, stream customizers (and the scheduled,
+manual and trigger runs to come) differ only in what they add to the context
+and in what they make of the outcome. Everything else happens here, the same
+way for all: the R10 context, the Invocation (whose data it may touch), the
+limits of its kind (R8), the script's cached source, the engine call with its
+effects (scripts_app.hosting.invoke_with_effects, R5), and the Execution row
+with its logs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from core.conf import derived, limits_for
+from engine import Limits, Outcome
+from scripts_app.engines import engine
+from scripts_app.executions import queue_execution
+from scripts_app.hosting import Invocation, invoke_with_effects
+from scripts_app.routing import RouteTarget
+from scripts_app.sources import load_source
+
+
+@derived
+def limits(kind: str) -> Limits:
+    """The time and memory limits of an execution kind."""
+    return Limits.of(*limits_for(kind))
+
+
+async def run(
+    kind: str,
+    tenant,
+    target: RouteTarget,
+    context: dict,
+    *,
+    trigger: str,
+    user_id: int | None = None,
+    depth: int = 0,
+    triggered_by: str | None = None,
+    answer: Callable[[Outcome], object] | None = None,
+):
+    """Run target.handler as an invocation of `kind`; return its Outcome.
+
+    `context` holds what this kind adds to the R10 context (request, meta,
+    user, args, messageType...); kind, tenant, script and execution are set
+    here. `trigger` says what started it ("GET /hello", "message chat"), for
+    the execution record. The Outcome comes back after the effects were
+    applied, or refused (then outcome.error says why).
+
+    `answer(outcome)`, when given, turns the outcome into the caller's answer
+    (an HTTP reply) before the execution is recorded; the record keeps the
+    answer's `status` and `failure`, and run returns the answer instead.
+    """
+    execution_id = uuid.uuid4()
+    started_at = datetime.now(tz=UTC)
+    full = context_for(kind, tenant, target, context, execution_id, triggered_by)
+    invocation = Invocation(
+        tenant=tenant,
+        script_id=target.script_id,
+        script_name=target.script_name,
+        kind=kind,
+        version=target.version,
+        user_id=user_id,
+        execution_id=execution_id,
+        depth=depth,
+    )
+    outcome = await invoke_with_effects(
+        engine(),
+        (target.script_id, target.version),
+        target.handler,
+        full,
+        limits(kind),
+        lambda: load_source(tenant, target),
+        invocation,
+    )
+    answered = answer(outcome) if answer is not None else None
+    queue_execution(
+        tenant.id,
+        target,
+        kind,
+        trigger,
+        outcome,
+        execution_id,
+        started_at,
+        response_status=getattr(answered, "status", None),
+        failure=getattr(answered, "failure", ""),
+    )
+    return outcome if answer is None else answered
+
+
+def context_for(
+    kind: str,
+    tenant,
+    target: RouteTarget,
+    context: dict,
+    execution_id,
+    triggered_by: str | None = None,
+) -> dict:
+    """The R10 context of a `kind` handler: `context`'s fields, then the rest.
+
+    Also what a script's own listener gets when it runs inside its sender
+    (streams_app.dispatch), under the sender's execution id.
+    """
+    full = {
+        "request": None,
+        "args": {},
+        "kind": kind,
+        "meta": {},
+        "tenant": None,
+        "user": None,
+        "script": None,
+        "execution": None,
+    }
+    full.update(context)
+    full["kind"] = kind
+    full["tenant"] = {"id": tenant.slug, "name": tenant.name}
+    full["script"] = {
+        "id": target.script_name,
+        "name": target.script_name,
+        "type": kind,
+        "capabilities": list(target.capabilities),
+    }
+    full["execution"] = {"id": str(execution_id), "triggeredBy": triggered_by or kind}
+    return full
