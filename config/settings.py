@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "graphene_django_graphiql_static",
     "graphql_app",
+    "triggers_app",
 ]
 
 MIDDLEWARE = [

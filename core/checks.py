@@ -58,6 +58,13 @@ def contract_errors(found) -> list[Error]:
     ]
 
 
+class _Owner:
+    """Something other than an app that claims names (the engine's modules)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
 def _claimed_twice(what: str, check_id: str, claims) -> list[Error]:
     owners: dict[str, list[str]] = {}
     for name, plugin in claims:
@@ -93,8 +100,12 @@ def _globals_defined_twice(modules) -> list[Error]:
     if not modules:
         return []
     try:
-        from engine.context import module_exports
+        from engine.context import builtin_modules, module_exports
 
+        # The engine's own modules first: apps' modules may use what they
+        # provide (api.need), and may not redefine their globals either.
+        engine = _Owner("the engine's built-in JS modules")
+        modules = [(engine, source) for source in builtin_modules()] + list(modules)
         defined = module_exports(tuple(source for _, source in modules))
     except Exception as exc:  # noqa: BLE001 - reported: the modules do not load
         return [

@@ -63,6 +63,11 @@ def _compose(body: str) -> str:
     )
 
 
+def builtin_modules() -> tuple[str, ...]:
+    """The engine's own JS modules (engine/api/*.js), run before the apps'."""
+    return _BUILTIN_MODULES
+
+
 @functools.lru_cache(maxsize=8)
 def module_exports(modules: tuple[str, ...]) -> tuple[dict, ...]:
     """Return what each module makes: {"globals", "provides", "contributes"}.

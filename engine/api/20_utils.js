@@ -1,7 +1,6 @@
-// IOTA's `utils` (uuid, date, crypto.hash) and the Predix `$` with `$.uuid`.
+// IOTA's `utils` (uuid, date, crypto.hash), and the uuid generators the
+// Predix `$` (triggers_app) is made with.
 //
-// `$` starts with `uuid` only; the Predix SDK module of a later app adds its own
-// members to the same object (Object.assign(g.$, {...})), so it is not frozen.
 // Dates are ISO 8601 strings in UTC (utils.date.now() === new Date().toISOString()
 // at that instant): they survive JSON and storage unchanged and compare in time
 // order with < and >, which the IOTA examples rely on.
@@ -287,5 +286,6 @@
     date: date,
     crypto: { hash: hash },
   });
-  api.define("$", { uuid: { v1: uuidV1, v4: uuidV4 } });
+  // For the Predix `$` SDK (triggers_app): the same generators.
+  api.provide("uuid", Object.freeze({ v1: uuidV1, v4: uuidV4 }));
 })

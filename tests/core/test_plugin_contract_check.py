@@ -92,6 +92,32 @@ def test_a_module_clashing_with_an_installed_apps_global_is_refused(tmp_path):
     assert "'fetch' is claimed by secrets_app and my_fetch" in errors[0].msg
 
 
+def test_a_module_redefining_an_engine_global_is_refused(tmp_path):
+    mine = Plugin("my_utils", **module(tmp_path, "u", 'api.define("utils", 1);'))
+
+    errors = contract_errors([mine])
+
+    assert ids(errors) == ["scripthost.E012"]
+    assert "'utils' is claimed by the engine's built-in JS modules and my_utils" in (
+        errors[0].msg
+    )
+
+
+def test_two_modules_adding_one_route_registry_member_are_refused(tmp_path):
+    member = 'api.contribute("routeRegistry", { registerThing() { return 1; } });'
+    errors = contract_errors(
+        [
+            Plugin("one_app", **module(tmp_path, "one", member)),
+            Plugin("other_app", **module(tmp_path, "other", member)),
+        ]
+    )
+
+    assert ids(errors) == ["scripthost.E012"]
+    assert "'routeRegistry.registerThing' is claimed by one_app and other_app" in (
+        errors[0].msg
+    )
+
+
 def test_a_host_call_no_app_claims_is_refused(tmp_path):
     source = 'api.define("kv", { get: (k) => api.call("kv.get", [k]) });'
 

@@ -46,6 +46,7 @@ def test_every_feature_app_is_a_plugin_in_installed_apps_order():
         "streams_app",
         "secrets_app",
         "graphql_app",
+        "triggers_app",
     ]
     assert all(isinstance(p, ScriptPlugin) for p in plugins())
 

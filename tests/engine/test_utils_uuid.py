@@ -1,10 +1,28 @@
-"""utils.uuid and $.uuid give RFC 4122 identifiers; `$` is open to later modules."""
+"""utils.uuid and $.uuid give RFC 4122 identifiers; `$` is open to later modules.
+
+`$` is the Predix app's (triggers_app/script_api.js); its uuid generators are
+the engine's (engine/api/20_utils.js). These tests load that module as JS, as
+the platform does, without Django.
+"""
 
 import time
 import uuid
+from pathlib import Path
+
+import pytest
 
 from engine import Engine, Limits, ScriptSource
-from tests.engine.harness import LOAD_LIMITS, make_context
+from tests.engine.harness import LOAD_LIMITS, Script, make_context
+
+DOLLAR = (Path(__file__).parents[2] / "triggers_app" / "script_api.js").read_text()
+
+
+@pytest.fixture
+async def script():
+    engine = Engine(4, load_limits=LOAD_LIMITS, modules=(DOLLAR,))
+    yield lambda source: Script(engine, source, "uuids", 1)
+    engine.clear()
+
 
 # 100 ns intervals between 1582-10-15 (the UUID epoch) and 1970-01-01.
 GREGORIAN_OFFSET = 0x01B21DD213814000
@@ -45,7 +63,7 @@ async def test_a_later_module_can_add_members_to_dollar():
     extension = """(function (g, api) {
       Object.assign(g.$, { log: (m) => "logged " + m });
     })"""
-    engine = Engine(2, load_limits=LOAD_LIMITS, modules=(extension,))
+    engine = Engine(2, load_limits=LOAD_LIMITS, modules=(DOLLAR, extension))
 
     async def load():
         return ScriptSource(
