@@ -251,6 +251,9 @@ SCRIPTS = {
     "DISPATCH_MAX_MESSAGE_BYTES": envint(
         "SCRIPT_DISPATCH_MAX_MESSAGE_BYTES", 1024 * 1024
     ),
+    # Running invocations per tenant, of every kind; past it new ones get 429
+    # at once (per process without REDIS_URL, across processes with it); 0: off.
+    "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT", 64),
 }
 
 LOGGING = {

@@ -38,3 +38,17 @@ def pool_size_sane(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def admission_cap_sane(app_configs, **kwargs):
+    cap = scripts_setting("MAX_CONCURRENT_PER_TENANT")
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
+        return [
+            Error(
+                "SCRIPT_MAX_CONCURRENT_PER_TENANT must be an integer of 0 or more "
+                "(0: no cap).",
+                id="scripthost.E004",
+            )
+        ]
+    return []

@@ -34,6 +34,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 
 from engine import EngineError, Host, Limits, Outcome
+from scripts_app.admission import gated
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ async def _run_after_commit(invocation: Invocation) -> None:
             )
 
 
+@gated  # the tenant's cap of running invocations (R9): a slot, or refused at once
 async def invoke_with_effects(
     engine,
     key,

@@ -23,6 +23,7 @@ from django.core.signals import setting_changed
 from django.http import QueryDict
 
 from engine import EngineError, Limits, Outcome, ScriptSource
+from scripts_app.admission import Overloaded, refused
 from scripts_app.conf import limits_for
 from scripts_app.engines import engine
 from scripts_app.hosting import Invocation, invoke_with_effects
@@ -325,6 +326,8 @@ def init_context(tenant, script) -> dict:
 def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
     if outcome.error is not None:
         err = outcome.error
+        if isinstance(err, Overloaded):
+            return too_many_requests(err, request_id)
         status = 504 if err.code == "timeout" else 500
         code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"
         return HttpReply.error(status, code, error_text(err, target), request_id)
@@ -334,6 +337,12 @@ def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpRep
         reply = HttpReply.error(500, "script_bad_response", str(exc), request_id)
         reply.failure = str(exc)
         return reply
+
+
+def too_many_requests(err: Overloaded, request_id: str) -> HttpReply:
+    """429 for an invocation the tenant's cap turned away (R9)."""
+    retry = [("Retry-After", str(err.retry_after))]
+    return HttpReply.error(429, "too_many_requests", err.message, request_id, retry)
 
 
 def error_text(err: EngineError, target: RouteTarget) -> str:
@@ -454,8 +463,12 @@ def queue_execution(
     """Queue an invocation's Execution row and logs, of any kind.
 
     `failure` says why an answer that ran fine was refused (an HTTP reply the
-    platform could not send); it marks the execution as an error.
+    platform could not send); it marks the execution as an error. An
+    invocation the tenant's cap refused ran nothing and gets no row
+    (scripts_app.admission counts and logs it).
     """
+    if refused(outcome):
+        return
     err = outcome.error
     state, error, extra = "ok", "", []
     if err is not None:

@@ -21,6 +21,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 
 from engine import HostError
+from scripts_app.admission import refused
 from scripts_app.conf import scripts_setting
 from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
@@ -145,7 +146,7 @@ async def send(invocation, message_type, data_json):
         "meta": {"sender": invocation.script_name, "depth": depth},
     }
     delivery = asyncio.ensure_future(
-        deliver(invocation.tenant, targets, message_type, context, depth)
+        deliver(invocation.tenant, targets, message_type, context, depth, invocation)
     )
     try:
         # Shielded: a sender stopped for time does not stop listeners half-way.
@@ -157,8 +158,12 @@ async def send(invocation, message_type, data_json):
     return statistics(message_type, len(targets), succeeded)
 
 
-async def deliver(tenant, targets, message_type, context, depth) -> int:
-    """Run each listener in turn; return how many succeeded."""
+async def deliver(tenant, targets, message_type, context, depth, sender=None) -> int:
+    """Run each listener in turn; return how many succeeded.
+
+    A listener the tenant's cap of running invocations turns away counts as
+    failed, and the sender's log says why.
+    """
     from scripts_app.invoke import run_handler
 
     succeeded = 0
@@ -187,6 +192,13 @@ async def deliver(tenant, targets, message_type, context, depth) -> int:
             continue
         if outcome.error is None:
             succeeded += 1
+        elif sender is not None and refused(outcome):
+            log_for(
+                sender,
+                "ERROR",
+                f"Listener {target.script_name}.{target.handler} of message "
+                f"'{message_type}' was not run: {outcome.error.message}",
+            )
     return succeeded
 
 

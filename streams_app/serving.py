@@ -16,9 +16,16 @@ import logging
 from asgiref.sync import sync_to_async
 from django.http import HttpResponse, StreamingHttpResponse
 
+from scripts_app.admission import Overloaded
 from scripts_app.conf import scripts_setting
 from scripts_app.routing import Match
-from scripts_app.runner import HttpCall, HttpReply, error_text, find_route
+from scripts_app.runner import (
+    HttpCall,
+    HttpReply,
+    error_text,
+    find_route,
+    too_many_requests,
+)
 from streams_app.directory import StreamTarget, streams
 from streams_app.hub import CLOSE, HubFull, encode_event, hub, matches
 
@@ -238,6 +245,8 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
         user_id=int(user_id) if user_id else None,
     )
     err = outcome.error
+    if isinstance(err, Overloaded):
+        return None, _reply(too_many_requests(err, call.request_id))
     if err is not None:
         timeout = err.code == "timeout"
         if err.code == "handler_not_found":
