@@ -111,6 +111,23 @@ def rows_from(results: dict) -> list[dict]:
             "p99 delivery <= 250 ms, none lost",
             p99 is not None and p99 <= 250 and streams["errors"] == 0,
         )
+    flood = results.get("flood")
+    if flood is not None:
+        p99 = flood["p99_ms"]  # of the 429s
+        row(
+            f"9 {flood['connections']} slow calls to one tenant",
+            {k: v for k, v in flood.items() if v is not None},
+            None,
+            None,
+            "200 or 429 only, p99 of 429s <= 50 ms",
+            p99 is not None and p99 <= 50 and flood["other"] == 0,
+            answers={
+                "200": flood["ok"],
+                "429": flood["refused"],
+                "other": flood["other"],
+            },
+            ok_p99_ms=flood["ok_p99_ms"],
+        )
     return rows
 
 
@@ -177,7 +194,16 @@ def table(rows: list[dict]) -> str:
     lines.append(
         "(times in ms; row 4 req/s = invocations/s; row 5 p50 = median latency of the "
         "first request after an upload vs a warm request; row 8: delivery latency "
-        "from the broadcast POST, err = clients that lost it or could not connect)"
+        "from the broadcast POST, err = clients that lost it or could not connect; "
+        "row 9: p50 and p99 of the 429 answers, err = answers neither 200 nor 429)"
     )
+    for r in rows:
+        if "answers" in r:
+            a = r["answers"]
+            lines.append(
+                f"row {r['scenario'][:1]}: {a['200']:,} x 200, {a['429']:,} x 429, "
+                f"{a['other']:,} other; p99 of the 200s "
+                f"{(r['ok_p99_ms'] or 0) / 1000:.1f} s"
+            )
     lines += error_notes(rows)
     return "\n".join(lines)
