@@ -122,6 +122,23 @@ def rows_from(results: dict) -> list[dict]:
             "<= 150 us per call",
             calls["us_per_call"] <= 150,
         )
+    flood = results.get("flood")
+    if flood is not None:
+        p99 = flood["p99_ms"]  # of the 429s
+        row(
+            f"10 {flood['connections']} slow calls to one tenant",
+            {k: v for k, v in flood.items() if v is not None},
+            None,
+            None,
+            "200 or 429 only, p99 of 429s <= 50 ms",
+            p99 is not None and p99 <= 50 and flood["other"] == 0,
+            answers={
+                "200": flood["ok"],
+                "429": flood["refused"],
+                "other": flood["other"],
+            },
+            ok_p99_ms=flood["ok_p99_ms"],
+        )
     return rows
 
 
@@ -152,7 +169,9 @@ def error_notes(rows: list[dict]) -> list[str]:
             kinds = ", ".join(
                 f"{n} {k}" for k, n in f.get("error_kinds", {}).items() if n
             )
-            line = f"errors, row {r['scenario'][:1]} {side}: {kinds or f['errors']}"
+            line = (
+                f"errors, row {r['scenario'].split()[0]} {side}: {kinds or f['errors']}"
+            )
             if f.get("error_sample"):
                 line += f"; first: {f['error_sample'][:160]}"
             notes.append(line)
@@ -189,7 +208,16 @@ def table(rows: list[dict]) -> str:
         "(times in ms; row 4 req/s = invocations/s; row 5 p50 = median latency of the "
         "first request after an upload vs a warm request; row 8: delivery latency "
         "from the broadcast POST, err = clients that lost it or could not connect; "
-        "row 9 p50 = µs per host call)"
+        "row 9 p50 = µs per host call; row 10: p50 and p99 of the 429 answers, "
+        "err = answers neither 200 nor 429)"
     )
+    for r in rows:
+        if "answers" in r:
+            a = r["answers"]
+            lines.append(
+                f"row {r['scenario'].split()[0]}: {a['200']:,} x 200, {a['429']:,} x 429, "
+                f"{a['other']:,} other; p99 of the 200s "
+                f"{(r['ok_p99_ms'] or 0) / 1000:.1f} s"
+            )
     lines += error_notes(rows)
     return "\n".join(lines)

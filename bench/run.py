@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import scenarios, servers, sse
+from bench import flood, scenarios, servers, sse
 from bench.chart import draw
 from bench.load import Wrk, exactly, settle
 from bench.report import rows_from, table
@@ -34,6 +34,7 @@ MODES = {
         "many_seconds": 5,
         "profile_seconds": 5,
         "sse_rounds": 1,
+        "flood_rounds": 3,
     },
     "full": {
         "seconds": 10,
@@ -45,6 +46,7 @@ MODES = {
         "many_seconds": 20,
         "profile_seconds": 10,
         "sse_rounds": 3,
+        "flood_rounds": 5,
     },
 }
 SCRIPTS = 1000
@@ -52,6 +54,7 @@ POOL_SIZE = 256  # the default SCRIPT_VM_POOL_SIZE
 LARGER_POOL = 400  # row 7b
 SSE_CLIENTS = 1000  # row 8
 HOST_CALLS = 2000  # row 9: host calls in one request
+FLOOD_CONNECTIONS = 300  # row 10
 HELLO = exactly("Hello, world!")  # every hello answer's body
 OK = exactly("ok")  # every storage answer's body
 
@@ -223,20 +226,31 @@ def main() -> None:
             wrk, larger.port, larger.pid, SCRIPTS, cfg["many_seconds"], cfg["warmup"]
         )
         results["many_larger_pool"]["pool"] = LARGER_POOL
-        # Row 8: one process (the in-memory channel layer reaches the clients
-        # of its own process only), so a fresh one-worker app.
-        print(f"SSE: {SSE_CLIENTS:,} clients on one server, one broadcast", flush=True)
+        # Rows 8 and 10: one process, as the embedded default runs (row 8: the
+        # in-memory channel layer reaches the clients of its own process only;
+        # row 10: the cap is counted per process), so a fresh one-worker app.
         sse.raise_open_files(SSE_CLIENTS + 256)  # the server inherits it too
         larger.stop()
         running.remove(larger)
-        streams = servers.uvicorn(
-            "app-sse", "bench.bench_asgi:application", env, 1, "/health"
+        single = servers.uvicorn(
+            "app-one-worker", "bench.bench_asgi:application", env, 1, "/health"
         )
-        running.append(streams)
-        streams.wait_ready()
-        settle([streams.pid])
+        running.append(single)
+        single.wait_ready()
+        # Row 10 first: what 1,000 streams leave behind (more for the garbage
+        # collector to walk) is not its to pay for.
+        print(
+            f"flood: {FLOOD_CONNECTIONS} concurrent slow calls to one tenant",
+            flush=True,
+        )
+        settle([single.pid])
+        results["flood"] = flood.run(
+            single.port, token, FLOOD_CONNECTIONS, cfg["flood_rounds"], single.pid
+        )
+        print(f"SSE: {SSE_CLIENTS:,} clients on one server, one broadcast", flush=True)
+        settle([single.pid])
         results["sse"] = sse.run(
-            streams.port, token, SSE_CLIENTS, cfg["sse_rounds"], streams.pid
+            single.port, token, SSE_CLIENTS, cfg["sse_rounds"], single.pid
         )
     finally:
         for server in running:
@@ -260,6 +274,8 @@ def main() -> None:
             "many_connections": 16,
             "sse_clients": SSE_CLIENTS,
             "sse_server": "uvicorn --workers 1",
+            "flood_connections": FLOOD_CONNECTIONS,
+            "flood_server": "uvicorn --workers 1 (then the SSE row's)",
             "profile": profile,
         },
         "rows": rows,

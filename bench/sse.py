@@ -171,7 +171,7 @@ async def _upload(host: str, port: int, token: str) -> None:
         raise RuntimeError(f"uploading bench-sse failed: {answer[:300]!r}")
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
@@ -213,8 +213,8 @@ async def _measure(host: str, port: int, token: str, clients: int, rounds: int):
                 "received": len(got),
                 "lost": state.connected - len(got),
                 "post_ms": post_ms,
-                "p50_ms": _percentile(got, 0.50) if got else None,
-                "p99_ms": _percentile(got, 0.99) if got else None,
+                "p50_ms": percentile(got, 0.50) if got else None,
+                "p99_ms": percentile(got, 0.99) if got else None,
                 "max_ms": max(got) if got else None,
             }
         )

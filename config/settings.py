@@ -255,6 +255,9 @@ SCRIPTS = {
     # The dispatcher: how deep listeners may send messages on, and message size.
     "DISPATCH_MAX_DEPTH": envint("SCRIPT_DISPATCH_MAX_DEPTH"),
     "DISPATCH_MAX_MESSAGE_BYTES": envint("SCRIPT_DISPATCH_MAX_MESSAGE_BYTES"),
+    # Running invocations per tenant, of every kind; past it new ones get 429
+    # at once (per process without REDIS_URL, across processes with it); 0: off.
+    "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),
 }
 
 LOGGING = {

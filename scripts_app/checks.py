@@ -42,6 +42,20 @@ def pool_size_sane(app_configs, **kwargs):
         return [
             Error(
                 "SCRIPT_VM_CONTEXTS_PER_SCRIPT must be a positive integer.",
+                id="scripthost.E005",
+            )
+        ]
+    return []
+
+
+@register()
+def admission_cap_sane(app_configs, **kwargs):
+    cap = scripts_setting("MAX_CONCURRENT_PER_TENANT")
+    if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
+        return [
+            Error(
+                "SCRIPT_MAX_CONCURRENT_PER_TENANT must be an integer of 0 or more "
+                "(0: no cap).",
                 id="scripthost.E004",
             )
         ]

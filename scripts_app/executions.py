@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine import EngineError, Outcome
+from scripts_app.admission import refused
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import RouteTarget
 
@@ -35,8 +36,12 @@ def queue_execution(
     """Queue an invocation's Execution row and logs, of any kind.
 
     `failure` says why an answer that ran fine was refused (an HTTP reply the
-    platform could not send); it marks the execution as an error.
+    platform could not send); it marks the execution as an error. An
+    invocation the tenant's cap refused ran nothing and gets no row
+    (scripts_app.admission counts and logs it).
     """
+    if refused(outcome):
+        return
     err = outcome.error
     state, error, extra = "ok", "", []
     if err is not None:

@@ -21,6 +21,7 @@ from django.db import transaction
 from core.conf import derived
 from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
+from scripts_app.admission import gated
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +266,7 @@ async def _run_after_commit(invocation: Invocation) -> None:
             )
 
 
+@gated  # the tenant's cap of running invocations (R9): a slot, or refused at once
 async def invoke_with_effects(
     engine,
     key,

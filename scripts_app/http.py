@@ -16,6 +16,7 @@ from django.http import QueryDict
 
 from core.conf import derived
 from engine import Outcome
+from scripts_app.admission import Overloaded
 from scripts_app.executions import error_text
 from scripts_app.routing import RouteTarget
 from tenants.errors import error_body
@@ -128,6 +129,8 @@ ANONYMOUS = {
 def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpReply:
     if outcome.error is not None:
         err = outcome.error
+        if isinstance(err, Overloaded):
+            return too_many_requests(err, request_id)
         if err.code == "busy":  # no context came free in time: try again later
             return HttpReply.error(
                 503, "script_busy", err.message, request_id, [("Retry-After", "1")]
@@ -141,6 +144,12 @@ def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpRep
         reply = HttpReply.error(500, "script_bad_response", str(exc), request_id)
         reply.failure = str(exc)
         return reply
+
+
+def too_many_requests(err: Overloaded, request_id: str) -> HttpReply:
+    """429 for an invocation the tenant's cap turned away (R9)."""
+    retry = [("Retry-After", str(err.retry_after))]
+    return HttpReply.error(429, "too_many_requests", err.message, request_id, retry)
 
 
 def response_from_value(value, handler: str = "handler") -> HttpReply:

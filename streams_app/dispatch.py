@@ -32,6 +32,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from core.conf import scripts_setting
 from engine import HostError
+from scripts_app.admission import refused
 from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot
@@ -216,7 +217,7 @@ async def advance(invocation, token) -> dict:
         # (after a storage conflict) would deliver the message twice.
         invocation.irreversible = True
         delivery.succeeded += await deliver_one(
-            invocation.tenant,
+            invocation,
             target,
             delivery.message_type,
             delivery.context,
@@ -230,13 +231,13 @@ async def advance(invocation, token) -> dict:
     }
 
 
-async def deliver_one(tenant, target, message_type, context, depth) -> int:
-    """Run one listener in its own context; 1 if it succeeded, else 0.
+async def deliver_one(sender, target, message_type, context, depth) -> int:
+    """Run one listener of `sender`'s message in its own context; 1 if it succeeded.
 
     Shielded: a sender stopped for time does not stop a listener half-way.
     """
     delivery = asyncio.ensure_future(
-        deliver(tenant, [target], message_type, context, depth)
+        deliver(sender.tenant, [target], message_type, context, depth, sender)
     )
     try:
         return await asyncio.shield(delivery)
@@ -246,8 +247,12 @@ async def deliver_one(tenant, target, message_type, context, depth) -> int:
         raise
 
 
-async def deliver(tenant, targets, message_type, context, depth) -> int:
-    """Run each listener in turn; return how many succeeded."""
+async def deliver(tenant, targets, message_type, context, depth, sender=None) -> int:
+    """Run each listener in turn; return how many succeeded.
+
+    A listener the tenant's cap of running invocations turns away counts as
+    failed, and the sender's log says why.
+    """
     from scripts_app.invocations import run
 
     succeeded = 0
@@ -276,6 +281,13 @@ async def deliver(tenant, targets, message_type, context, depth) -> int:
             continue
         if outcome.error is None:
             succeeded += 1
+        elif sender is not None and refused(outcome):
+            log_for(
+                sender,
+                "ERROR",
+                f"Listener {target.script_name}.{target.handler} of message "
+                f"'{message_type}' was not run: {outcome.error.message}",
+            )
     return succeeded
 
 

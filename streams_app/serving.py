@@ -17,8 +17,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from core import sse
 from core.conf import scripts_setting
 from core.hub import TIMEOUT, HubFull, js_string, matches
+from scripts_app.admission import Overloaded
 from scripts_app.executions import error_text
-from scripts_app.http import HttpCall, HttpReply
+from scripts_app.http import HttpCall, HttpReply, too_many_requests
 from scripts_app.routing import Match
 from scripts_app.serving import find_route
 from streams_app.directory import StreamTarget, streams
@@ -224,6 +225,8 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
         user_id=int(user_id) if user_id else None,
     )
     err = outcome.error
+    if isinstance(err, Overloaded):
+        return None, _reply(too_many_requests(err, call.request_id))
     if err is not None:
         timeout = err.code == "timeout"
         if err.code == "handler_not_found":

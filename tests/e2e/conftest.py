@@ -1,4 +1,4 @@
-"""Fixtures for the end-to-end tests: one fresh installation, real daphne servers.
+"""Fixtures for the end-to-end tests: one fresh installation, real ASGI servers.
 
 Every e2e module shares one bootstrapped database (a server start costs about
 two seconds); tests keep out of each other's way with distinct script names,
@@ -30,7 +30,7 @@ def installation():
 
 @contextmanager
 def launch(installation, workers=0, **settings_env):
-    """Run a server (daphne, or uvicorn with workers) while the block runs."""
+    """Run a server (`manage.py serve`, or uvicorn with workers) while the block runs."""
     server = Server(installation, workers, **settings_env).start()
     try:
         yield server

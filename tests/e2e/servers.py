@@ -3,8 +3,8 @@
 A `FreshDatabase` is an installation of its own: a temporary var/ directory
 with its SQLite file, or (when DATABASE_URL is set) a uniquely named PostgreSQL
 database on the same server, migrated and bootstrapped like `make run` does.
-A `Server` is one `python -m daphne` process serving it (or uvicorn with
-worker processes).
+A `Server` is one `manage.py serve` process serving it (uvicorn in one
+process, what `make run` starts), or uvicorn with worker processes.
 """
 
 from __future__ import annotations
@@ -116,9 +116,10 @@ def free_port() -> int:
 
 
 class Server:
-    """One ASGI server process serving a FreshDatabase on a free local port.
+    """One ASGI server serving a FreshDatabase on a free local port.
 
-    `workers` > 0 runs uvicorn with that many worker processes instead of daphne.
+    `manage.py serve` (as `make run`), or with `workers` > 0 uvicorn with that
+    many worker processes.
     """
 
     def __init__(self, database: FreshDatabase, workers: int = 0, **settings_env):
@@ -127,7 +128,7 @@ class Server:
         self.settings_env = settings_env
         self.process: subprocess.Popen | None = None
         self.port = None
-        self.log_path = database.var_dir / f"daphne-{uuid.uuid4().hex[:8]}.log"
+        self.log_path = database.var_dir / f"server-{uuid.uuid4().hex[:8]}.log"
 
     @property
     def url(self) -> str:
@@ -141,7 +142,7 @@ class Server:
         return httpx.Client(base_url=self.url, timeout=10.0, **kwargs)
 
     def start(self) -> Server:
-        # The port can be taken between free_port() and daphne's bind; retry.
+        # The port can be taken between free_port() and the server's bind; retry.
         for _ in range(3):
             self.port = free_port()
             with self.log_path.open("ab") as log:
@@ -158,8 +159,8 @@ class Server:
                 "config.asgi:application",
             ]
         return [
-            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1"),
-            *("-p", str(self.port), "config.asgi:application"),
+            *(sys.executable, "manage.py", "serve", "--host", "127.0.0.1"),
+            *("--port", str(self.port)),
         ]
 
     def _spawn(self, log) -> subprocess.Popen:

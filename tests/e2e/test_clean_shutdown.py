@@ -1,7 +1,7 @@
 """A server stopped with SIGTERM or SIGINT writes its buffered logs before exiting.
 
-Covers daphne (what `make run` starts) and uvicorn with several worker processes
-(the scaled stack in docs/operations.md).
+Covers `manage.py serve` (uvicorn in one process, what `make run` starts) and
+uvicorn with several worker processes (the scaled stack in docs/operations.md).
 """
 
 import signal
@@ -33,7 +33,7 @@ def logged(server) -> dict[str, str]:
 @pytest.mark.parametrize(
     "workers,sig",
     [(0, signal.SIGTERM), (0, signal.SIGINT), (2, signal.SIGTERM)],
-    ids=["daphne-TERM", "daphne-INT", "uvicorn-2-workers-TERM"],
+    ids=["serve-TERM", "serve-INT", "uvicorn-2-workers-TERM"],
 )
 def test_logs_written_just_before_shutdown_are_kept(installation, server, workers, sig):
     assert put_script(server, "hello", HELLO).status_code in (200, 201)

@@ -1,4 +1,4 @@
-"""fetch with a secret through a real daphne server, and the SSRF refusals."""
+"""fetch with a secret through a real server, and the SSRF refusals."""
 
 import pytest
 

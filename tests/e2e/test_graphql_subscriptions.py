@@ -463,7 +463,7 @@ async def test_a_socket_outside_graphql_ws_or_of_no_tenant_is_refused(server):
         assert refused.value.response.status_code == 403
 
 
-@pytest.mark.parametrize("workers", [0, 2], ids=["daphne", "uvicorn-2-workers"])
+@pytest.mark.parametrize("workers", [0, 2], ids=["serve", "uvicorn-2-workers"])
 def test_stopping_the_server_completes_open_subscriptions(
     installation, tenants, workers
 ):

@@ -36,7 +36,7 @@ routeRegistry.registerRoute("/scaled-feed/send", "send", "POST");
 
 @pytest.fixture(scope="module")
 def pair(installation):
-    """Two daphne processes serving the same database, one Redis between them."""
+    """Two server processes serving the same database, one Redis between them."""
     from tests.test_stack import redis_reachable
 
     require_service("Redis", redis_reachable())
