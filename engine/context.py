@@ -265,6 +265,7 @@ class _Channel:
         self._answer = b""
         self._sent = 0
         self._serving: set[asyncio.Task] = set()
+        self.waits = 0  # calls whose answer had to wait for I/O
 
     def notified(self, _handle) -> None:
         """The script asked something: a request chunk, a call, or more answer."""
@@ -287,6 +288,7 @@ class _Channel:
             self._answer_with(answer)
             return
         struct.pack_into("<i", buf, 16, 1)  # slow: no point in spinning
+        self.waits += 1
         task = asyncio.get_running_loop().create_task(self._finish(answer))
         self._serving.add(task)
         task.add_done_callback(self._serving.discard)
@@ -390,6 +392,8 @@ class ScriptContext:
         self._host_calls: dict[int, int] = {}
         self._channel: _Channel | None = None
         self._notification = None
+        # How long its calls typically take (a moving average), for pool.py.
+        self.typical_ms: float | None = None
         # Run by load(), as an awaited call: V8 parses it while the loop serves
         # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
         # from the OS.
@@ -426,6 +430,11 @@ class ScriptContext:
     @property
     def usable(self) -> bool:
         return not (self.closed or self.discarded)
+
+    @property
+    def waited_for_host(self) -> bool:
+        """Did a host call of this context ever wait for I/O (pool.py)?"""
+        return self._channel is not None and self._channel.waits > 0
 
     def retire(self) -> None:
         """Close once the invocations under way have finished."""
@@ -657,6 +666,10 @@ class ScriptContext:
             registration_errors=reply.get("registrationErrors", []),
             dropped_logs=reply.get("droppedLogs", 0),
         )
+        ran = reply.get("ran")
+        if method == "invoke" and isinstance(ran, (int, float)):  # ms in V8
+            typical = self.typical_ms
+            self.typical_ms = ran if typical is None else typical + (ran - typical) / 5
         if calls > MAX_HOST_CALLS:
             # Refused calls threw in the script, which may have caught them.
             outcome.error = ScriptRuntimeError(

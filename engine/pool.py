@@ -33,7 +33,7 @@ class _Slot:
     """The warm contexts of one script version, and the calls waiting for one."""
 
     contexts: list[ScriptContext] = field(default_factory=list)
-    leased: set[ScriptContext] = field(default_factory=set)
+    calls: dict[ScriptContext, int] = field(default_factory=dict)  # under way
     building: int = 0
     waiters: deque[asyncio.Future] = field(default_factory=deque)
     load: SourceLoader | None = None  # the latest caller's, for builds
@@ -45,12 +45,19 @@ class Engine:
     Build one per event loop and call it only from that loop. `invoke` never
     raises for script failures: they come back as `Outcome.error`.
 
-    A context serves one invocation at a time: a script blocked in a host call
-    (R6) holds its isolate's thread, so a second request for the same script
-    gets another warm context of the same version, built on demand, up to
-    `contexts_per_script`. Past that, calls wait (outside their time limit)
-    for one to come free. `pool_size` bounds the contexts of all scripts
-    together; the least recently used script's idle contexts go first.
+    A script blocked in a host call (R6) holds its isolate's thread, and the
+    calls queued on that isolate wait behind it. So a context serves one
+    invocation at a time, and a second request for the same script gets
+    another warm context of the same version, built on demand, up to
+    `contexts_per_script`; past that, calls wait (outside their time limit)
+    for one to come free. Except for short calls: a context whose calls take
+    under `pipeline_ms` and never waited for the host (pure JS, or reads
+    answered at once) takes more calls while it runs one, queued on its
+    isolate, so V8 always has the next one ready. That is the fastest way to
+    serve them (one context with a queue answered a third more requests per
+    second than several taking one call each), and a call queued there waits
+    only for calls known to be short. `pool_size` bounds the contexts of all
+    scripts together; the least recently used script's idle contexts go first.
     """
 
     def __init__(
@@ -61,6 +68,7 @@ class Engine:
         config: dict | None = None,
         modules: tuple[str, ...] = (),
         contexts_per_script: int = 8,
+        pipeline_ms: float = 2.0,
     ):
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
@@ -68,6 +76,7 @@ class Engine:
             raise ValueError("contexts_per_script must be at least 1")
         self.pool_size = pool_size
         self.contexts_per_script = min(contexts_per_script, pool_size)
+        self.pipeline_ms = pipeline_ms
         self.load_limits = load_limits
         self.config = config or {}
         # JS API modules, `function (g, api) {...}`, run after the prelude.
@@ -143,19 +152,35 @@ class Engine:
         self._release(key, ctx)
         return outcome
 
+    def _takes(self, slot: _Slot, ctx: ScriptContext) -> bool:
+        """May `ctx` take one more call: idle, or busy with short calls only?"""
+        if not ctx.usable or ctx.retired:
+            return False
+        if slot.calls.get(ctx, 0) == 0:
+            return True
+        typical = ctx.typical_ms
+        return (
+            typical is not None
+            and typical <= self.pipeline_ms
+            and not ctx.waited_for_host
+        )
+
     async def _acquire(self, key: Key, load: SourceLoader, wait: float):
-        """Lease an idle context of `key`, or wait for one (built or freed)."""
+        """Assign a context of `key` that takes the call, or wait for one."""
         slot = self._slots.get(key)
         if slot is None:
             slot = self._slots[key] = _Slot(load=load)
         else:
             slot.load = load
             self._slots.move_to_end(key)
-            for ctx in slot.contexts:
-                if ctx.usable and ctx not in slot.leased:
-                    slot.leased.add(ctx)
-                    self.stats["hits"] += 1
-                    return ctx
+            takers = [c for c in slot.contexts if self._takes(slot, c)]
+            if takers:
+                # A context already running short calls first: one isolate
+                # with a queue beats several idle ones (see the docstring).
+                ctx = max(takers, key=lambda c: slot.calls.get(c, 0))
+                slot.calls[ctx] = slot.calls.get(ctx, 0) + 1
+                self.stats["hits"] += 1
+                return ctx
         waiter = asyncio.get_running_loop().create_future()
         slot.waiters.append(waiter)
         self._grow(key, slot)
@@ -242,7 +267,7 @@ class Engine:
         while slot.waiters:
             waiter = slot.waiters.popleft()
             if not waiter.done():
-                slot.leased.add(ctx)
+                slot.calls[ctx] = slot.calls.get(ctx, 0) + 1
                 waiter.set_result(ctx)
                 return True
         return False
@@ -252,13 +277,19 @@ class Engine:
         slot = self._slots.get(key)
         if slot is None:
             return
-        slot.leased.discard(ctx)
+        calls = slot.calls.get(ctx, 0) - 1
+        if calls > 0:
+            slot.calls[ctx] = calls
+        else:
+            slot.calls.pop(ctx, None)
         if ctx not in slot.contexts:
             # Retired (it closes itself once idle): build for whoever waits.
             self._grow(key, slot)
             return
         if ctx.usable:
-            self._hand_over(slot, ctx)
+            while slot.waiters and self._takes(slot, ctx):
+                if not self._hand_over(slot, ctx):
+                    break
             return
         slot.contexts.remove(ctx)
         self._size -= 1
@@ -274,10 +305,10 @@ class Engine:
             slot = self._slots[key]
             while slot.contexts and self._size > self.pool_size:
                 # Idle ones first; a busy one closes when its call is done.
-                idle = [c for c in slot.contexts if c not in slot.leased]
+                idle = [c for c in slot.contexts if c not in slot.calls]
                 victim = idle[0] if idle else slot.contexts[0]
                 slot.contexts.remove(victim)
-                slot.leased.discard(victim)
+                slot.calls.pop(victim, None)
                 self._size -= 1
                 victim.retire()
                 self.stats["evictions"] += 1
@@ -309,7 +340,7 @@ class Engine:
             dropped += len(slot.contexts)
             self._size -= len(slot.contexts)
             slot.contexts.clear()
-            slot.leased.clear()
+            slot.calls.clear()
             if not slot.building and not slot.waiters:
                 del self._slots[key]
             elif slot.waiters and slot.load is not None:

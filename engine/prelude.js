@@ -71,6 +71,7 @@
       request: null,
       settled: null,
       held: 0, // promises the invocation must see settle (api.hold) before it ends
+      began: now(),
       scratch: {},
       context: null,
     };
@@ -380,7 +381,9 @@
   }
 
   function finish(outcome) {
-    const out = { state: "done", logs: state.logs, effects: state.effects };
+    // ms the call ran in V8 (not counting a wait behind other calls), for
+    // the pool's choice of contexts (engine/pool.py).
+    const out = { state: "done", logs: state.logs, effects: state.effects, ran: now() - state.began };
     if (state.droppedLogs) out.droppedLogs = state.droppedLogs;
     if (sandbox.memory.exceeded) {
       // Even if the script caught the RangeError, the call is over its limit.

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from engine import Engine, Limits, ScriptSource, ScriptTimeout
+from engine import Engine, Host, Limits, ScriptSource, ScriptTimeout
 from tests.engine.harness import LOAD_LIMITS, Script
 
 READ_MODIFY_WRITE = """
@@ -185,3 +185,75 @@ async def test_context_built_across_an_evict_serves_its_callers_but_is_not_poole
     assert (await task).value == "stale"
     assert ("doc", 1) not in engine
     assert len(engine) == 0
+
+
+async def test_short_pure_js_calls_queue_on_one_context(engine):
+    s = Script(
+        engine, "var me = Math.random();\nfunction h(c) { return me; }", "short", 1
+    )
+    first = await s.value()  # now the context is known to answer fast
+
+    outcomes = await asyncio.gather(*(s.call() for _ in range(30)))
+
+    assert {o.value for o in outcomes} == {first}
+    assert s.loads == 1 and len(engine.contexts(s.key)) == 1
+
+
+async def test_long_calls_never_queue_on_a_busy_context(engine):
+    s = Script(
+        engine,
+        "var me = Math.random();\n"
+        "function h(c) { const end = Date.now() + 30; while (Date.now() < end) {} return me; }",
+        "long",
+        1,
+    )
+    await s.value()  # typically 30 ms: too long to queue behind
+    most = 0
+    acquire = engine._acquire
+
+    async def watched(*args):
+        nonlocal most
+        ctx = await acquire(*args)
+        most = max(most, *engine._slots[s.key].calls.values())
+        return ctx
+
+    engine._acquire = watched
+
+    outcomes = await asyncio.gather(*(s.call() for _ in range(4)))
+
+    assert all(o.error is None for o in outcomes)
+    assert most == 1  # never two calls on one isolate
+    assert len(engine.contexts(s.key)) >= 2
+
+
+async def test_calls_of_a_script_that_waited_for_the_host_never_queue_behind_it():
+    module = """(function (g, api) {
+      api.define("kv", { get: (k) => api.call("kv.get", [k]) });
+    })"""
+
+    class Slow(Host):
+        def __init__(self):
+            super().__init__({"kv.get": self.get})
+
+        async def get(self, key):
+            await asyncio.sleep(0.05)  # an answer that waits for I/O
+            return key
+
+    engine = Engine(8, load_limits=LOAD_LIMITS, modules=(module,))
+    try:
+        source = "var me = Math.random();\nfunction h(c) { kv.get('k'); return me; }"
+
+        async def load():
+            return ScriptSource(source, "waits.js", {})
+
+        def call():
+            return engine.invoke(("waits", 1), "h", {}, Limits.of(5, 20), load, Slow())
+
+        await call()  # fast in V8, but it waited for the host
+        outcomes = await asyncio.gather(*(call() for _ in range(3)))
+
+        assert len({o.value for o in outcomes}) == 3
+        assert len(engine.contexts(("waits", 1))) == 3
+    finally:
+        await engine.settle()
+        engine.clear()
