@@ -1,23 +1,9 @@
 """R14: the core names no feature app; every app reaches it through core.plugins."""
 
-import ast
-from pathlib import Path
-
 from core.plugins import plugins
+from tests.imports import ROOT, imported_modules
 
-ROOT = Path(__file__).resolve().parents[2]
 CORE = ("core", "engine", "tenants", "scripts_app")
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 def test_the_core_imports_no_feature_app():

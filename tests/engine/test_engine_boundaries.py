@@ -1,23 +1,11 @@
 """R1: engine/ is Django-free, and only engine/context.py imports py_mini_racer."""
 
-import ast
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.imports import ROOT, imported_modules
+
 SKIP = {".venv", ".git", "node_modules", "var", "bench"}
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
 
 
 def project_files():
