@@ -97,14 +97,6 @@ def module_exports(modules: tuple[str, ...]) -> tuple[dict, ...]:
     return tuple(json.loads(found))
 
 
-def module_globals(modules: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    """Return what each module defines: ((globals...), (provided values...))."""
-    return tuple(
-        (tuple(made["globals"]), tuple(made["provides"]))
-        for made in module_exports(modules)
-    )
-
-
 @functools.lru_cache(maxsize=8)
 def prelude_with(modules: tuple[str, ...] = ()) -> str:
     """Compose sandbox, prelude and API modules into the code run in every context.
@@ -353,8 +345,8 @@ class ScriptContext:
     invocation has its own state in the prelude, keyed by an id, and its engine
     calls queue on the isolate, which runs them in order. A script blocked in a
     host call (R6) holds its isolate's thread, so the pool (pool.py) gives a
-    context to one invocation at a time; a context still accepts queued calls,
-    which is what the tests of interleaving exercise.
+    context one invocation at a time, except short calls that never wait for
+    the host, which it queues on one busy context.
     """
 
     def __init__(

@@ -81,14 +81,6 @@ class Host:
             answer = await answer
         return answer
 
-    async def perform(self, batch: list[dict]) -> list[dict]:
-        """Perform `[{"id", "op", "args"}]` in order; answer each with its id."""
-        answers = []
-        for request in batch:
-            answer = await self.call(request.get("op"), request.get("args"))
-            answers.append({"id": request.get("id"), **answer})
-        return answers
-
 
 async def _settle(name: str, awaitable: Awaitable) -> dict:
     try:
