@@ -20,6 +20,9 @@ DEFAULTS = {
     # host call (a slow fetch) holds its context, so overlapping calls get
     # another, up to this many; past it they wait for one to come free.
     "VM_CONTEXTS_PER_SCRIPT": 8,
+    # How much lower than the server's own threads scripts run (Linux nice,
+    # 0-19): busy scripts cannot slow the 429s, /health or stream delivery.
+    "VM_NICE": 19,
     "MAX_SOURCE_BYTES": 1024 * 1024,
     "INIT_TIMEOUT_SECONDS": 5.0,
     "ROUTE_REFRESH_SECONDS": 0.5,

@@ -6,9 +6,12 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import re
 import secrets
 import struct
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -152,13 +155,54 @@ if MiniRacer is not None:
             self._ctx = context
 
 
+# How much lower than the server's own threads scripts run (Linux nice, 0-19).
+# V8 runs each isolate on a thread of its own, which inherits the nice value
+# of the thread that made it: the v8-isolate threads above. So a burst of
+# busy scripts cannot starve the event loop that accepts requests, refuses
+# them (R9's 429s), answers /health and delivers stream messages; scripts
+# get whatever CPU the server leaves, which is all of it when it is idle.
+_script_nice = 0
+
+
+def set_script_nice(nice: int) -> None:
+    """Run contexts made from now on at `nice` (see _script_nice)."""
+    global _script_nice
+    if not 0 <= nice <= 19:
+        raise ValueError("nice must be between 0 and 19")
+    _script_nice = nice
+
+
+def script_nice() -> int:
+    return _script_nice
+
+
+def _lower_this_thread(nice: int) -> None:
+    """Give the calling thread (only) at least `nice`; Linux only.
+
+    On Linux a thread id names one thread for setpriority(PRIO_PROCESS);
+    elsewhere it would name the whole process, so nothing changes there.
+    A thread can lower its own priority, never raise it back unprivileged,
+    hence "at least".
+    """
+    if not nice or not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:  # pragma: no cover - a sandbox that forbids it
+        log.warning("Could not lower the script threads' priority", exc_info=True)
+
+
 async def _new_isolate():
     """Return a MiniRacer bound to the running loop (R3), built in a thread."""
     if _make_context is None:
         return MiniRacer()
     loop = asyncio.get_running_loop()
+    nice = _script_nice
 
     def build():
+        _lower_this_thread(nice)  # the isolate's thread, made next, inherits it
         maker = _make_context(loop)
         return maker, maker.__enter__()
 

@@ -7,7 +7,13 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
-from engine.context import ContextGone, Limits, Outcome, ScriptContext
+from engine.context import (
+    ContextGone,
+    Limits,
+    Outcome,
+    ScriptContext,
+    set_script_nice,
+)
 from engine.errors import CompileError, ScriptBusy, ScriptInterrupted
 from engine.host import NO_HOST, Host
 
@@ -69,11 +75,13 @@ class Engine:
         modules: tuple[str, ...] = (),
         contexts_per_script: int = 8,
         pipeline_ms: float = 2.0,
+        nice: int = 0,
     ):
         if pool_size < 1:
             raise ValueError("pool_size must be at least 1")
         if contexts_per_script < 1:
             raise ValueError("contexts_per_script must be at least 1")
+        set_script_nice(nice)  # process-wide: every engine's contexts run there
         self.pool_size = pool_size
         self.contexts_per_script = min(contexts_per_script, pool_size)
         self.pipeline_ms = pipeline_ms

@@ -116,6 +116,10 @@ class LocalGate:
             self._running[tenant_id] = running + 1
             return True, running + 1
 
+    def held(self, tenant_id: int) -> int:
+        """How many slots of the tenant are taken (a peek, not a reservation)."""
+        return self._running.get(tenant_id, 0)
+
     def give_back(self, tenant_id: int) -> None:
         with self._lock:
             left = self._running.get(tenant_id, 0) - 1
@@ -154,6 +158,21 @@ class RedisGate:
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # Releases left running by cancelled callers, kept from the collector.
         self._pending: set[asyncio.Task] = set()
+        # Leases this process holds in Redis, per tenant (see held()).
+        self._held: dict[int, int] = {}
+        self._held_lock = threading.Lock()
+
+    def held(self, tenant_id: int) -> int:
+        """The tenant's slots this process holds: a lower bound of all taken."""
+        return self._held.get(tenant_id, 0) + self.local.held(tenant_id)
+
+    def _count(self, tenant_id: int, change: int) -> None:
+        with self._held_lock:
+            left = self._held.get(tenant_id, 0) + change
+            if left > 0:
+                self._held[tenant_id] = left
+            else:
+                self._held.pop(tenant_id, None)
 
     def key(self, tenant_id: int) -> str:
         return f"{self.prefix}{tenant_id}"
@@ -200,12 +219,16 @@ class RedisGate:
         except Exception as exc:  # noqa: BLE001 - any failure: count locally
             self._fall_back(exc)
             return await self.local.acquire(tenant_id, cap, seconds)
-        return (Slot(tenant_id, lease) if taken else None), int(running)
+        if not taken:
+            return None, int(running)
+        self._count(tenant_id, 1)
+        return Slot(tenant_id, lease), int(running)
 
     async def release(self, slot: Slot) -> None:
         if slot.lease is None:
             await self.local.release(slot)
             return
+        self._count(slot.tenant_id, -1)  # once, even if the ZREM fails or waits
         client, _take = self._client()
         try:
             await client.zrem(self.key(slot.tenant_id), slot.lease)
@@ -318,6 +341,27 @@ _refusals = _Refusals()
 def refusals() -> dict[int, int]:
     """Invocations refused in this process since it started, by tenant id."""
     return _refusals.totals()
+
+
+def shed(tenant) -> Overloaded | None:
+    """Refuse at once, before any work, a call the gate would refuse anyway.
+
+    For a front end that can answer cheaply (scripts_app.asgi's fast path):
+    when this process alone holds all of the tenant's slots, a new invocation
+    cannot get one, so the request is turned away before its context, its
+    execution id or anything else is made. A 300-request burst is answered
+    that much sooner. Exact on the embedded stack, where the process counts
+    every slot; on the scaled stack a lower bound, so it never refuses what
+    the gate would admit. The refusal is counted and logged as the gate's.
+    """
+    limit = cap()
+    if limit <= 0:
+        return None
+    running = gate().held(tenant.id)
+    if running < limit:
+        return None
+    _refusals.note(tenant, running, limit)
+    return _overloaded(running, limit)
 
 
 def refused(outcome: Outcome) -> bool:

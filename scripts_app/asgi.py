@@ -9,6 +9,7 @@ an app serves itself (a stream: core.plugins.ScriptPlugin.serves_path) goes to
 Django unchanged.
 """
 
+import asyncio
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
@@ -17,18 +18,21 @@ from django.http import QueryDict
 
 from core.conf import derived
 from core.plugins import overriding
+from scripts_app.admission import shed
 from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
     HttpReply,
+    add_platform_headers,
     clean_headers,
     form_of,
+    too_many_requests,
 )
 from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
 from scripts_app.serving import find_route, serve
 from tenants.middleware import request_id_from
-from tenants.resolve import directory
+from tenants.resolve import directory, keep_fresh
 
 
 async def lifespan(scope, receive, send):
@@ -36,12 +40,18 @@ async def lifespan(scope, receive, send):
 
     uvicorn re-raises SIGTERM once it has shut down, so atexit handlers never
     run in its workers: this is the last moment their rows can be saved.
+    While the server runs, the route and tenant caches are kept fresh in the
+    background (tenants.resolve.keep_fresh), so no request waits for them.
     """
+    fresh = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            fresh = asyncio.get_running_loop().create_task(keep_fresh())
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if fresh is not None:
+                fresh.cancel()
             await sync_to_async(flush_at_shutdown)()
             await send({"type": "lifespan.shutdown.complete"})
             return
@@ -142,7 +152,13 @@ class ScriptRouteApp:
         if body is None:
             return True  # the client went away
         request_id = request_id_from(first.get("x-request-id"))
-        if body is False:
+        overloaded = None if route.target.kind else shed(found.tenant)
+        if overloaded is not None:  # the tenant's cap is full: 429 at once (R9)
+            reply = too_many_requests(overloaded, request_id)
+            add_platform_headers(reply, secure)
+            if method == "HEAD":
+                reply.body = b""
+        elif body is False:
             reply = HttpReply.error(
                 413, "too_large", "The request body is too large.", request_id
             )

@@ -45,6 +45,15 @@ def pool_size_sane(app_configs, **kwargs):
                 id="scripthost.E005",
             )
         ]
+    nice = scripts_setting("VM_NICE")
+    if not isinstance(nice, int) or isinstance(nice, bool) or not 0 <= nice <= 19:
+        return [
+            Error(
+                "SCRIPT_VM_NICE must be an integer from 0 (scripts run at the "
+                "server's priority) to 19 (the lowest).",
+                id="scripthost.E006",
+            )
+        ]
     return []
 
 

@@ -36,6 +36,7 @@ def engine() -> Engine:
             config=engine_config(),
             modules=api_modules(),
             contexts_per_script=scripts_setting("VM_CONTEXTS_PER_SCRIPT"),
+            nice=scripts_setting("VM_NICE"),
         )
     return found
 

@@ -70,6 +70,23 @@ async def test_two_gates_on_one_redis_share_each_tenants_cap(gates):
 
 
 @scaled_layer
+async def test_a_gate_knows_the_slots_its_own_process_holds(gates):
+    # The fast path's early refusal (admission.shed) relies on it: what this
+    # process holds is a lower bound of what every process holds.
+    first, second = gates(), gates()
+    mine = [await first.acquire(7, 5, 20) for _ in range(2)]
+    await second.acquire(7, 5, 20)
+
+    assert first.held(7) == 2 and second.held(7) == 1
+    assert first.held(8) == 0
+
+    await first.release(mine[0][0])
+    assert first.held(7) == 1
+    assert await first.acquire(7, 2, 20) == (None, 2)  # refused: not counted
+    assert first.held(7) == 1
+
+
+@scaled_layer
 async def test_a_lease_expires_a_little_after_its_time_limit(gates):
     gate = gates()
     before = await redis_now_ms(gate)

@@ -138,3 +138,27 @@ async def test_a_stream_customizer_past_the_cap_answers_429(work, records):
 
     assert_too_many_requests(reply)
     assert (await traces(records))[1:] == ([], [])
+
+
+async def test_the_fast_path_refuses_before_the_handler_is_even_prepared(
+    work, monkeypatch
+):
+    # At the cap, the front end answers 429 without building the invocation
+    # (no context, no execution id): the burst's refusals come back sooner.
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the refused call reached the invocation runner")
+
+    monkeypatch.setattr("scripts_app.asgi.serve", must_not_run)
+    async with client() as c, holding(work["acme"]):
+        refused = await c.get("/work")
+        head = await c.head("/work")
+
+    assert_too_many_requests(refused)
+    assert head.status_code == 429 and head.content == b""
+
+
+async def test_the_fast_path_admits_while_a_slot_is_free(work, records):
+    async with client() as c, holding(work["acme"], 1):
+        reply = await c.get("/work")
+
+    assert reply.status_code == 200, reply.text
