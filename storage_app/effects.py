@@ -11,10 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import reduce
-from operator import or_
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -28,6 +26,7 @@ from storage_app.models import (
     namespace_of,
 )
 from storage_app.ops import READS
+from storage_app.rows import checked_rows
 
 PREFIX = "storage."
 DELETED = None
@@ -128,16 +127,9 @@ def check_reads(tenant_id: int, reads: dict) -> dict:
     by_namespace: dict[str, list[str]] = {}
     for namespace, key in reads:
         by_namespace.setdefault(namespace, []).append(key)
-    wanted = reduce(
-        or_, (Q(namespace=ns, key__in=keys) for ns, keys in by_namespace.items())
-    )
-    # Locked in one order so that two writers of the same keys cannot deadlock.
-    locked = (
-        StoredItem.objects.select_for_update()
-        .filter(wanted, tenant_id=tenant_id)
-        .order_by("namespace", "key")
-    )
-    current = {(row.namespace, row.key): row for row in locked}
+    current = {
+        (row.namespace, row.key): row for row in checked_rows(tenant_id, by_namespace)
+    }
     for read, version in reads.items():
         row = current.get(read)
         if (row.version if row is not None else None) != version:
@@ -215,10 +207,7 @@ def write(
         row.script_name = invocation.script_name
         (changed if row.pk else created).append(row)
     if changed:
-        StoredItem.objects.bulk_update(
-            changed,
-            ["value", "size", "expires_at", "version", "updated_at", "script_name"],
-        )
+        update_rows(changed)
     if created:
         try:
             with transaction.atomic():
@@ -226,6 +215,33 @@ def write(
         except IntegrityError:
             # Another invocation created one of these keys meanwhile.
             raise EffectConflict("storage key created concurrently") from None
+
+
+UPDATED = ("value", "size", "expires_at", "version", "updated_at", "script_name")
+
+
+def update_rows(rows: list[StoredItem]) -> None:
+    """Write the UPDATED fields of rows that exist, one prepared statement for all.
+
+    What bulk_update does, without its CASE WHEN per field: that statement
+    costs more to build than to run, and every writer of the database waits
+    while the transaction holds SQLite's one write lock.
+    """
+    meta = StoredItem._meta
+    fields = [meta.get_field(name) for name in UPDATED]
+    table = connection.ops.quote_name(meta.db_table)
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(f.column)} = %s" for f in fields
+    )
+    pk = connection.ops.quote_name(meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def reads_of(invocation) -> dict:

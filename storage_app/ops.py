@@ -14,7 +14,8 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from engine import HostError
-from storage_app.models import Scope, StoredItem, namespace_of
+from storage_app.models import Scope, namespace_of
+from storage_app.rows import read_row
 
 READS = "storage.reads"  # invocation.notes key: {(namespace, key): version | None}
 VALUES = "storage.values"  # invocation.notes key: {(namespace, key): live value}
@@ -39,13 +40,7 @@ def read(invocation, scope, key) -> str | None:
         return None
     if not isinstance(key, str) or not key:
         raise HostError("storage key must be a non-empty string", "TypeError")
-    row = (
-        StoredItem.objects.filter(
-            tenant_id=invocation.tenant.id, namespace=namespace, key=key
-        )
-        .values_list("value", "version", "expires_at")
-        .first()
-    )
+    row = read_row(invocation.tenant.id, namespace, key)
     reads = invocation.notes.setdefault(READS, {})
     # The first read counts: anything later is checked against what the
     # script based its work on.
