@@ -723,19 +723,22 @@ class ScriptContext:
         self._host_calls[inv] = calls
         return calls <= MAX_HOST_CALLS
 
-    async def _open_channel(self, buffer: Any, deadline: float, limits: Limits):
-        """Wire the sandbox's buffer to a _Channel and hand the script its notifier."""
+    async def _open_channel(self, attach: Any, deadline: float, limits: Limits):
+        """Hand the script its notifier; wire the buffer it returns to a _Channel.
+
+        One round trip: __sh.attach takes the notifier and answers the
+        sandbox's buffer. No host call can come before it returns.
+        """
+        self._notification = js_notification(
+            self._mr, lambda handle: self._channel.notified(handle)
+        )
+        notify = self._notification.__enter__()
+        remaining = deadline - time.monotonic()
+        async with asyncio.timeout(max(remaining, 0.001)):
+            buffer = await attach.cancelable()(notify)
         if not isinstance(buffer, memoryview):
             raise EngineUnavailable("The engine's host-call channel could not be made")
         self._channel = _Channel(buffer, self._hosts, self._count_host_call)
-        self._notification = js_notification(self._mr, self._channel.notified)
-        notify = self._notification.__enter__()
-        attach = await self._eval("__sh.attach", deadline, limits)
-        remaining = deadline - time.monotonic()
-        async with asyncio.timeout(max(remaining, 0.001)):
-            attached = await attach.cancelable()(notify)
-        if attached is not True:
-            raise EngineUnavailable("The engine's host-call channel could not be made")
 
     def _script_error(self, err: dict, limits: Limits) -> EngineError:
         name, message = err.get("name") or "", err.get("message") or ""
@@ -781,12 +784,12 @@ class ScriptContext:
                 raise ContextGone(started=False)
         self._set_memory_limit(limits.memory_bytes)
         try:
-            buffer = await self._eval(
-                f"{self._setup}__sh.prepare({limits.memory_bytes});__sh.channel()",
+            attach = await self._eval(
+                f"{self._setup}__sh.prepare({limits.memory_bytes});__sh.attach",
                 deadline,
                 limits,
             )
-            await self._open_channel(buffer, deadline, limits)
+            await self._open_channel(attach, deadline, limits)
             await self._eval(
                 source + f"\n//# sourceURL={self.filename}", deadline, limits
             )

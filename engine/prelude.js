@@ -802,17 +802,13 @@
       }
       return reply;
     },
-    // The host-call channel's buffer, handed to the host once (then null).
-    channel() {
-      if (channelHanded) return null;
-      channelHanded = true;
-      return channel.buffer;
-    },
-    // The host's notification function, accepted once.
+    // Accept the host's notification function and hand the host the channel's
+    // buffer, both once (later calls get null): one round trip for both.
     attach(fn) {
-      if (notify !== null || typeof fn !== "function") return false;
+      if (channelHanded || notify !== null || typeof fn !== "function") return null;
+      channelHanded = true;
       notify = fn;
-      return true;
+      return channel.buffer;
     },
     // After a stop for time: hand back what was logged, run nothing.
     abort(id) {
