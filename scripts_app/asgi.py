@@ -23,14 +23,13 @@ from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
     HttpReply,
-    add_platform_headers,
     clean_headers,
     form_of,
     too_many_requests,
 )
 from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
-from scripts_app.serving import find_route, serve
+from scripts_app.serving import find_route, finished, serve
 from tenants.middleware import request_id_from
 from tenants.resolve import directory, keep_fresh
 
@@ -154,10 +153,7 @@ class ScriptRouteApp:
         request_id = request_id_from(first.get("x-request-id"))
         overloaded = None if route.target.kind else shed(found.tenant)
         if overloaded is not None:  # the tenant's cap is full: 429 at once (R9)
-            reply = too_many_requests(overloaded, request_id)
-            add_platform_headers(reply, secure)
-            if method == "HEAD":
-                reply.body = b""
+            reply = finished(too_many_requests(overloaded, request_id), method, secure)
         elif body is False:
             reply = HttpReply.error(
                 413, "too_large", "The request body is too large.", request_id

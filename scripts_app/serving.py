@@ -61,9 +61,14 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         )
     else:
         reply = not_found(call)
-    if call.method == "HEAD":
+    return finished(reply, call.method, call.secure)
+
+
+def finished(reply: HttpReply, method: str, secure: bool) -> HttpReply:
+    """What every reply gets last: no body for HEAD, the platform's headers."""
+    if method == "HEAD":
         reply.body = b""
-    add_platform_headers(reply, call.secure)
+    add_platform_headers(reply, secure)
     return reply
 
 
