@@ -46,35 +46,29 @@ async def test_a_recent_copy_serves_while_it_refreshes(cast, settings):
     assert calls == [False]
 
 
-async def test_an_old_copy_waits_for_its_refresh(cast, settings):
-    directory = await loaded(settings, 0.05)
-    await sync_to_async(change_from_another_process)(
-        slug="initech", name="I", domains=["initech.test"]
-    )
-    await asyncio.sleep(0.15)  # three intervals: too old to serve
-
-    await directory.refresh()
-
-    assert directory.lookup("initech.test", "/").tenant.slug == "initech"
+async def too_old(directory):
+    await asyncio.sleep(0.15)  # three intervals of 0.05 s: too old to serve
 
 
-async def test_an_invalidated_copy_waits_for_its_refresh(cast, settings):
-    directory = await loaded(settings, 60)
-    await sync_to_async(change_from_another_process)(
-        slug="initech", name="I", domains=["initech.test"]
-    )
+async def invalidated(directory):
     directory.invalidate()  # as a change in this process does
 
-    await directory.refresh()
 
-    assert directory.lookup("initech.test", "/").tenant.slug == "initech"
+async def as_loaded(directory):
+    pass
 
 
-async def test_with_an_interval_of_zero_every_refresh_reads(cast, settings):
-    directory = await loaded(settings, 0)
+@pytest.mark.parametrize(
+    ("interval", "then"),
+    [(0.05, too_old), (60, invalidated), (0, as_loaded)],
+    ids=["an old copy", "an invalidated copy", "an interval of zero"],
+)
+async def test_the_refresh_waits_for_the_database(cast, settings, interval, then):
+    directory = await loaded(settings, interval)
     await sync_to_async(change_from_another_process)(
         slug="initech", name="I", domains=["initech.test"]
     )
+    await then(directory)
 
     await directory.refresh()
 
