@@ -11,10 +11,10 @@ idle most of the time.
 This backend takes an exclusive lock on a file next to the database
 (`<name>-writer.lock`, flock) before it begins a transaction (the settings
 make every transaction IMMEDIATE, so each takes SQLite's write lock at once
-anyway) and gives it back at commit or rollback. Writers then wait in the
-kernel, in turn, and the next one starts the moment the last one ends; SQLite
-finds its lock free. A process that dies holding the lock loses it with its
-file descriptors.
+anyway) and gives it back at commit or rollback. Writers then wait in turn,
+woken the moment the last one ends (threads of one process on a lock of the
+process, processes on the file), and SQLite finds its lock free. A process
+that dies holding the file lock loses it with its file descriptors.
 
 - In-memory databases have no file to lock; they are left as they are.
 - A thread that already holds the lock through another connection to the same
@@ -30,9 +30,20 @@ import fcntl
 import os
 import threading
 
+from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 _held = threading.local()  # {lock path: depth} of the current thread
+_locks: dict[str, threading.Lock] = {}  # lock path -> this process's lock
+_locks_lock = threading.Lock()
+
+
+def _process_lock(path: str) -> threading.Lock:
+    found = _locks.get(path)
+    if found is None:
+        with _locks_lock:
+            found = _locks.setdefault(path, threading.Lock())
+    return found
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -61,16 +72,42 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._gate_close()
             self._gate_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             self._gate_path = path
-        fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+        self._gate_wait()
         depths[path] = 1
         self._gate_taken = True
+
+    def _gate_wait(self) -> None:
+        """Take this process's lock for the database, then the file's.
+
+        Threads of one process queue on a threading lock, which can time out:
+        a writer that waits for another thread of its own process (one that
+        holds the lock and waits for this write) gives up after the
+        connection's `timeout` option (5 s by default) with the error SQLite
+        would give, instead of waiting forever. Only the thread holding it
+        waits on the file lock, for other processes, woken by the kernel the
+        moment they let go.
+        """
+        timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
+        local = _process_lock(self._gate_path)
+        if not local.acquire(timeout=timeout):
+            raise OperationalError(
+                f"database is locked (another writer held it for {timeout:g} s)"
+            )
+        try:
+            fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+        except BaseException:
+            local.release()
+            raise
 
     def _gate_exit(self) -> None:
         if not self._gate_taken:
             return
         self._gate_taken = False
         _held.__dict__.setdefault("depths", {}).pop(self._gate_path, None)
-        fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+        try:
+            fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+        finally:
+            _process_lock(self._gate_path).release()
 
     def _gate_close(self) -> None:
         self._gate_exit()

@@ -89,3 +89,39 @@ def test_a_second_writer_waits_for_the_first_then_goes_on():
             "slug", flat=True
         )
     ) == {"first", "second"}
+
+
+@needs_sqlite_file
+def test_a_writer_waiting_on_its_own_process_gives_up_as_sqlite_would():
+    # A transaction that waited for another thread's write would wait forever
+    # on a lock that cannot time out; this one gives SQLite's error instead.
+    from django.db import OperationalError
+
+    options = connection.settings_dict["OPTIONS"]
+    before = options.get("timeout")
+    failures = []
+
+    def second():
+        try:
+            with transaction.atomic():
+                Tenant.objects.create(slug="late", name="Late")
+        except OperationalError as exc:
+            failures.append(str(exc))
+        finally:
+            connections.close_all()
+
+    options["timeout"] = 0.2
+    try:
+        with transaction.atomic():
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(30)
+            assert not thread.is_alive(), "the waiting writer never gave up"
+    finally:
+        if before is None:
+            options.pop("timeout", None)
+        else:
+            options["timeout"] = before
+
+    assert failures and "database is locked" in failures[0]
+    assert not Tenant.objects.filter(slug="late").exists()
