@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -158,21 +159,13 @@ class RedisGate:
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # Releases left running by cancelled callers, kept from the collector.
         self._pending: set[asyncio.Task] = set()
-        # Leases this process holds in Redis, per tenant (see held()).
-        self._held: dict[int, int] = {}
-        self._held_lock = threading.Lock()
+        # Leases this process holds in Redis, counted as LocalGate counts
+        # slots (never refusing): see held().
+        self._mine = LocalGate()
 
     def held(self, tenant_id: int) -> int:
         """The tenant's slots this process holds: a lower bound of all taken."""
-        return self._held.get(tenant_id, 0) + self.local.held(tenant_id)
-
-    def _count(self, tenant_id: int, change: int) -> None:
-        with self._held_lock:
-            left = self._held.get(tenant_id, 0) + change
-            if left > 0:
-                self._held[tenant_id] = left
-            else:
-                self._held.pop(tenant_id, None)
+        return self._mine.held(tenant_id) + self.local.held(tenant_id)
 
     def key(self, tenant_id: int) -> str:
         return f"{self.prefix}{tenant_id}"
@@ -221,14 +214,14 @@ class RedisGate:
             return await self.local.acquire(tenant_id, cap, seconds)
         if not taken:
             return None, int(running)
-        self._count(tenant_id, 1)
+        self._mine.take(tenant_id, sys.maxsize)
         return Slot(tenant_id, lease), int(running)
 
     async def release(self, slot: Slot) -> None:
         if slot.lease is None:
             await self.local.release(slot)
             return
-        self._count(slot.tenant_id, -1)  # once, even if the ZREM fails or waits
+        self._mine.give_back(slot.tenant_id)  # once, even if the ZREM fails
         client, _take = self._client()
         try:
             await client.zrem(self.key(slot.tenant_id), slot.lease)
@@ -360,8 +353,7 @@ def shed(tenant) -> Overloaded | None:
     running = gate().held(tenant.id)
     if running < limit:
         return None
-    _refusals.note(tenant, running, limit)
-    return _overloaded(running, limit)
+    return _refuse(tenant, running, limit)
 
 
 def refused(outcome: Outcome) -> bool:
@@ -390,8 +382,7 @@ def gated(invoke):
             tenant.id, limit, limits.seconds + _lease_extra()
         )
         if slot is None:
-            _refusals.note(tenant, running, limit)
-            return Outcome(error=_overloaded(running, limit))
+            return Outcome(error=_refuse(tenant, running, limit))
         try:
             return await invoke(engine, key, handler, context, limits, load, invocation)
         finally:
@@ -400,7 +391,9 @@ def gated(invoke):
     return run
 
 
-def _overloaded(running: int, limit: int) -> Overloaded:
+def _refuse(tenant, running: int, limit: int) -> Overloaded:
+    """Count and log a refusal; return the error that says why."""
+    _refusals.note(tenant, running, limit)
     return Overloaded(
         f"Too many script invocations at once: this tenant already runs "
         f"{running}, and its limit is {limit} (SCRIPT_MAX_CONCURRENT_PER_TENANT); "

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from storage_app.models import (
     namespace_of,
 )
 from storage_app.ops import READS
-from storage_app.rows import checked_rows
+from storage_app.rows import checked_rows, update_rows
 
 PREFIX = "storage."
 DELETED = None
@@ -215,33 +215,6 @@ def write(
         except IntegrityError:
             # Another invocation created one of these keys meanwhile.
             raise EffectConflict("storage key created concurrently") from None
-
-
-UPDATED = ("value", "size", "expires_at", "version", "updated_at", "script_name")
-
-
-def update_rows(rows: list[StoredItem]) -> None:
-    """Write the UPDATED fields of rows that exist, one prepared statement for all.
-
-    What bulk_update does, without its CASE WHEN per field: that statement
-    costs more to build than to run, and every writer of the database waits
-    while the transaction holds SQLite's one write lock.
-    """
-    meta = StoredItem._meta
-    fields = [meta.get_field(name) for name in UPDATED]
-    table = connection.ops.quote_name(meta.db_table)
-    assignments = ", ".join(
-        f"{connection.ops.quote_name(f.column)} = %s" for f in fields
-    )
-    pk = connection.ops.quote_name(meta.pk.column)
-    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def reads_of(invocation) -> dict:

@@ -1,4 +1,4 @@
-"""The storage hot path in plain SQL: one read, the rows a write checks.
+"""The storage hot path in plain SQL: the read, the rows a write checks, the update.
 
 Every storage read and every write's compare-and-set run these two queries.
 Built by the ORM, each cost several times its run time in query compilation,
@@ -24,18 +24,32 @@ _META = StoredItem._meta
 CHECKED = ("id", "namespace", "key", "version", "size", "script_name", "expires_at")
 
 
+# What update_rows writes.
+UPDATED = ("value", "size", "expires_at", "version", "updated_at", "script_name")
+
+
 def _column(name: str) -> str:
     return connection.ops.quote_name(_META.get_field(name).column)
+
+
+def _table() -> str:
+    return connection.ops.quote_name(_META.db_table)
 
 
 @functools.cache
 def _read_sql(vendor: str) -> str:
     return (
         f"SELECT {_column('value')}, {_column('version')}, {_column('expires_at')}"
-        f" FROM {connection.ops.quote_name(_META.db_table)}"
+        f" FROM {_table()}"
         f" WHERE {_column('tenant')} = %s AND {_column('namespace')} = %s"
         f" AND {_column('key')} = %s"
     )
+
+
+@functools.cache
+def _update_sql(vendor: str) -> str:
+    assignments = ", ".join(f"{_column(name)} = %s" for name in UPDATED)
+    return f"UPDATE {_table()} SET {assignments} WHERE {_column('id')} = %s"
 
 
 def read_row(tenant_id: int, namespace: str, key: str):
@@ -61,7 +75,7 @@ def checked_rows(tenant_id: int, keys: dict[str, list[str]]) -> list[StoredItem]
         params += [namespace, *names]
     sql = (
         f"SELECT {', '.join(_column(name) for name in CHECKED)}"
-        f" FROM {connection.ops.quote_name(_META.db_table)}"
+        f" FROM {_table()}"
         f" WHERE {_column('tenant')} = %s AND ({' OR '.join(clauses)})"
         f" ORDER BY {ns}, {key}"
     )
@@ -83,6 +97,23 @@ def checked_rows(tenant_id: int, keys: dict[str, list[str]]) -> list[StoredItem]
         )
         for row in found
     ]
+
+
+def update_rows(rows: list[StoredItem]) -> None:
+    """Write the UPDATED fields of rows that exist, one prepared statement for all.
+
+    What bulk_update does, without its CASE WHEN per field: that statement
+    costs more to build than to run, and every writer of the database waits
+    while the transaction holds SQLite's one write lock.
+    """
+    fields = [_META.get_field(name) for name in UPDATED]
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_update_sql(connection.vendor), params)
 
 
 def as_uuid(value):

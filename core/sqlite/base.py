@@ -33,7 +33,7 @@ import threading
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-_held = threading.local()  # {lock path: depth} of the current thread
+_held = threading.local()  # .paths: the lock files the current thread holds
 _locks: dict[str, threading.Lock] = {}  # lock path -> this process's lock
 _locks_lock = threading.Lock()
 
@@ -65,15 +65,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         path = self._gate_file()
         if path is None:
             return
-        depths = _held.__dict__.setdefault("depths", {})
-        if depths.get(path):
+        held = _held.__dict__.setdefault("paths", set())
+        if path in held:
             return  # this thread holds it already, through another connection
         if self._gate_fd is None or self._gate_path != path:
             self._gate_close()
             self._gate_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             self._gate_path = path
         self._gate_wait()
-        depths[path] = 1
+        held.add(path)
         self._gate_taken = True
 
     def _gate_wait(self) -> None:
@@ -103,7 +103,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not self._gate_taken:
             return
         self._gate_taken = False
-        _held.__dict__.setdefault("depths", {}).pop(self._gate_path, None)
+        _held.__dict__.setdefault("paths", set()).discard(self._gate_path)
         try:
             fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
         finally:
