@@ -49,6 +49,12 @@ def _default_slug() -> str:
 _snapshots: weakref.WeakSet = weakref.WeakSet()
 
 
+def invalidate_all() -> None:
+    """Make every cache of this process reload on its next use."""
+    for cache in list(_snapshots):
+        cache.invalidate()
+
+
 async def keep_fresh() -> None:
     """Refresh every cache in use once per interval, off the requests.
 

@@ -32,17 +32,17 @@ def _fresh_platform_state(settings):
     from django.urls import set_script_prefix
 
     from scripts_app.records import buffer
-    from scripts_app.routing import routes
     from scripts_app.sources import forget_sources
-    from tenants.resolve import directory
+    from tenants.resolve import invalidate_all
 
     settings.SCRIPTS = {**settings.SCRIPTS, "RECORD_FLUSH_SECONDS": 0}
     # The cast's passwords need no real hashing; this halves the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Rows still queued from an earlier test would land in this test's tenants.
+    # Rows still queued from an earlier test would land in this test's tenants,
+    # and every cache (tenants, routes, listeners, streams, operations...) would
+    # keep rows whose ids come back after each rollback.
     resets = (
-        directory().invalidate,
-        routes().invalidate,
+        invalidate_all,
         buffer().clear,
         forget_sources,
     )

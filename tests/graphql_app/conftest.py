@@ -22,16 +22,6 @@ mutation Del($uri: String!) {
 """
 
 
-@pytest.fixture(autouse=True)
-def _fresh_operations():
-    # Ids come back after each rollback: no test may see another's operations.
-    from graphql_app.schemas import directory
-
-    directory().invalidate()
-    yield
-    directory().invalidate()
-
-
 @pytest.fixture
 def graphql(api):
     """POST a query to /graphql: graphql(query, variables, user=..., host=...).

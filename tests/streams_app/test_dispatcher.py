@@ -2,10 +2,7 @@
 
 import json
 
-import pytest
-
 from scripts_app.models import Script
-from streams_app.dispatch import listeners
 from tests.streams_app.dispatching import (
     listener_runs,
     logs,
@@ -70,13 +67,6 @@ function onUserCreated(context) {
 }
 dispatcher.registerListener("user.created", "onUserCreated");
 """
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listeners():
-    listeners().invalidate()
-    yield
-    listeners().invalidate()
 
 
 def recorder(name):

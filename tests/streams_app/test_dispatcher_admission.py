@@ -2,7 +2,6 @@
 
 import pytest
 
-from streams_app.dispatch import listeners
 from tests.streams_app.dispatching import listener_runs, logs, put, shared
 
 SENDER = """
@@ -18,13 +17,6 @@ function onUserCreated(context) {
 }
 dispatcher.registerListener("user.created", "onUserCreated");
 """
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listeners():
-    listeners().invalidate()
-    yield
-    listeners().invalidate()
 
 
 @pytest.fixture

@@ -5,15 +5,7 @@ import pytest
 
 from scripts_app.models import Execution
 from storage_app.models import StoredItem
-from streams_app.dispatch import listeners
 from tests.streams_app.dispatching import listener_runs, logs, put, shared
-
-
-@pytest.fixture(autouse=True)
-def _fresh_listeners():
-    listeners().invalidate()
-    yield
-    listeners().invalidate()
 
 
 def post(api, path, host="acme.test"):
