@@ -120,9 +120,12 @@ def prelude_with(modules: tuple[str, ...] = ()) -> str:
     )
 
 
-# At most this many finished calls between looks at the heap's size (a look
-# costs about 0.6 ms; it comes sooner when the heap grows fast).
-HEAP_CHECK_MAX_CALLS = 64
+# Past this share of the memory limit, the heap (garbage included) is collected
+# after the call that left it there (see _heap_full_of_garbage).
+HEAP_COLLECT_SHARE = 0.4
+# After a collection that left the heap past that share (live data, not
+# garbage), the next look comes this many calls later.
+HEAP_COLLECT_BACKOFF_CALLS = 8
 # A runaway loop of host calls fails the invocation here, whatever the time limit.
 MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
@@ -418,10 +421,8 @@ class ScriptContext:
         # state half-updated: an invocation whose first call was queued after it
         # must not start on this context (ContextGone: the pool retries it).
         self._seq = 0
-        # For _heap_full_of_garbage(): calls until the next look, and the last one.
-        self._until_heap_check = HEAP_CHECK_MAX_CALLS
-        self._heap_seen: tuple[int, int] | None = None  # (calls, used bytes)
-        self._calls_done = 0
+        # For _heap_full_of_garbage(): calls to skip before the next look.
+        self._heap_backoff = 0
         self._stopped_at: int | None = None
         # Tasks awaiting an engine call on this context, for _kill().
         self._inflight: dict[asyncio.Task, int] = {}
@@ -527,37 +528,33 @@ class ScriptContext:
         self.close()
 
     def _heap_full_of_garbage(self) -> bool:
-        """Is the heap, every few calls, past 40% of the memory limit?
+        """Is the heap past HEAP_COLLECT_SHARE of the memory limit?
 
         mini-racer holds garbage not yet collected against the hard limit, and
         V8 lets a warm context's old generation fill up with it before a full
         collection: a churning handler was stopped after a few hundred calls
         that each kept well under the limit (test_limits_memory_garbage.py).
+        So the heap is collected as soon as it passes a share of the limit.
+        mini-racer's soft limit, set to that share, says so: V8 updates the
+        flag after each of its own collections, and reading it costs under a
+        microsecond, where asking for the heap's size (heap_stats) blocks the
+        event loop for 0.6 ms, and longer behind calls queued on the isolate.
         """
-        self._calls_done += 1
-        self._until_heap_check -= 1
-        if self._until_heap_check > 0 or not self._memory_limit:
+        if self._heap_backoff > 0:
+            self._heap_backoff -= 1
             return False
-        used = self._mr.heap_stats().get("used_heap_size", 0)
-        threshold = self._memory_limit * 0.4
-        if used > threshold:
-            self._heap_seen = None  # collected now: measure growth afresh
-            self._until_heap_check = 8
-            return True
-        calls = HEAP_CHECK_MAX_CALLS
-        if self._heap_seen is not None:
-            seen_calls, seen_used = self._heap_seen
-            per_call = (used - seen_used) / max(self._calls_done - seen_calls, 1)
-            if per_call > 0:
-                # Look again before it could reach the threshold, with room to spare.
-                calls = int((threshold - used) / per_call / 2)
-        self._heap_seen = (self._calls_done, used)
-        self._until_heap_check = max(1, min(HEAP_CHECK_MAX_CALLS, calls))
-        return False
+        return bool(self._memory_limit) and self._mr.was_soft_memory_limit_reached()
+
+    def _collect_garbage(self) -> None:
+        self._mr.low_memory_notification()  # a full collection, synchronous
+        if self._mr.was_soft_memory_limit_reached():
+            # Still past the share: live data, not garbage. Look less often.
+            self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS
 
     def _set_memory_limit(self, limit: int) -> None:
         if limit != self._memory_limit:
             self._mr.set_hard_memory_limit(limit)
+            self._mr.set_soft_memory_limit(int(limit * HEAP_COLLECT_SHARE))
             self._memory_limit = limit
 
     # -- raw calls -----------------------------------------------------------------
@@ -702,7 +699,7 @@ class ScriptContext:
         if self.usable and (reply.get("gc") or self._heap_full_of_garbage()):
             # ArrayBuffers or the heap (garbage included) past part of their
             # budget: collect now, so that garbage never stops a later call.
-            self._mr.low_memory_notification()
+            self._collect_garbage()
         outcome = Outcome(
             value=reply.get("value"),
             logs=reply.get("logs", []),

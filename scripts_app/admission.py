@@ -38,12 +38,12 @@ import logging
 import sys
 import threading
 import time
-import uuid
 import weakref
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from core import ids
 from core.conf import derived, scripts_setting
 from engine import EngineError, Outcome
 
@@ -199,7 +199,7 @@ class RedisGate:
         if time.monotonic() < self._fallback_until:
             return await self.local.acquire(tenant_id, cap, seconds)
         _client, take = self._client()
-        lease = uuid.uuid4().hex
+        lease = ids.hex_id()
         lease_ms = int((seconds + LEASE_MARGIN_SECONDS) * 1000)
         try:
             taken, running = await take(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 from django.db import transaction
 
+from core import ids
 from core.conf import derived
 from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
@@ -52,7 +53,7 @@ class Invocation:
     kind: str
     version: int | None = None  # of the script version that runs
     user_id: int | None = None  # never given to the script (R10)
-    execution_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    execution_id: uuid.UUID = field(default_factory=ids.uuid4)
     # Set by ops that cannot be undone (fetch): such a run is never repeated.
     irreversible: bool = False
     # Free for apps: e.g. versions of storage keys read, for conflict checks.

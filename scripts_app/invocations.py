@@ -11,10 +11,10 @@ with its logs.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from core import ids
 from core.conf import derived, limits_for
 from engine import Limits, Outcome
 from scripts_app.engines import engine
@@ -54,7 +54,7 @@ async def run(
     (an HTTP reply) before the execution is recorded; the record keeps the
     answer's `status` and `failure`, and run returns the answer instead.
     """
-    execution_id = uuid.uuid4()
+    execution_id = ids.uuid4()
     started_at = datetime.now(tz=UTC)
     full = context_for(kind, tenant, target, context, execution_id, triggered_by)
     invocation = Invocation(

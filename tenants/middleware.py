@@ -5,11 +5,11 @@ stays async and a request costs no extra thread hops for them.
 """
 
 import re
-import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.urls import set_script_prefix
 
+from core import ids
 from tenants.errors import error_response
 from tenants.resolve import Resolution, directory
 
@@ -20,7 +20,7 @@ def request_id_from(header_value):
     """Reuse a caller's X-Request-Id when it is sane, else make one."""
     if header_value and _REQUEST_ID.match(header_value):
         return header_value
-    return uuid.uuid4().hex
+    return ids.hex_id()
 
 
 class _Middleware:
