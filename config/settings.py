@@ -223,6 +223,8 @@ SCRIPTS = {
     "RECORD_BATCH_SIZE": envint("SCRIPT_RECORD_BATCH_SIZE"),
     "MAX_LOG_MESSAGE_CHARS": envint("SCRIPT_MAX_LOG_MESSAGE_CHARS"),
     "MAX_LOGS_PER_INVOCATION": envint("SCRIPT_MAX_LOGS_PER_INVOCATION"),
+    "MAX_OUTPUT_BYTES": envint("SCRIPT_MAX_OUTPUT_BYTES"),
+    "MAX_HOST_CALL_BYTES": envint("SCRIPT_MAX_HOST_CALL_BYTES"),
     "LIMITS": {
         # execution mode: (seconds, megabytes); see RUNTIME.md R8.
         "pre-processing": (

@@ -30,6 +30,12 @@ DEFAULTS = {
     "RECORD_BATCH_SIZE": 500,
     "MAX_LOG_MESSAGE_CHARS": 8192,
     "MAX_LOGS_PER_INVOCATION": 1000,
+    # What may leave a script's V8 context in one piece, checked there before
+    # the host copies it: the reply of one engine call (response, logs and
+    # buffered writes) and the arguments of one host call (a fetch body, a
+    # message), in characters of JSON.
+    "MAX_OUTPUT_BYTES": 10 * 1024 * 1024,
+    "MAX_HOST_CALL_BYTES": 10 * 1024 * 1024,
     # execution mode: (seconds, megabytes); see RUNTIME.md R8.
     "LIMITS": {
         "pre-processing": (2.0, 20),

@@ -45,6 +45,17 @@ try:  # private, hence the version pin in pyproject.toml; see _new_isolate()
     from py_mini_racer._mini_racer import _make_context
 except ImportError:  # pragma: no cover - a mini-racer without it: build on the loop
     _make_context = None
+if MiniRacer is not None:
+    # V8's gc() lets the host collect a context's garbage inside an engine call
+    # (__sh.fence), in order with its other calls and never blocking the event
+    # loop; the sandbox takes it off the global object before any script runs.
+    # The first call decides V8's flags for the process, so it is made here,
+    # in the only module that imports py_mini_racer (R1).
+    from py_mini_racer import DEFAULT_V8_FLAGS, init_mini_racer
+
+    init_mini_racer(
+        flags=(*DEFAULT_V8_FLAGS, "--expose-gc"), ignore_duplicate_init=True
+    )
 
 log = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
@@ -126,6 +137,18 @@ HEAP_COLLECT_SHARE = 0.4
 # After a collection that left the heap past that share (live data, not
 # garbage), the next look comes this many calls later.
 HEAP_COLLECT_BACKOFF_CALLS = 8
+# An invocation is over once the microtasks it queued have run (R7), which the
+# fence after it proves (ScriptContext._fenced). The fence may wait behind
+# other calls queued on the context: it gets this long past the deadline.
+FENCE_GRACE_SECONDS = 0.05
+# The caps the prelude enforces unless the engine's config says otherwise;
+# the host enforces the log caps again on what comes back (_capped_logs).
+DEFAULT_CAPS = {
+    "maxLogs": 1000,
+    "maxLogChars": 8192,
+    "maxOutputChars": 10 * 1024 * 1024,
+    "maxHostCallChars": 10 * 1024 * 1024,
+}
 # A runaway loop of host calls fails the invocation here, whatever the time limit.
 MAX_HOST_CALLS = 10_000
 # V8 ends a line at any of these (ECMA-262 LineTerminatorSequence).
@@ -135,6 +158,7 @@ _PRELUDE_FRAME = re.compile(r"^\s*at .*<anonymous>")
 _ERROR_CODES = {
     "HandlerNotFound": "handler_not_found",
     "UnsettledPromise": "unsettled_promise",
+    "OutputLimit": "output_too_large",
 }
 
 
@@ -294,13 +318,18 @@ class _Channel:
     HEADER = 32
     ASK_CALL, ASK_MORE, ASK_NEXT = 0, 1, 2
 
-    def __init__(self, buffer: memoryview, hosts: dict, on_call):
+    def __init__(
+        self, buffer: memoryview, hosts: dict, on_call, max_request_units: int
+    ):
         self.buffer = buffer
         self.units = (len(buffer) - self.HEADER) // 2
         self.hosts = hosts  # invocation id -> Host
         self.on_call = on_call  # (invocation id, op) -> bool: False refuses the call
         self.closed = False
+        # The prelude refuses larger arguments; this holds whatever a script did.
+        self.max_request_units = max_request_units
         self._request: list[bytes] = []
+        self._request_units = 0
         self._answer = b""
         self._sent = 0
         self._serving: set[asyncio.Task] = set()
@@ -316,12 +345,20 @@ class _Channel:
             self._send_chunk()
             return
         length = max(0, min(length, self.units))
-        self._request.append(bytes(buf[self.HEADER : self.HEADER + 2 * length]))
+        self._request_units += length
+        if self._request_units <= self.max_request_units:
+            self._request.append(bytes(buf[self.HEADER : self.HEADER + 2 * length]))
         if command == self.ASK_MORE:
             struct.pack_into("<3i", buf, 4, 0, command, 0)
             struct.pack_into("<i", buf, 0, 1)
             return
         raw, self._request = b"".join(self._request), []
+        units, self._request_units = self._request_units, 0
+        if units > self.max_request_units:
+            self._answer_with(
+                _refusal("RangeError", "The host call's arguments are over the limit")
+            )
+            return
         answer = self._start(raw)
         if isinstance(answer, dict):
             self._answer_with(answer)
@@ -390,6 +427,15 @@ class _Channel:
         self.hosts = {}
 
 
+@dataclass
+class _Fence:
+    """A fence queued on a context (ScriptContext._fenced)."""
+
+    seq: int  # engine calls numbered below it ran, microtasks included, before it
+    done: asyncio.Future  # True once it ran; False if the context went first
+    collects: bool  # it also collects the heap's garbage
+
+
 def _refusal(name: str, message: str) -> dict:
     return {"ok": False, "error": {"name": name, "message": message}}
 
@@ -423,6 +469,10 @@ class ScriptContext:
         self._seq = 0
         # For _heap_full_of_garbage(): calls to skip before the next look.
         self._heap_backoff = 0
+        # The latest fence (_fenced) and the handles of the constant engine
+        # calls (_call_constant).
+        self._fence: _Fence | None = None
+        self._constants: dict[str, Any] = {}
         self._stopped_at: int | None = None
         # Tasks awaiting an engine call on this context, for _kill().
         self._inflight: dict[asyncio.Task, int] = {}
@@ -440,14 +490,17 @@ class ScriptContext:
         self._notification = None
         # How long its calls typically take (a moving average), for pool.py.
         self.typical_ms: float | None = None
+        # The caps (DEFAULT_CAPS), and the token the prelude's entry points
+        # (__sh.*) demand: only the host knows it, so a script cannot call them.
+        self.caps = {**DEFAULT_CAPS, **(config or {})}
+        self._token = secrets.token_hex(24)
         # Run by load(), as an awaited call: V8 parses it while the loop serves
         # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
         # from the OS.
-        self._setup = (
-            prelude_with(tuple(modules)) + f';__sh.seed("{secrets.token_hex(32)}");'
+        self._setup = prelude_with(tuple(modules)) + (
+            f';__sh.setup("{self._token}", "{secrets.token_hex(32)}",'
+            f" {json.dumps(json.dumps(self.caps))}, "
         )
-        if config:
-            self._setup += f"__sh.configure({json.dumps(json.dumps(config))});"
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -461,6 +514,10 @@ class ScriptContext:
             if self._notification is not None:
                 self._notification.__exit__(None, None, None)
                 self._notification = None
+            # Handles free themselves into the isolate: before it goes.
+            self._constants.clear()
+            if self._fence is not None and not self._fence.done.done():
+                self._fence.done.set_result(False)
             if self._mr is None:
                 return
             if self._stopped_at is not None:
@@ -539,17 +596,12 @@ class ScriptContext:
         flag after each of its own collections, and reading it costs under a
         microsecond, where asking for the heap's size (heap_stats) blocks the
         event loop for 0.6 ms, and longer behind calls queued on the isolate.
+        The collection itself runs in the fence after the call (_fenced).
         """
         if self._heap_backoff > 0:
             self._heap_backoff -= 1
             return False
         return bool(self._memory_limit) and self._mr.was_soft_memory_limit_reached()
-
-    def _collect_garbage(self) -> None:
-        self._mr.low_memory_notification()  # a full collection, synchronous
-        if self._mr.was_soft_memory_limit_reached():
-            # Still past the share: live data, not garbage. Look less often.
-            self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS
 
     def _set_memory_limit(self, limit: int) -> None:
         if limit != self._memory_limit:
@@ -678,35 +730,46 @@ class ScriptContext:
 
         Its host calls are served meanwhile through the channel (R6): one engine
         call for a handler that returns a value, two for one that returns a
-        Promise (its reactions run right after the first).
+        Promise (its reactions run right after the first). It is over once the
+        microtasks it queued have run too (_fenced).
         """
         started = time.monotonic()
         inv = payload["id"]
         arg = json.dumps(json.dumps(payload))
+        token = self._token
         self._hosts[inv] = host if host is not None else NO_HOST
         self._host_calls[inv] = 0
         try:
+            # _eval numbers its call before it first waits: this is its number.
+            last = self._seq + 1
             reply = self._reply(
-                await self._eval(f"__sh.{method}({arg})", deadline, limits, first=True)
+                await self._eval(
+                    f'__sh.{method}("{token}", {arg})', deadline, limits, first=True
+                )
             )
             if reply.get("state") == "pending":
+                last = self._seq + 1
                 reply = self._reply(
-                    await self._eval(f"__sh.collect({inv})", deadline, limits)
+                    await self._eval(
+                        f'__sh.collect("{token}", {inv})', deadline, limits
+                    )
                 )
         finally:
             self._hosts.pop(inv, None)
             calls = self._host_calls.pop(inv, 0)
-        if self.usable and (reply.get("gc") or self._heap_full_of_garbage()):
+        logs, dropped = self._capped_logs(reply)
+        if self.usable:
             # ArrayBuffers or the heap (garbage included) past part of their
-            # budget: collect now, so that garbage never stops a later call.
-            self._collect_garbage()
+            # budget: the fence collects, so that garbage never stops a later call.
+            collect = bool(reply.get("gc")) or self._heap_full_of_garbage()
+            await self._fenced(last, deadline, limits, logs, collect)
         outcome = Outcome(
             value=reply.get("value"),
-            logs=reply.get("logs", []),
+            logs=logs,
             effects=reply.get("effects", []),
             registrations=reply.get("registrations"),
             registration_errors=reply.get("registrationErrors", []),
-            dropped_logs=reply.get("droppedLogs", 0),
+            dropped_logs=dropped,
         )
         ran = reply.get("ran")
         if method == "invoke" and isinstance(ran, (int, float)):  # ms in V8
@@ -722,6 +785,119 @@ class ScriptContext:
             outcome.error = self._script_error(reply["error"], limits)
         outcome.duration_ms = (time.monotonic() - started) * 1000
         return outcome
+
+    def _capped_logs(self, reply: dict) -> tuple[list, int]:
+        """The reply's logs within the caps, and how many were dropped.
+
+        The prelude applies the same caps; these hold whatever a script did
+        to the prelude's copy of them.
+        """
+        logs = reply.get("logs")
+        if not isinstance(logs, list):
+            logs = []
+        dropped = reply.get("droppedLogs", 0)
+        dropped = dropped if isinstance(dropped, int) and dropped > 0 else 0
+        most, longest = self.caps["maxLogs"], self.caps["maxLogChars"]
+        if len(logs) > most:
+            dropped += len(logs) - most
+            logs = logs[:most]
+        kept = []
+        for entry in logs:
+            if not isinstance(entry, dict):
+                dropped += 1
+                continue
+            message = entry.get("message")
+            if not isinstance(message, str):
+                entry["message"] = message = str(message)
+            if len(message) > longest:
+                entry["message"] = message[:longest] + "... [truncated]"
+            kept.append(entry)
+        return kept, dropped
+
+    async def _fenced(
+        self, after: int, deadline: float, limits: Limits, logs: list, collect: bool
+    ) -> None:
+        """Wait until the microtasks of engine call `after` have run (R7).
+
+        V8 runs a call's microtasks (promise reactions) after the call has
+        answered, outside it: a chain of reactions that never ends would keep
+        the isolate busy with no time limit. A fence (__sh.fence) queued after
+        the call runs only once they are done. One fence serves every call
+        queued before it, so under load most invocations share one. Past the
+        deadline the invocation fails with ScriptTimeout (carrying its logs)
+        and the caller kills the context. With `collect`, the fence also
+        collects the heap's garbage.
+        """
+        fence = self._fence
+        if (
+            fence is None
+            or fence.seq <= after
+            or (collect and not fence.collects)
+            or (fence.done.done() and not fence.done.result())
+        ):
+            fence = self._post_fence(collect)
+        remaining = deadline - time.monotonic() + FENCE_GRACE_SECONDS
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)):
+                drained = await asyncio.shield(fence.done)
+        except TimeoutError:
+            # Its microtasks still run: no later call may start here, and the
+            # isolate closes at once (_kill) with this loop still running.
+            self._stopped(after)
+            error = self._timed_out(limits)
+            error.logs = logs
+            raise error from None
+        if drained and fence.collects and self._mr.was_soft_memory_limit_reached():
+            # Still past the share after a collection: live data, not garbage.
+            self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS
+
+    def _post_fence(self, collect: bool) -> _Fence:
+        self._seq += 1
+        fence = _Fence(self._seq, asyncio.get_running_loop().create_future(), collect)
+        self._fence = fence
+        code = f'__sh.fence("{self._token}"{", true" if collect else ""})'
+        # Queued on the isolate when the task first runs, after any call queued
+        # meanwhile: its number is a lower bound, which is the safe side.
+        # (_inflight holds the task while it runs, the loop until then.)
+        asyncio.ensure_future(self._run_fence(fence, code))
+        return fence
+
+    async def _run_fence(self, fence: _Fence, code: str) -> None:
+        task = asyncio.current_task()
+        self._inflight[task] = self._inflight.get(task, 0) + 1
+        drained = False
+        try:
+            if not self.closed:
+                await self._call_constant(code)
+                drained = True
+        except asyncio.CancelledError:
+            self._killed.discard(task)  # by _kill(): the context is going away
+        except Exception:  # noqa: BLE001 - a fence that failed proves nothing
+            log.debug("A fence failed", exc_info=True)
+        finally:
+            left = self._inflight[task] - 1
+            if left:
+                self._inflight[task] = left
+            else:
+                del self._inflight[task]
+            if self._drained is not None and not self._inflight:
+                self._drained.set()
+            if not fence.done.done():
+                fence.done.set_result(drained)
+
+    async def _call_constant(self, code: str) -> Any:
+        """Evaluate `code`, which never changes, through a handle made once.
+
+        An engine call's code is a V8 string made from Python each time, and
+        freed after; V8 then finds its compiled form in its cache. For code
+        that never changes, the handle is kept (a private mini-racer API, as
+        js_notification; tests/engine/test_channel.py pins it).
+        """
+        handle = self._constants.get(code)
+        ctx = self._mr._ctx
+        if handle is None:
+            handle = self._constants[code] = ctx._python_to_value_handle(code)
+        return await ctx._run_cancelable_mr_task(ctx._dll.mr_eval, handle.raw)
 
     def _count_host_call(self, inv: int, op: str) -> bool:
         """Count a host call of invocation `inv`; False once past MAX_HOST_CALLS."""
@@ -741,10 +917,16 @@ class ScriptContext:
         notify = self._notification.__enter__()
         remaining = deadline - time.monotonic()
         async with asyncio.timeout(max(remaining, 0.001)):
-            buffer = await attach.cancelable()(notify)
+            buffer = await attach.cancelable()(self._token, notify)
         if not isinstance(buffer, memoryview):
             raise EngineUnavailable("The engine's host-call channel could not be made")
-        self._channel = _Channel(buffer, self._hosts, self._count_host_call)
+        self._channel = _Channel(
+            buffer,
+            self._hosts,
+            self._count_host_call,
+            # The request is [id, op, args]: room for the first two.
+            self.caps["maxHostCallChars"] + 4096,
+        )
 
     def _script_error(self, err: dict, limits: Limits) -> EngineError:
         name, message = err.get("name") or "", err.get("message") or ""
@@ -768,7 +950,9 @@ class ScriptContext:
             try:
                 async with asyncio.timeout(0.5):
                     left = json.loads(
-                        await self._mr.eval_cancelable(f"__sh.abort({inv})")
+                        await self._mr.eval_cancelable(
+                            f'__sh.abort("{self._token}", {inv})'
+                        )
                     )
             except Exception:  # noqa: BLE001 - the context is going away regardless
                 left = {}
@@ -791,7 +975,7 @@ class ScriptContext:
         self._set_memory_limit(limits.memory_bytes)
         try:
             attach = await self._eval(
-                f"{self._setup}__sh.prepare({limits.memory_bytes});__sh.attach",
+                f"{self._setup}{limits.memory_bytes});__sh.attach",
                 deadline,
                 limits,
             )
@@ -810,11 +994,13 @@ class ScriptContext:
                 exc.line, exc.column = end
             raise
         except ScriptTimeout as exc:
-            left = await self._salvage(0)
-            self.close()
+            logs = getattr(exc, "logs", None)
+            if logs is None:
+                logs = (await self._salvage(0)).get("logs", [])
+            await self._kill()
             return Outcome(
                 error=exc,
-                logs=left.get("logs", []),
+                logs=logs,
                 duration_ms=(time.monotonic() - started) * 1000,
             )
         except ScriptMemoryExceeded as exc:
@@ -856,9 +1042,12 @@ class ScriptContext:
                     "invoke", payload, started + limits.seconds, limits, host
                 )
             except ScriptTimeout as exc:
-                left = await self._salvage(inv)
+                # Its logs, if it answered before its microtasks overran.
+                logs = getattr(exc, "logs", None)
+                if logs is None:
+                    logs = (await self._salvage(inv)).get("logs", [])
                 await self._kill()
-                outcome = Outcome(error=exc, logs=left.get("logs", []))
+                outcome = Outcome(error=exc, logs=logs)
             except asyncio.CancelledError:
                 # Stopped half-way through the script's code: its state is unknown,
                 # and a reaction it queued may still be running.

@@ -4,8 +4,10 @@
 // The host talks to it only through __sh.invoke / __sh.collect / __sh.load, each
 // taking and returning one JSON string (R3); the script's host calls (R6) go the
 // other way, synchronously, through the sandbox's channel (see callHost below).
-// Whatever the script does to the built-ins, the host protocol uses the copies
-// taken here.
+// __sh is on the global object, so every entry point takes the context's token,
+// which only the host knows: a script can see __sh but not use it to widen a
+// limit or to speak for the host. Whatever the script does to the built-ins, the
+// host protocol uses the copies taken here.
 (function (g, sandbox) {
   "use strict";
 
@@ -21,6 +23,8 @@
   const split = String.prototype.split;
   const ErrorClass = Error;
   const TypeErrorClass = TypeError;
+  const RangeErrorClass = RangeError;
+  const strSlice = String.prototype.slice;
   const fromCharCode = String.fromCharCode;
   const charCodeAt = String.prototype.charCodeAt;
   const apply = Reflect.apply;
@@ -37,7 +41,16 @@
   const PARAM_SEGMENT = /^:[A-Za-z_][A-Za-z0-9_]*$/;
   const LITERAL_SEGMENT = /^[A-Za-z0-9._~!$&'()+,;=@%-]*$/;
 
-  const config = { maxLogs: 1000, maxLogChars: 8192 };
+  // Caps the host sets once (__sh.setup); the host enforces the log caps again
+  // on what it receives. The two size caps keep data from leaving V8 before
+  // the host copies it: the reply of one engine call (the response, logs and
+  // buffered writes) and the arguments of one host call, in UTF-16 units.
+  const config = {
+    maxLogs: 1000,
+    maxLogChars: 8192,
+    maxOutputChars: 10485760,
+    maxHostCallChars: 10485760,
+  };
   // Registrations belong to the context (made while it loads); everything else
   // belongs to one invocation. Invocations of one context interleave while they
   // wait for host calls, so each has its own state, kept in `running` by the id
@@ -125,7 +138,7 @@
       for (let i = 0; i < arguments.length; i++) parts[i] = show(arguments[i]);
       let message = join.call(parts, " ");
       if (message.length > config.maxLogChars) {
-        message = message.slice(0, config.maxLogChars) + "... [truncated]";
+        message = apply(strSlice, message, [0, config.maxLogChars]) + "... [truncated]";
       }
       state.logs[state.logs.length] = { level: level, message: message, time: now() };
     };
@@ -416,17 +429,43 @@
     if (hasOwn.call(ObjectProto, "toJSON") || hasOwn.call(ArrayProto, "toJSON")) {
       return FORGERY; // written out by hand: stringify would call the toJSON
     }
+    let text;
     try {
-      return stringify(out);
+      text = stringify(out);
     } catch (e) {
       delete out.value;
       out.error = failure("TypeError", "The result could not be converted to JSON: " + e.message);
       try {
-        return stringify(out);
+        text = stringify(out);
       } catch (e2) {
-        return stringify({ state: "done", logs: state.logs, error: out.error });
+        text = stringify({ state: "done", logs: state.logs, error: out.error });
       }
     }
+    return text.length > config.maxOutputChars ? tooLarge(out, text.length) : text;
+  }
+
+  function megabytes(units) {
+    return String(Math.round(units / 104857.6) / 10) + " MB";
+  }
+
+  // The reply is over config.maxOutputChars: answer an error instead, with the
+  // logs if they fit (each is capped, so they nearly always do).
+  function tooLarge(out, size) {
+    const error = failure(
+      "OutputLimit",
+      "The invocation's output (its response and buffered writes) is " + megabytes(size) +
+        " of JSON, over the limit of " + megabytes(config.maxOutputChars),
+    );
+    const reply = { state: "done", logs: out.logs, error: error };
+    if (out.droppedLogs) reply.droppedLogs = out.droppedLogs;
+    const text = stringify(reply);
+    if (text.length <= config.maxOutputChars) return text;
+    return stringify({
+      state: "done",
+      logs: [],
+      droppedLogs: (out.droppedLogs || 0) + out.logs.length,
+      error: error,
+    });
   }
 
   function begin(phase, id) {
@@ -575,6 +614,12 @@
         throw new TypeErrorClass(op + ": arguments are not JSON-serialisable");
       }
       if (argsJson === undefined) throw new TypeErrorClass(op + ": arguments are not JSON data");
+      if (argsJson.length > config.maxHostCallChars) {
+        throw new RangeErrorClass(
+          op + ": its arguments are " + megabytes(argsJson.length) +
+            " of JSON, over the limit of " + megabytes(config.maxHostCallChars) + " for one call",
+        );
+      }
       if (notify === null) throw new ErrorClass(op + " is not available here");
       const reply = callHost(op, argsJson);
       if (reply.ok) return reply.value;
@@ -751,29 +796,48 @@
     return context;
   }
 
+  // The host's entry points. setup() comes first, once, before the script's
+  // source runs, and sets the token every later call must give.
+  let hostToken = null;
+
+  function checkToken(token) {
+    if (hostToken === null || token !== hostToken) {
+      throw new TypeErrorClass("__sh is the host's interface: scripts cannot call it");
+    }
+  }
+
+  function configure(c) {
+    const names = ["maxLogs", "maxLogChars", "maxOutputChars", "maxHostCallChars"];
+    for (let i = 0; i < names.length; i++) {
+      const value = c[names[i]];
+      if (typeof value === "number" && value >= 0) config[names[i]] = value;
+    }
+  }
+
   const host = {
-    seed(hex) {
-      pendingSeed = hex;
-    },
-    configure(json) {
-      const c = parse(json);
-      if (c.maxLogs !== undefined) config.maxLogs = c.maxLogs;
-      if (c.maxLogChars !== undefined) config.maxLogChars = c.maxLogChars;
-    },
-    // Called before the script's top level runs: the memory budget for loading.
-    prepare(memoryBytes) {
+    // The token, the CSPRNG's key (hex), the caps (JSON) and the memory
+    // budget for loading.
+    setup(token, seed, configJson, memoryBytes) {
+      if (hostToken !== null || typeof token !== "string" || token.length < 32) {
+        throw new TypeErrorClass("__sh is the host's interface: scripts cannot call it");
+      }
+      hostToken = token;
+      pendingSeed = seed;
+      configure(parse(configJson));
       sandbox.memory.limit(memoryBytes);
       sandbox.memory.begin();
     },
     // Called once the script's top level has run: run init(context) if defined.
-    load(json) {
+    load(token, json) {
+      checkToken(token);
       const msg = parse(json);
       enter(0);
       const init = lookup("init");
       if (!init) return finish({ value: null });
       return run(init, prepareContext(msg.context || {}));
     },
-    invoke(json) {
+    invoke(token, json) {
+      checkToken(token);
       const msg = parse(json);
       begin("invoke", msg.id);
       sandbox.memory.limit(msg.memory);
@@ -789,7 +853,8 @@
       }
       return run(fn, prepareContext(msg.context || {}));
     },
-    collect(id) {
+    collect(token, id) {
+      checkToken(token);
       if (!enter(id)) return unknown(id);
       const reply = step();
       if (reply === '{"state":"pending"}') {
@@ -804,14 +869,16 @@
     },
     // Accept the host's notification function and hand the host the channel's
     // buffer, both once (later calls get null): one round trip for both.
-    attach(fn) {
+    attach(token, fn) {
+      checkToken(token);
       if (channelHanded || notify !== null || typeof fn !== "function") return null;
       channelHanded = true;
       notify = fn;
       return channel.buffer;
     },
     // After a stop for time: hand back what was logged, run nothing.
-    abort(id) {
+    abort(token, id) {
+      checkToken(token);
       if (!enter(id)) return stringify({ state: "done", logs: [] });
       delete running[id];
       return stringify({
@@ -820,6 +887,14 @@
         droppedLogs: state.droppedLogs,
         memoryExceeded: sandbox.memory.exceeded,
       });
+    },
+    // Runs once the microtasks of every earlier call have run (V8 runs them
+    // between engine calls): the host's proof that those calls are over (R7).
+    // With `collect`, also a full garbage collection.
+    fence(token, collect) {
+      checkToken(token);
+      if (collect === true) sandbox.collect();
+      return 0;
     },
   };
 

@@ -40,6 +40,15 @@
     units: CHANNEL_UNITS,
   };
 
+  // ---- the garbage collector (V8's --expose-gc, set by context.py) ------------------
+  //
+  // Only the host may run it (prelude.js, __sh.fence): a script could use it
+  // to burn time outside its budget. V8 makes the global non-configurable but
+  // writable, so it is overwritten here (a script may still define its own gc).
+
+  const rawCollect = typeof g.gc === "function" ? g.gc : null;
+  g.gc = undefined;
+
   // ---- 1. nothing runs in the background ------------------------------------------
 
   delete g.Atomics.waitAsync;
@@ -278,6 +287,10 @@
 
   return {
     channel: channel,
+    // A full collection of the heap, garbage and ArrayBuffers (see above).
+    collect() {
+      if (rawCollect !== null) rawCollect();
+    },
     memory: {
       // Set the budget for the next call; an earlier overrun is forgotten because
       // the context it happened in was discarded.

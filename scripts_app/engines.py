@@ -17,6 +17,8 @@ def engine_config() -> dict:
     return {
         "maxLogs": scripts_setting("MAX_LOGS_PER_INVOCATION"),
         "maxLogChars": scripts_setting("MAX_LOG_MESSAGE_CHARS"),
+        "maxOutputChars": scripts_setting("MAX_OUTPUT_BYTES"),
+        "maxHostCallChars": scripts_setting("MAX_HOST_CALL_BYTES"),
     }
 
 

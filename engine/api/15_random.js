@@ -3,7 +3,7 @@
 // V8's Math.random is xorshift128+: a few outputs reveal its state and so every
 // later one, which would make UUIDs handed to clients guessable. So bytes come
 // from ChaCha20 (RFC 8439 block function, 64-bit counter, zero nonce) instead.
-// Its key is 32 bytes of host entropy that the host hands over with __sh.seed(hex)
+// Its key is 32 bytes of host entropy that the host hands over with __sh.setup
 // right after the prelude (taken when this module is installed, on first use);
 // until then it is drawn from Math.random, which V8 seeds per isolate from the
 // OS, so it is unpredictable from outside but only as strong as that seed.

@@ -1,9 +1,12 @@
 """The private mini-racer hooks the host-call channel rests on (R6), pinned by test.
 
-engine/context.py uses two private parts of mini-racer: `_make_context` (an
-isolate built off the event loop) and `Context._register_js_notification` (a
-JS function that reaches Python while the script is still running). If an
-upgrade changes either, these tests fail before anything else does.
+engine/context.py uses private parts of mini-racer: `_make_context` (an
+isolate built off the event loop), `Context._register_js_notification` (a
+JS function that reaches Python while the script is still running), and
+`Context._python_to_value_handle` with `_run_cancelable_mr_task(_dll.mr_eval)`
+(code kept as one V8 string and evaluated again and again, for the fences).
+It also starts V8 with --expose-gc. If an upgrade changes any of these,
+these tests fail before anything else does.
 """
 
 import asyncio
@@ -18,6 +21,33 @@ def test_the_private_hooks_are_where_the_engine_expects_them():
     racer = MiniRacer()
     try:
         assert callable(racer._ctx._register_js_notification)
+        assert callable(racer._ctx._python_to_value_handle)
+        assert callable(racer._ctx._run_cancelable_mr_task)
+        assert callable(racer._ctx._dll.mr_eval)
+    finally:
+        racer.close()
+
+
+async def test_one_code_handle_evaluates_again_and_again():
+    racer = MiniRacer()
+    try:
+        racer.eval("var n = 0;")
+        ctx = racer._ctx
+        handle = ctx._python_to_value_handle("++n")
+        answers = [
+            await ctx._run_cancelable_mr_task(ctx._dll.mr_eval, handle.raw)
+            for _ in range(3)
+        ]
+        assert answers == [1, 2, 3]
+        del handle
+    finally:
+        racer.close()
+
+
+def test_v8_runs_with_the_garbage_collector_exposed():
+    racer = MiniRacer()
+    try:
+        assert racer.eval("typeof gc") == "function"
     finally:
         racer.close()
 
