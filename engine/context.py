@@ -473,6 +473,8 @@ class ScriptContext:
         # calls (_call_constant).
         self._fence: _Fence | None = None
         self._constants: dict[str, Any] = {}
+        # Numbers of the engine calls (not fences) still waiting for an answer.
+        self._unanswered: set[int] = set()
         self._stopped_at: int | None = None
         # Tasks awaiting an engine call on this context, for _kill().
         self._inflight: dict[asyncio.Task, int] = {}
@@ -628,6 +630,7 @@ class ScriptContext:
         seq = self._seq
         task = asyncio.current_task()
         self._inflight[task] = self._inflight.get(task, 0) + 1
+        self._unanswered.add(seq)
         try:
             async with asyncio.timeout(remaining):
                 value = await self._mr.eval_cancelable(code)
@@ -655,6 +658,7 @@ class ScriptContext:
             self._check_not_stale(seq, first)
             raise self._thrown(str(exc)) from None
         finally:
+            self._unanswered.discard(seq)
             left = self._inflight[task] - 1
             if left:
                 self._inflight[task] = left
@@ -837,16 +841,24 @@ class ScriptContext:
         ):
             fence = self._post_fence(collect)
         remaining = deadline - time.monotonic() + FENCE_GRACE_SECONDS
-        try:
-            async with asyncio.timeout(max(remaining, 0.0)):
-                drained = await asyncio.shield(fence.done)
-        except TimeoutError:
-            # Its microtasks still run: no later call may start here, and the
-            # isolate closes at once (_kill) with this loop still running.
-            self._stopped(after)
-            error = self._timed_out(limits)
-            error.logs = logs
-            raise error from None
+        while True:
+            try:
+                async with asyncio.timeout(max(remaining, 0.0)):
+                    drained = await asyncio.shield(fence.done)
+                break
+            except TimeoutError:
+                if any(seq < fence.seq for seq in self._unanswered):
+                    # Another invocation's call queued before the fence still
+                    # runs (a slow host call): it is not this one's overrun,
+                    # and that call's own time limit bounds the wait.
+                    remaining = FENCE_GRACE_SECONDS
+                    continue
+                # Reactions still run: no later call may start here, and the
+                # isolate closes at once (_kill) with this loop still running.
+                self._stopped(after)
+                error = self._timed_out(limits)
+                error.logs = logs
+                raise error from None
         if drained and fence.collects and self._mr.was_soft_memory_limit_reached():
             # Still past the share after a collection: live data, not garbage.
             self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS

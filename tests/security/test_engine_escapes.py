@@ -232,3 +232,45 @@ async def test_a_script_may_still_define_its_own_gc(engine):
         engine, "function gc() { return 'mine'; }\nfunction h(c) { return gc(); }"
     )
     assert await s.value() == "mine"
+
+
+SLOW_MODULE = """(function (g, api) {
+  api.define("slowly", { wait: () => api.call("test.wait", []) });
+})"""
+
+
+async def test_a_fence_waits_for_another_invocations_slow_host_call_without_failing():
+    # A answers, then B (queued on the same context before A's fence) blocks in
+    # a host call for longer than A's whole time limit: A still succeeds, and
+    # B, whose call ends in time, too. Only reactions that overrun fail.
+    import asyncio
+
+    from engine import Host
+
+    released = asyncio.Event()
+
+    async def wait():
+        await released.wait()
+        return "released"
+
+    context = ScriptContext("fence.js", CAPS, (SLOW_MODULE,))
+    outcome = await context.load(
+        "function a(c) { return 'a'; }\nfunction b(c) { return slowly.wait(); }",
+        {"kind": "init"},
+        LOAD_LIMITS,
+    )
+    assert outcome.error is None
+    first = asyncio.ensure_future(context.invoke("a", make_context(), Limits.of(1, 20)))
+    second = asyncio.ensure_future(
+        context.invoke(
+            "b", make_context(), Limits.of(10, 20), Host({"test.wait": wait})
+        )
+    )
+    await asyncio.sleep(2)  # well past A's limit and its fence's grace
+    released.set()
+    a, b = await asyncio.gather(first, second)
+
+    assert (a.error, a.value) == (None, "a")
+    assert (b.error, b.value) == (None, "released")
+    assert not context.closed
+    context.close()
