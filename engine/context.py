@@ -49,12 +49,17 @@ if MiniRacer is not None:
     # V8's gc() lets the host collect a context's garbage inside an engine call
     # (__sh.fence), in order with its other calls and never blocking the event
     # loop; the sandbox takes it off the global object before any script runs.
-    # The first call decides V8's flags for the process, so it is made here,
-    # in the only module that imports py_mini_racer (R1).
+    # A young generation of 1 MB (V8's default grows to 16 MB, most of a
+    # script's 20 MB) makes V8 collect, and mini-racer check the heap against
+    # its limits, every megabyte or so: a churning handler's heap then stays
+    # near its live size (test_limits_memory_garbage.py), and each warm context
+    # holds less memory. The first call decides V8's flags for the process, so
+    # it is made here, in the only module that imports py_mini_racer (R1).
     from py_mini_racer import DEFAULT_V8_FLAGS, init_mini_racer
 
     init_mini_racer(
-        flags=(*DEFAULT_V8_FLAGS, "--expose-gc"), ignore_duplicate_init=True
+        flags=(*DEFAULT_V8_FLAGS, "--expose-gc", "--max-semi-space-size=1"),
+        ignore_duplicate_init=True,
     )
 
 log = logging.getLogger(__name__)
@@ -431,7 +436,9 @@ class _Channel:
 class _Fence:
     """A fence queued on a context (ScriptContext._fenced)."""
 
-    seq: int  # engine calls numbered below it ran, microtasks included, before it
+    # Engine calls numbered below it ran, microtasks included, before it.
+    # None until it is queued on the isolate: then it follows every call so far.
+    seq: int | None
     done: asyncio.Future  # True once it ran; False if the context went first
     collects: bool  # it also collects the heap's garbage
 
@@ -743,6 +750,10 @@ class ScriptContext:
         token = self._token
         self._hosts[inv] = host if host is not None else NO_HOST
         self._host_calls[inv] = 0
+        if not self._unanswered and (self._fence is None or self._fence.done.done()):
+            # Nothing else queued here: queue the fence right behind this call,
+            # so that it runs while the host reads the reply (_fenced uses it).
+            self._post_fence(False)
         try:
             # _eval numbers its call before it first waits: this is its number.
             last = self._seq + 1
@@ -835,7 +846,7 @@ class ScriptContext:
         fence = self._fence
         if (
             fence is None
-            or fence.seq <= after
+            or (fence.seq is not None and fence.seq <= after)
             or (collect and not fence.collects)
             or (fence.done.done() and not fence.done.result())
         ):
@@ -847,7 +858,7 @@ class ScriptContext:
                     drained = await asyncio.shield(fence.done)
                 break
             except TimeoutError:
-                if any(seq < fence.seq for seq in self._unanswered):
+                if any(seq < (fence.seq or 0) for seq in self._unanswered):
                     # Another invocation's call queued before the fence still
                     # runs (a slow host call): it is not this one's overrun,
                     # and that call's own time limit bounds the wait.
@@ -864,13 +875,12 @@ class ScriptContext:
             self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS
 
     def _post_fence(self, collect: bool) -> _Fence:
-        self._seq += 1
-        fence = _Fence(self._seq, asyncio.get_running_loop().create_future(), collect)
+        fence = _Fence(None, asyncio.get_running_loop().create_future(), collect)
         self._fence = fence
         code = f'__sh.fence("{self._token}"{", true" if collect else ""})'
-        # Queued on the isolate when the task first runs, after any call queued
-        # meanwhile: its number is a lower bound, which is the safe side.
-        # (_inflight holds the task while it runs, the loop until then.)
+        # Queued on the isolate (and numbered) when the task first runs, after
+        # every call queued meanwhile. (_inflight holds the task while it runs,
+        # the loop until then.)
         asyncio.ensure_future(self._run_fence(fence, code))
         return fence
 
@@ -880,6 +890,8 @@ class ScriptContext:
         drained = False
         try:
             if not self.closed:
+                self._seq += 1
+                fence.seq = self._seq
                 await self._call_constant(code)
                 drained = True
         except asyncio.CancelledError:

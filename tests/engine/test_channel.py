@@ -5,7 +5,7 @@ isolate built off the event loop), `Context._register_js_notification` (a
 JS function that reaches Python while the script is still running), and
 `Context._python_to_value_handle` with `_run_cancelable_mr_task(_dll.mr_eval)`
 (code kept as one V8 string and evaluated again and again, for the fences).
-It also starts V8 with --expose-gc. If an upgrade changes any of these,
+It also starts V8 with --expose-gc and a 1 MB young generation. If an upgrade changes any of these,
 these tests fail before anything else does.
 """
 
