@@ -33,9 +33,10 @@ DEFAULTS = {
     # What may leave a script's V8 context in one piece, checked there before
     # the host copies it: the reply of one engine call (response, logs and
     # buffered writes) and the arguments of one host call (a fetch body, a
-    # message), in characters of JSON.
-    "MAX_OUTPUT_BYTES": 10 * 1024 * 1024,
-    "MAX_HOST_CALL_BYTES": 10 * 1024 * 1024,
+    # message), in characters of JSON. Room for the largest asset (10 MB, 13.4
+    # MB in base64) in a reply, and for a 10 MB fetch body, escaped.
+    "MAX_OUTPUT_BYTES": 32 * 1024 * 1024,
+    "MAX_HOST_CALL_BYTES": 16 * 1024 * 1024,
     # execution mode: (seconds, megabytes); see RUNTIME.md R8.
     "LIMITS": {
         "pre-processing": (2.0, 20),

@@ -151,8 +151,8 @@ FENCE_GRACE_SECONDS = 0.05
 DEFAULT_CAPS = {
     "maxLogs": 1000,
     "maxLogChars": 8192,
-    "maxOutputChars": 10 * 1024 * 1024,
-    "maxHostCallChars": 10 * 1024 * 1024,
+    "maxOutputChars": 32 * 1024 * 1024,
+    "maxHostCallChars": 16 * 1024 * 1024,
 }
 # A runaway loop of host calls fails the invocation here, whatever the time limit.
 MAX_HOST_CALLS = 10_000

@@ -48,8 +48,8 @@
   const config = {
     maxLogs: 1000,
     maxLogChars: 8192,
-    maxOutputChars: 10485760,
-    maxHostCallChars: 10485760,
+    maxOutputChars: 33554432,
+    maxHostCallChars: 16777216,
   };
   // Registrations belong to the context (made while it loads); everything else
   // belongs to one invocation. Invocations of one context interleave while they
