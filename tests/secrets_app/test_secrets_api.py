@@ -22,7 +22,12 @@ def test_put_creates_then_replaces_and_never_returns_the_value(put):
     replaced = put("api_key", "sk-live-replaced-value")
 
     assert created.status_code == 201 and replaced.status_code == 200
-    assert set(created.json()) == {"identifier", "created_at", "updated_at"}
+    assert set(created.json()) == {
+        "identifier",
+        "allowed_hosts",
+        "created_at",
+        "updated_at",
+    }
     assert VALUE not in created.content.decode()
     assert "replaced" not in replaced.content.decode()
     assert Secret.objects.get(identifier="api_key").reveal() == "sk-live-replaced-value"
