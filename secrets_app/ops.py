@@ -56,6 +56,12 @@ class Bound:
         self.values: dict[str, str] = {}
         self.hosts: dict[str, list[str]] = {}
         self.redactor: Redactor = redactor_for({})
+        # Where the script named each secret, so a hop's check needs no scan
+        # of the body: the URL (as first sent), header names, the body.
+        self.first_url = ""
+        self.in_url: set[str] = set()
+        self.in_headers: dict[str, set[str]] = {}
+        self.in_body: set[str] = set()
 
     def add(self, found: dict[str, tuple[str, list[str]]]) -> None:
         for identifier, (value, hosts) in found.items():
@@ -70,10 +76,16 @@ class Bound:
         """Refuse a hop to `host` if it carries a secret not bound to that host."""
         if not self.values:
             return
-        texts = [url, *(v for _, v in headers)]
-        if body:
-            texts.append(body.decode("utf-8", "replace"))
-        for identifier in sorted(self.redactor.found(*texts)):
+        # A redirect's URL may hold a value (an allowed host echoing it into
+        # Location): that URL is looked through; the rest is known by place.
+        carried = self.redactor.found(url)
+        if url == self.first_url:
+            carried |= self.in_url
+        for name, _ in headers:
+            carried |= self.in_headers.get(name.lower(), set())
+        if body is not None:
+            carried |= self.in_body
+        for identifier in sorted(carried):
             hosts = self.hosts[identifier]
             if not allows(hosts, host):
                 may = ", ".join(hosts) if hosts else "no host yet"
@@ -147,9 +159,12 @@ async def _prepare(invocation, deadline, url, options, secrets):
     body = options.get("body")
     if body is not None and not isinstance(body, str):
         raise FetchError("fetch: body must be a string (JSON.stringify objects)")
-    wanted |= set(TEMPLATE.findall(url))
-    if body is not None:
-        wanted |= set(TEMPLATE.findall(body))
+    secrets.in_url = set(TEMPLATE.findall(url))
+    secrets.in_body = set(TEMPLATE.findall(body)) if body is not None else set()
+    for name, value in headers:
+        named = secrets.in_headers.setdefault(name.lower(), set())
+        named |= set(TEMPLATE.findall(value))
+    wanted |= secrets.in_url | secrets.in_body
     if wanted:
         secrets.add(await _load(invocation.tenant, wanted))
         values = secrets.values
@@ -159,6 +174,7 @@ async def _prepare(invocation, deadline, url, options, secrets):
         ]
         if body is not None:
             body = TEMPLATE.sub(lambda m: values[m.group(1)], body)
+    secrets.first_url = url
     timeout = _timeout(options.get("timeout_ms"), deadline)
     request = Outbound(
         method,

@@ -84,30 +84,31 @@ class Redactor:
     """Replace or find the values of some secrets, and their encodings, in text."""
 
     def __init__(self, secrets: dict[str, str]):
+        self._exact: dict[str, str] = {}  # variant -> identifier
         self._folded: dict[str, str] = {}  # lower-cased variant -> identifier
-        self._exact: dict[str, str] = {}
+        self._each: dict[str, re.Pattern] = {}
+        alternatives: list[tuple[str, bool]] = []
         for identifier, value in sorted(secrets.items()):
             folded, exact = variants(value)
-            for text in folded:
-                self._folded.setdefault(text.lower(), identifier)
-            for text in exact:
-                self._exact.setdefault(text, identifier)
-        alternatives = [(t, True) for t in self._folded] + [
-            (t, False) for t in self._exact
-        ]
-        # Longest first: at one position the longest variant wins, so a full
-        # padded base64 is taken whole rather than its unpadded prefix.
-        alternatives.sort(key=lambda a: -len(a[0]))
-        # ASCII case folding only: a match's lower() then finds its identifier.
-        parts = [
-            f"(?ai:{re.escape(t)})" if folded else re.escape(t)
-            for t, folded in alternatives
-        ]
-        self._pattern = re.compile("|".join(parts)) if parts else None
+            mine = [(t, True) for t in folded] + [(t, False) for t in exact]
+            for text, is_folded in mine:
+                table = self._folded if is_folded else self._exact
+                table.setdefault(text.lower() if is_folded else text, identifier)
+            self._each[identifier] = _compiled(mine)
+            alternatives += mine
+        # One pattern, no capture groups (they cost the scan about three times
+        # as much); longest first, so at one position the longest variant wins
+        # and a padded base64 is taken whole rather than its unpadded prefix.
+        self._pattern = _compiled(alternatives) if alternatives else None
 
     def _identifier(self, match: re.Match) -> str:
         text = match.group()
-        return self._exact.get(text) or self._folded[text.lower()]
+        found = self._exact.get(text) or self._folded.get(text.lower())
+        if found:
+            return found
+        # Unicode case folding can match text whose lower() differs (such as
+        # the Kelvin sign for "k"): ask each secret's own pattern.
+        return next(i for i, p in self._each.items() if p.fullmatch(text))
 
     def redact(self, text: str) -> str:
         """Return `text` with every variant replaced by `[secret:identifier]`."""
@@ -125,6 +126,13 @@ class Redactor:
             if text
             for m in self._pattern.finditer(text)
         }
+
+
+def _compiled(alternatives: list[tuple[str, bool]]) -> re.Pattern:
+    ordered = sorted(set(alternatives), key=lambda a: (-len(a[0]), a))
+    return re.compile(
+        "|".join(f"(?i:{re.escape(t)})" if f else re.escape(t) for t, f in ordered)
+    )
 
 
 @functools.lru_cache(maxsize=128)
