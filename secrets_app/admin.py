@@ -1,9 +1,30 @@
-"""Admin for secrets: write-only values (a password field, empty on edit)."""
+"""Admin for secrets: write-only values (a password field, empty on edit) and
+the hosts each may be sent to."""
+
+import re
 
 from django import forms
 from django.contrib import admin
 
+from secrets_app.destinations import normalize_allowed_hosts
 from secrets_app.models import Secret, validate_value
+
+
+class HostsField(forms.CharField):
+    """Hosts typed one per line or separated by commas, stored as a list."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [h for h in re.split(r"[\s,]+", text) if h]
+
+    def validate(self, value):
+        super().validate(value)
+        normalize_allowed_hosts(value)
 
 
 class SecretForm(forms.ModelForm):
@@ -13,10 +34,20 @@ class SecretForm(forms.ModelForm):
         strip=False,
         help_text="Never shown again. Leave empty to keep the current value.",
     )
+    allowed_hosts = HostsField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Hosts fetch may send this secret to, one per line: "
+        "api.example.com, *.example.com (its subdomains), an IP address, or * "
+        "(any host). Empty: nowhere.",
+    )
 
     class Meta:
         model = Secret
-        fields = ["tenant", "identifier", "value"]
+        fields = ["tenant", "identifier", "value", "allowed_hosts"]
+
+    def clean_allowed_hosts(self):
+        return normalize_allowed_hosts(self.cleaned_data.get("allowed_hosts") or [])
 
     def clean_value(self):
         value = self.cleaned_data.get("value") or ""
@@ -35,10 +66,14 @@ class SecretForm(forms.ModelForm):
 @admin.register(Secret)
 class SecretAdmin(admin.ModelAdmin):
     form = SecretForm
-    list_display = ["identifier", "tenant", "created_at", "updated_at"]
+    list_display = ["identifier", "tenant", "host_list", "created_at", "updated_at"]
     list_filter = ["tenant"]
     search_fields = ["identifier"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description="allowed hosts")
+    def host_list(self, obj):
+        return ", ".join(obj.allowed_hosts or []) or "none (sent nowhere)"
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -1,4 +1,5 @@
-"""Secrets: values a tenant's scripts send in fetch headers, encrypted at rest."""
+"""Secrets: values a tenant's scripts send with fetch, encrypted at rest and bound
+to the hosts they may be sent to."""
 
 from cryptography.fernet import InvalidToken
 from django.core.exceptions import ValidationError
@@ -6,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from secrets_app.crypto import cipher
+from secrets_app.destinations import normalize_allowed_hosts, validate_allowed_hosts
 from tenants.models import Tenant
 
 IDENTIFIER = r"^[A-Za-z0-9_.-]{1,128}$"
@@ -46,7 +48,16 @@ class Secret(models.Model):
                 "Use letters, digits, '_', '.' and '-' (at most 128 characters).",
             )
         ],
-        help_text="Scripts write {{secret:identifier}} in a fetch header value.",
+        help_text="Scripts write {{secret:identifier}} in a fetch URL, header or body.",
+    )
+    # Empty: the secret may be sent nowhere until hosts are added (the default
+    # for new secrets). Rows from before binding were migrated to ["*"].
+    allowed_hosts = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_allowed_hosts],
+        help_text="Hosts fetch may send this secret to: api.example.com, "
+        "*.example.com (its subdomains), an IP address, or * (any host).",
     )
     # Fernet token of the value; never shown, never returned by any API.
     ciphertext = models.TextField(editable=False)
@@ -64,6 +75,11 @@ class Secret(models.Model):
     def __str__(self):
         return self.identifier
 
+    def save(self, *args, **kwargs):
+        # Stored normalized (lower-cased, IDNA) whichever path wrote them.
+        self.allowed_hosts = normalize_allowed_hosts(self.allowed_hosts or [])
+        super().save(*args, **kwargs)
+
     def set_value(self, value: str) -> None:
         validate_value(value)
         self.ciphertext = cipher().encrypt(value.encode()).decode("ascii")
@@ -75,7 +91,7 @@ class Secret(models.Model):
             raise SecretUnreadable(self.identifier) from None
 
 
-def values_of(tenant, identifiers) -> dict[str, str]:
-    """Return {identifier: value} for those of the tenant's secrets that exist."""
+def values_of(tenant, identifiers) -> dict[str, tuple[str, list[str]]]:
+    """Return {identifier: (value, allowed hosts)} for the tenant's secrets that exist."""
     found = Secret.objects.filter(tenant=tenant, identifier__in=list(identifiers))
-    return {secret.identifier: secret.reveal() for secret in found}
+    return {s.identifier: (s.reveal(), list(s.allowed_hosts)) for s in found}

@@ -4,12 +4,15 @@ The host is resolved once and every address it resolves to is checked; the
 connection then goes to that checked address (the URL's name travels in the
 Host header and TLS SNI, and the certificate is verified for it), so a DNS
 answer that changes between check and connect cannot redirect the request.
-Redirects are followed here, at most MAX_REDIRECTS, each one checked again.
+Redirects are followed here, at most MAX_REDIRECTS, each one checked again,
+and each hop's host is shown to the request's `guard` (which refuses a secret
+bound to other hosts) before its name is even resolved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -37,6 +40,12 @@ CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 USER_AGENT = "scripthost-fetch/1"
 
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+# guard(host, url=, headers=, body=): raise FetchError if this hop may not go.
+Guard = Callable[..., None]
+
+
+def _no_guard(host, **request) -> None:
+    return None
 
 
 class FetchError(Exception):
@@ -59,7 +68,7 @@ async def resolve(name: str, port: int) -> list[IPAddress]:
 
 @dataclass
 class Outbound:
-    """One request as the script asked for it, secrets already in its headers."""
+    """One request as the script asked for it, secrets already filled in."""
 
     method: str
     url: str
@@ -67,6 +76,9 @@ class Outbound:
     body: bytes | None = None
     # Names of headers that carry a secret: never sent to another origin.
     secret_headers: set[str] = field(default_factory=set)
+    # Called for every hop, redirects too, with the host (as
+    # destinations.host_of gives it) and the request as it would leave.
+    guard: Guard = _no_guard
 
 
 @dataclass
@@ -118,8 +130,14 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-async def target_of(url: str, policy: Policy) -> Target:
-    """Check a URL and pick the one address the request will go to."""
+async def target_of(
+    url: str, policy: Policy, guard: Callable[[str], None] = lambda host: None
+) -> Target:
+    """Check a URL and pick the one address the request will go to.
+
+    `guard` sees the host before anything, its name's resolution included,
+    leaves the machine.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -141,6 +159,7 @@ async def target_of(url: str, policy: Policy) -> Target:
             host = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
     except (BadHost, idna.IDNAError) as exc:
         raise FetchError(f"fetch refused: invalid host in '{url}' ({exc})") from None
+    guard(str(host))
     if isinstance(host, str):
         why = name_refusal(host)
         if why:
@@ -182,7 +201,10 @@ async def _exchange(request: Outbound, policy: Policy) -> dict:
     # next call to the same address may be for another name.
     async with httpx.AsyncClient(trust_env=False, timeout=None) as client:
         for hop in range(MAX_REDIRECTS + 1):
-            target = await target_of(url, policy)
+            guard = functools.partial(
+                request.guard, url=url, headers=headers, body=body
+            )
+            target = await target_of(url, policy, guard)
             policy.on_send()
             try:
                 response = await client.send(

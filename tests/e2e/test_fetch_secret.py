@@ -50,7 +50,10 @@ def site(installation, upstream):
     """A server allowed to reach only the recorder, with the secret and script."""
     with launch(installation, SCRIPT_FETCH_ALLOW=address(upstream)) as server:
         with server.client(headers=server.auth) as client:
-            stored = client.put("/api/secrets/partner_key", json={"value": VALUE})
+            stored = client.put(
+                "/api/secrets/partner_key",
+                json={"value": VALUE, "allowed_hosts": ["127.0.0.1"]},
+            )
             assert stored.status_code == 201, stored.text
         uploaded = put_script(server, "fetch-e2e", SCRIPT)
         assert uploaded.status_code == 201, uploaded.text

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import threading
 import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
+
+# How /encoded?how=... hands the X-Key header it received back: the ways an
+# upstream can echo a secret that an exact match would miss.
+ENCODINGS = {
+    "base64": lambda v: base64.b64encode(v.encode()).decode(),
+    "base64-unpadded": lambda v: base64.b64encode(v.encode()).decode().rstrip("="),
+    "base64url": lambda v: base64.urlsafe_b64encode(v.encode()).decode(),
+    "basic-auth": lambda v: "Basic " + base64.b64encode(f"me:{v}".encode()).decode(),
+    "reversed": lambda v: v[::-1],
+    "lowercase": str.lower,
+    "uppercase": str.upper,
+    "hex": lambda v: v.encode().hex(),
+    "hex-uppercase": lambda v: v.encode().hex().upper(),
+    "percent": lambda v: quote(v, safe=""),
+    "json": lambda v: json.dumps({"key": v})[9:-2],
+}
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -38,6 +55,9 @@ class Recorder(BaseHTTPRequestHandler):
             if left:
                 return self._send(302, b"", location=f"/hops/{left - 1}")
             return self._send(200, b"arrived")
+        if url.path == "/encoded":
+            how = ENCODINGS[query["how"]]
+            return self._send(200, how(self.headers.get("X-Key", "")).encode())
         if url.path == "/big":
             return self._send(200, b"x" * int(query["bytes"]))
         if url.path == "/slow":
@@ -63,9 +83,9 @@ class Recorder(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def local_server():
-    """Run a Recorder on a free port of 127.0.0.1 while the block runs."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+def local_server(host="127.0.0.1"):
+    """Run a Recorder on a free port of `host` (a loopback address) while the block runs."""
+    server = ThreadingHTTPServer((host, 0), Recorder)
     server.daemon_threads = True
     server.seen = []
     thread = threading.Thread(

@@ -216,3 +216,32 @@ async def test_urls_outside_the_public_internet_are_refused(recorder, url, messa
         await send(get(url), policy(recorder, allow=[]), 5)
 
     assert message in refused.value.message
+
+
+async def test_the_guard_sees_every_hop_before_its_name_is_resolved(recorder):
+    lookups, hops = [], []
+
+    async def resolver(name, port):
+        lookups.append(name)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    def guard(host, *, url, headers, body):
+        hops.append((host, url))
+        if host == "refused.example":
+            raise FetchError(f"fetch refused: not to {host}")
+
+    port = recorder.server_address[1]
+    onward = f"http://refused.example:{port}/echo"
+    request = Outbound(
+        "GET",
+        f"http://First.Example.:{port}/redirect?to={onward}",
+        [],
+        guard=guard,
+    )
+
+    with pytest.raises(FetchError, match="not to refused.example"):
+        await send(request, policy(recorder, resolver=resolver), 5)
+
+    assert [host for host, _ in hops] == ["first.example", "refused.example"]
+    assert lookups == ["first.example"]  # the refused name was never looked up
+    assert len(recorder.seen) == 1

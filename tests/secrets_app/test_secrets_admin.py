@@ -64,3 +64,40 @@ def test_saving_with_a_blank_value_keeps_the_old_one(admin_client, cast):
     assert kept.status_code == 302 and changed.status_code == 302
     assert value_after_blank == VALUE
     assert secret.reveal() == "a-brand-new-value"
+
+
+def test_the_admin_sets_allowed_hosts_one_per_line(admin_client, cast):
+    reply = admin_client.post(
+        "/admin/secrets_app/secret/add/",
+        {
+            "tenant": cast["acme"].pk,
+            "identifier": "api_key",
+            "value": VALUE,
+            "allowed_hosts": "API.example.com\n*.partner.example, 203.0.113.7",
+        },
+    )
+    listing = admin_client.get("/admin/secrets_app/secret/").content.decode()
+
+    assert reply.status_code == 302
+    assert Secret.objects.get().allowed_hosts == [
+        "*.partner.example",
+        "203.0.113.7",
+        "api.example.com",
+    ]
+    assert "*.partner.example, 203.0.113.7, api.example.com" in listing
+
+
+def test_the_admin_refuses_an_invalid_host_with_the_reason(admin_client, cast):
+    secret = Secret(tenant=cast["acme"], identifier="api_key")
+    secret.set_value(VALUE)
+    secret.save()
+
+    reply = admin_client.post(
+        f"/admin/secrets_app/secret/{secret.pk}/change/",
+        {"value": "", "allowed_hosts": "https://api.example.com/v1"},
+    )
+
+    assert reply.status_code == 200
+    assert "no scheme, port or path" in reply.content.decode()
+    secret.refresh_from_db()
+    assert secret.allowed_hosts == []
