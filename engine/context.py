@@ -852,11 +852,10 @@ class ScriptContext:
         ):
             fence = self._post_fence(collect)
         remaining = deadline - time.monotonic() + FENCE_GRACE_SECONDS
-        while True:
+        while not fence.done.done():
             try:
                 async with asyncio.timeout(max(remaining, 0.0)):
-                    drained = await asyncio.shield(fence.done)
-                break
+                    await asyncio.shield(fence.done)
             except TimeoutError:
                 if any(seq < (fence.seq or 0) for seq in self._unanswered):
                     # Another invocation's call queued before the fence still
@@ -870,6 +869,7 @@ class ScriptContext:
                 error = self._timed_out(limits)
                 error.logs = logs
                 raise error from None
+        drained = fence.done.result()
         if drained and fence.collects and self._mr.was_soft_memory_limit_reached():
             # Still past the share after a collection: live data, not garbage.
             self._heap_backoff = HEAP_COLLECT_BACKOFF_CALLS
