@@ -482,6 +482,8 @@ class ScriptContext:
         self._constants: dict[str, Any] = {}
         # Numbers of the engine calls (not fences) still waiting for an answer.
         self._unanswered: set[int] = set()
+        # Handlers that returned a Promise (so far): their calls end in collect.
+        self._settle_later: set[str | None] = set()
         self._stopped_at: int | None = None
         # Tasks awaiting an engine call on this context, for _kill().
         self._inflight: dict[asyncio.Task, int] = {}
@@ -750,9 +752,16 @@ class ScriptContext:
         token = self._token
         self._hosts[inv] = host if host is not None else NO_HOST
         self._host_calls[inv] = 0
-        if not self._unanswered and (self._fence is None or self._fence.done.done()):
+        handler = payload.get("handler")
+        if (
+            not self._unanswered
+            and (self._fence is None or self._fence.done.done())
+            and handler not in self._settle_later
+        ):
             # Nothing else queued here: queue the fence right behind this call,
             # so that it runs while the host reads the reply (_fenced uses it).
+            # Not for a handler that returned a Promise before: its second
+            # call (collect) comes after, and needs a fence of its own.
             self._post_fence(False)
         try:
             # _eval numbers its call before it first waits: this is its number.
@@ -763,6 +772,7 @@ class ScriptContext:
                 )
             )
             if reply.get("state") == "pending":
+                self._settle_later.add(handler)
                 last = self._seq + 1
                 reply = self._reply(
                     await self._eval(
