@@ -28,6 +28,7 @@ from rest_framework import exceptions
 
 from core import sse
 from core.conf import scripts_setting
+from core.json_input import loads
 from graphql_app.access import authenticate, refusal
 from graphql_app.subscriptions import KEEPALIVE, start
 from graphql_app.views import _json
@@ -54,14 +55,17 @@ def _params(request):
         variables = source.get("variables") or None
         if variables is not None:
             try:
-                variables = json.loads(variables)
-            except ValueError:
-                return None, "variables must be JSON."
+                variables = loads(variables)
+            except ValueError as exc:
+                return None, f"variables must be JSON: {exc}"
         return (source.get("query"), variables, source.get("operationName")), None
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
-        return None, "The body must be JSON: {query, variables, operationName}."
+        body = loads(request.body or b"null")
+    except ValueError as exc:
+        return (
+            None,
+            f"The body must be JSON, {{query, variables, operationName}}: {exc}",
+        )
     if not isinstance(body, dict):
         return (
             None,

@@ -33,6 +33,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.json_input import loads
 from graphql_app.execution import Caller
 from graphql_app.subscriptions import KEEPALIVE, start
 from tenants.resolve import directory as tenants
@@ -153,8 +154,8 @@ class GraphQLTransportWS(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
-            message = json.loads(text_data if text_data is not None else bytes_data)
-        except (TypeError, ValueError):
+            message = loads(text_data if text_data is not None else bytes_data)
+        except (TypeError, ValueError):  # ValueError: not JSON, or nested too deep
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.close(4400)  # Invalid message received
