@@ -11,7 +11,14 @@ reachable).
 
 The schema is the request's tenant's (graphql_app.schemas): the platform's
 fields and its scripts' `external` operations, executed asynchronously
-(graphql_app.execution).
+(graphql_app.execution), within the cost limits of graphql_app.limits.
+
+Errors here keep GraphQL's envelope, since GraphQL clients read `errors`:
+{"errors": [{"message", "extensions": {"code", "requestId"}}]}, the platform
+error's fields in GraphQL's shape. A body that is not a JSON object, or is
+JSON nested too deeply (core.json_input), is 400 `bad_request`; a query over a
+cost limit, or a result over GRAPHQL_MAX_RESULT_BYTES, is 400 with the
+limit's code, like any request error that leaves no data.
 """
 
 import json
@@ -72,7 +79,13 @@ class PlatformGraphQLView(GraphiQLOfflineView):
     def parse_body(self, request):
         # graphene's, with the JSON nesting bounded: its json.loads let the
         # RecursionError of 100,000 nested brackets through (an HTML 500).
-        if self.get_content_type(request) != "application/json":
+        content_type = self.get_content_type(request)
+        if content_type == "application/graphql":
+            try:
+                return {"query": request.body.decode("utf-8")}
+            except UnicodeDecodeError:
+                raise BadRequest("The query is not UTF-8 text.") from None
+        if content_type != "application/json":
             return super().parse_body(request)
         try:
             body = loads(request.body)
