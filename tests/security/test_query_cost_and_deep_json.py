@@ -102,6 +102,47 @@ def test_a_26_kb_alias_amplified_query_is_refused_before_it_runs(amplifier):
 
 
 @pytest.mark.server
+def test_graphql_over_sse_refuses_an_alias_amplified_query(amplifier):
+    with httpx.Client(base_url=amplifier.url, timeout=60) as http:
+        reply = http.post(
+            "/graphql/sse",
+            json={"query": _alias_query(26 * 1024)},
+            headers=amplifier.auth,
+        )
+
+    # Before the fix: an event stream carrying about 10 MB.
+    assert reply.status_code == 400, (reply.status_code, len(reply.content))
+    assert [e["extensions"]["code"] for e in reply.json()["errors"]] == [
+        "too_many_aliases"
+    ]
+
+
+@pytest.mark.server
+async def test_graphql_over_websocket_refuses_an_alias_amplified_query(amplifier):
+    import websockets
+
+    async with websockets.connect(
+        f"ws://127.0.0.1:{amplifier.port}/graphql/ws",
+        subprotocols=["graphql-transport-ws"],
+        open_timeout=WAIT,
+        max_size=None,
+    ) as socket:
+        init = {"type": "connection_init", "payload": amplifier.auth}
+        await socket.send(json.dumps(init))
+        await asyncio.wait_for(socket.recv(), WAIT)
+        query = _alias_query(26 * 1024)
+        subscribe = {"type": "subscribe", "id": "1", "payload": {"query": query}}
+        await socket.send(json.dumps(subscribe))
+        answer = await asyncio.wait_for(socket.recv(), 60)
+
+    # Before the fix: a `next` message of about 10 MB.
+    assert len(answer) < 2_000
+    message = json.loads(answer)
+    assert message["type"] == "error"
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["too_many_aliases"]
+
+
+@pytest.mark.server
 def test_execute_graphql_refuses_an_alias_amplified_query_too(amplifier):
     with httpx.Client(base_url=amplifier.url, timeout=60) as http:
         reply = http.get("/amp-exec", headers=amplifier.auth)
