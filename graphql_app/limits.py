@@ -212,17 +212,20 @@ class BoundedExecutionContext(ExecutionContext):
 
     _result_bytes = 0
     _stopped = False
+    _limit = None
 
     def complete_leaf_value(self, return_type, result):
         serialized = super().complete_leaf_value(return_type, result)
         if isinstance(serialized, str):
-            size = len(serialized) + 2
+            size = len(serialized) + 2  # its quotes; escapes only add more
         elif isinstance(serialized, bool | int | float):
-            size = 8
+            size = len(str(serialized))  # as JSON writes them
         else:  # a custom scalar's dict or list
             size = len(json.dumps(serialized, default=str))
+        if self._limit is None:
+            self._limit = scripts_setting("GRAPHQL_MAX_RESULT_BYTES")
         self._result_bytes += size
-        if self._result_bytes > scripts_setting("GRAPHQL_MAX_RESULT_BYTES"):
+        if self._result_bytes > self._limit:
             self._stopped = True
             raise _Stop("stopped")
         return serialized
