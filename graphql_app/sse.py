@@ -7,8 +7,9 @@ The answer is text/event-stream: one `event: next` per result, its `data` the
 result as JSON ({"data": ...} and/or {"errors": [...]}), then `event:
 complete`. A subscription stays open until the subscription ends (see
 graphql_app.subscriptions) or the client leaves; a query or mutation answers
-one `next`. A document that does not parse or validate answers 400 with
-{"errors": [...]} (JSON), as does a malformed request.
+one `next`. A document that does not parse or validate, or is over the cost
+limits (graphql_app.limits), answers 400 with {"errors": [...]} (JSON), as
+does a malformed request or JSON nested too deeply (core.json_input).
 
 Authentication is /graphql's (graphql_app.access): a bad token answers 401,
 a session POST without a CSRF token 403; what a caller may run is what

@@ -6,12 +6,13 @@ opens the socket with the `graphql-transport-ws` subprotocol and sends
 {id, payload: {query, variables, operationName}} starts an operation: a
 subscription gets a `next` per message until either side sends `complete`; a
 query or mutation gets one `next` and a `complete`. A request that fails
-before it runs (it does not validate, the resolver throws, the caller may not
-use the field) gets one `error` with the GraphQL errors. `ping` is answered
-with `pong`. Protocol mistakes close the socket with the protocol's codes
-(4400 bad message, 4401 subscribe before the ack, 4403 bad credentials, 4406
-no subprotocol, 4408 no connection_init in time, 4409 a duplicate id, 4429 a
-second connection_init).
+before it runs (it does not validate or is over the cost limits of
+graphql_app.limits, the resolver throws, the caller may not use the field)
+gets one `error` with the GraphQL errors. `ping` is answered with `pong`.
+Protocol mistakes close the socket with the protocol's codes (4400 bad
+message, JSON nested too deeply included; 4401 subscribe before the ack, 4403
+bad credentials, 4406 no subprotocol, 4408 no connection_init in time, 4409 a
+duplicate id, 4429 a second connection_init).
 
 The tenant is the request's, found as for HTTP (Host, else /t/<slug>/). The
 caller is the admin session's user (Channels' AuthMiddlewareStack; ignored
