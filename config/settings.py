@@ -196,6 +196,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.TenantRolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.errors.api_exception_handler",
+    # DRF's JSON parser with a bound on nesting (core.json_input): too deep is a
+    # 400 in the platform's error shape, never a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -261,6 +268,14 @@ SCRIPTS = {
     # Running invocations per tenant, of every kind; past it new ones get 429
     # at once (per process without REDIS_URL, across processes with it); 0: off.
     "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),
+    # Requests from outside: how deep their JSON may nest, and what one GraphQL
+    # request may cost (graphql_app.limits).
+    "MAX_JSON_DEPTH": envint("SCRIPTHOST_MAX_JSON_DEPTH"),
+    "GRAPHQL_MAX_QUERY_CHARS": envint("SCRIPTHOST_GRAPHQL_MAX_QUERY_CHARS"),
+    "GRAPHQL_MAX_DEPTH": envint("SCRIPTHOST_GRAPHQL_MAX_DEPTH"),
+    "GRAPHQL_MAX_ALIASES": envint("SCRIPTHOST_GRAPHQL_MAX_ALIASES"),
+    "GRAPHQL_MAX_FIELDS": envint("SCRIPTHOST_GRAPHQL_MAX_FIELDS"),
+    "GRAPHQL_MAX_RESULT_BYTES": envint("SCRIPTHOST_GRAPHQL_MAX_RESULT_BYTES"),
 }
 
 LOGGING = {

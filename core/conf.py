@@ -58,6 +58,9 @@ DEFAULTS = {
     # workers, are never refused); low enough that a flood is refused at once
     # instead of queueing into its time limits.
     "MAX_CONCURRENT_PER_TENANT": 64,
+    # How deep JSON from outside may nest (core.json_input): request bodies of
+    # the REST API and the GraphQL endpoints, GraphQL variables.
+    "MAX_JSON_DEPTH": 100,
 }
 
 _derived: list = []

@@ -17,6 +17,17 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
     script_reserved_paths = ("/graphql",)  # /graphql, /graphql/ws, /graphql/sse
     script_execution_kinds = {"resolver": "http"}
     script_registration_counters = {"graphql": "graphql"}  # schemas.directory()
+    # What one GraphQL request may cost (graphql_app.limits), however it comes.
+    script_settings = {
+        "GRAPHQL_MAX_QUERY_CHARS": 100_000,
+        # 15: the introspection queries of GraphiQL (13) and graphql-core (15).
+        "GRAPHQL_MAX_DEPTH": 15,
+        "GRAPHQL_MAX_ALIASES": 50,
+        # Introspection selects about 230; graphql-core's overlapping-fields
+        # validation costs the square of this.
+        "GRAPHQL_MAX_FIELDS": 500,
+        "GRAPHQL_MAX_RESULT_BYTES": 10 * 1024 * 1024,
+    }
 
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script

@@ -10,14 +10,14 @@ script contexts live (R3).
 A script's `graphQLRegistry.executeGraphQL(query, variables)` is the host call
 `graphql.execute`: it runs against the schema that script may see and settles
 with the seed's JSON string, `{"data": ...}` and/or `{"errors": [...]}`.
-GraphQL errors are part of that answer, never a rejection; only misuse
-(variables that are not a JSON object, a chain of queries too deep) rejects.
+GraphQL errors are part of that answer, never a rejection (a query over the
+cost limits of graphql_app.limits, too); only misuse (variables that are not
+a JSON object or nest too deeply, a chain of queries too deep) rejects.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from inspect import isawaitable
 
@@ -28,12 +28,12 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    validate,
 )
 
 from core.conf import scripts_setting
+from core.json_input import loads
 from engine import HostError
+from graphql_app import limits
 from scripts_app.records import log_for
 
 SUBSCRIPTIONS_LATER = (
@@ -99,6 +99,7 @@ async def execute_document(schema, document, variables, operation_name, caller):
         context_value=caller,
         variable_values=variables,
         operation_name=operation_name,
+        execution_context_class=limits.BoundedExecutionContext,
     )
     if isawaitable(result):
         result = await result
@@ -106,12 +107,12 @@ async def execute_document(schema, document, variables, operation_name, caller):
 
 
 async def run(schema, query: str, variables, operation_name, caller) -> ExecutionResult:
-    """Parse, validate and execute `query`."""
+    """Parse, validate (with the cost limits) and execute `query`."""
     try:
-        document = parse(query)
+        document = limits.parsed(query)
     except GraphQLError as exc:
         return ExecutionResult(None, [exc])
-    errors = validate(schema, document)
+    errors = limits.validated(schema, document)
     if errors:
         return ExecutionResult(None, errors)
     return await execute_document(schema, document, variables, operation_name, caller)
@@ -153,7 +154,7 @@ async def execute_for_script(invocation, query, variables_json=None) -> str:
                 "executeGraphQL: variables must be a JSON string", "TypeError"
             )
         try:
-            variables = json.loads(variables_json)
+            variables = loads(variables_json)
         except ValueError as exc:
             raise HostError(
                 f"executeGraphQL: variables are not valid JSON: {exc}", "TypeError"
@@ -186,7 +187,7 @@ async def execute_for_script(invocation, query, variables_json=None) -> str:
         _orphans.add(running)
         running.add_done_callback(_orphans.discard)
         raise
-    return json.dumps(formatted(result))
+    return limits.encoded(formatted(result))
 
 
 def script_caller(invocation, depth: int) -> Caller:

@@ -7,8 +7,9 @@ The answer is text/event-stream: one `event: next` per result, its `data` the
 result as JSON ({"data": ...} and/or {"errors": [...]}), then `event:
 complete`. A subscription stays open until the subscription ends (see
 graphql_app.subscriptions) or the client leaves; a query or mutation answers
-one `next`. A document that does not parse or validate answers 400 with
-{"errors": [...]} (JSON), as does a malformed request.
+one `next`. A document that does not parse or validate, or is over the cost
+limits (graphql_app.limits), answers 400 with {"errors": [...]} (JSON), as
+does a malformed request or JSON nested too deeply (core.json_input).
 
 Authentication is /graphql's (graphql_app.access): a bad token answers 401,
 a session POST without a CSRF token 403; what a caller may run is what
@@ -28,6 +29,7 @@ from rest_framework import exceptions
 
 from core import sse
 from core.conf import scripts_setting
+from core.json_input import loads
 from graphql_app.access import authenticate, refusal
 from graphql_app.subscriptions import KEEPALIVE, start
 from graphql_app.views import _json
@@ -54,14 +56,17 @@ def _params(request):
         variables = source.get("variables") or None
         if variables is not None:
             try:
-                variables = json.loads(variables)
-            except ValueError:
-                return None, "variables must be JSON."
+                variables = loads(variables)
+            except ValueError as exc:
+                return None, f"variables must be JSON: {exc}"
         return (source.get("query"), variables, source.get("operationName")), None
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
-        return None, "The body must be JSON: {query, variables, operationName}."
+        body = loads(request.body or b"null")
+    except ValueError as exc:
+        return (
+            None,
+            f"The body must be JSON, {{query, variables, operationName}}: {exc}",
+        )
     if not isinstance(body, dict):
         return (
             None,

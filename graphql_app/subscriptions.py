@@ -46,14 +46,13 @@ from graphql import (
     OperationType,
     execute,
     get_operation_ast,
-    parse,
-    validate,
 )
 from graphql.execution.collect_fields import collect_fields
 from graphql.execution.execute import ExecutionContext
 
 from core.conf import scripts_setting
 from core.hub import TIMEOUT, Hub, HubFull, Hubs, js_string, publish
+from graphql_app import limits
 from scripts_app.hosting import EffectRejected
 
 log = logging.getLogger(__name__)
@@ -289,10 +288,11 @@ class Subscription:
             context_value=self._caller,
             variable_values=self._variables,
             operation_name=self._operation,
+            execution_context_class=limits.BoundedExecutionContext,
         )
         if isawaitable(result):
             result = await result
-        return formatted(result)
+        return limits.bounded(formatted(result))
 
     def close(self) -> None:
         """Leave the hub (idempotent, from any thread)."""
@@ -329,10 +329,10 @@ async def start(
         await operations.refresh()
     schema = operations.schema_for(caller.tenant.id)
     try:
-        document = parse(query)
+        document = limits.parsed(query)
     except GraphQLError as exc:
         return Started("invalid", [exc.formatted])
-    errors = validate(schema, document)
+    errors = limits.validated(schema, document)
     if errors:
         return Started("invalid", [e.formatted for e in errors])
     operation = get_operation_ast(document, operation_name)
@@ -349,7 +349,7 @@ async def start(
         result = await execute_document(
             schema, document, variables, operation_name, caller
         )
-        return Started("result", result=formatted(result))
+        return Started("result", result=limits.bounded(formatted(result)))
     built = ExecutionContext.build(
         schema, document, None, caller, variables, operation_name
     )
@@ -397,6 +397,7 @@ async def start(
         context_value=caller,
         variable_values=variables,
         operation_name=operation_name,
+        execution_context_class=limits.BoundedExecutionContext,
     )
     if isawaitable(result):
         result = await result
@@ -408,7 +409,7 @@ async def start(
             )
         ]
         return Started("errors", [e.formatted for e in errors])
-    first = formatted(result) if root.has_first else None
+    first = limits.bounded(formatted(result)) if root.has_first else None
     try:
         conn = await hub.connect(caller.tenant.id, key_of(name), root.metadata, op)
     except HubFull:

@@ -11,7 +11,14 @@ reachable).
 
 The schema is the request's tenant's (graphql_app.schemas): the platform's
 fields and its scripts' `external` operations, executed asynchronously
-(graphql_app.execution).
+(graphql_app.execution), within the cost limits of graphql_app.limits.
+
+Errors here keep GraphQL's envelope, since GraphQL clients read `errors`:
+{"errors": [{"message", "extensions": {"code", "requestId"}}]}, the platform
+error's fields in GraphQL's shape. A body that is not a JSON object, or is
+JSON nested too deeply (core.json_input), is 400 `bad_request`; a query over a
+cost limit, or a result over GRAPHQL_MAX_RESULT_BYTES, is 400 with the
+limit's code, like any request error that leaves no data.
 """
 
 import json
@@ -23,16 +30,12 @@ from django.views.decorators.csrf import csrf_exempt
 from graphene_django.settings import graphene_settings
 from graphene_django.views import HttpError
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
-from graphql import (
-    ExecutionResult,
-    GraphQLError,
-    OperationType,
-    get_operation_ast,
-    parse,
-    validate,
-)
+from graphql import ExecutionResult, GraphQLError, OperationType, get_operation_ast
 from rest_framework import exceptions
 
+from core.conf import scripts_setting
+from core.json_input import loads
+from graphql_app import limits
 from graphql_app.access import authenticate, refusal
 from graphql_app.execution import Caller, execute_document
 from graphql_app.schema import schema
@@ -68,7 +71,59 @@ class PlatformGraphQLView(GraphiQLOfflineView):
         except exceptions.APIException as exc:
             status, body, headers = refusal(request, exc)
             return _json(body, status, headers)
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except BadRequest as exc:
+            return _errors(request, 400, "bad_request", str(exc))
+
+    def parse_body(self, request):
+        # graphene's, with the JSON nesting bounded: its json.loads let the
+        # RecursionError of 100,000 nested brackets through (an HTML 500).
+        content_type = self.get_content_type(request)
+        if content_type == "application/graphql":
+            try:
+                return {"query": request.body.decode("utf-8")}
+            except UnicodeDecodeError:
+                raise BadRequest("The query is not UTF-8 text.") from None
+        if content_type != "application/json":
+            return super().parse_body(request)
+        try:
+            body = loads(request.body)
+        except ValueError as exc:
+            raise BadRequest(f"The body is not usable JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise BadRequest(
+                "The body must be a JSON object: {query, variables, operationName}."
+            )
+        return body
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        query = request.GET.get("query") or data.get("query")
+        if query is not None and not isinstance(query, str):
+            raise BadRequest("query must be a string.")
+        variables = request.GET.get("variables") or data.get("variables")
+        if isinstance(variables, str):
+            try:
+                variables = loads(variables)
+            except ValueError as exc:
+                raise BadRequest(f"variables are not usable JSON: {exc}") from None
+        if variables is not None and not isinstance(variables, dict):
+            raise BadRequest("variables must be a JSON object.")
+        operation_name = request.GET.get("operationName") or data.get("operationName")
+        if operation_name == "null":
+            operation_name = None
+        return query, variables, operation_name, None
+
+    def get_response(self, request, data, show_graphiql=False):
+        result, status = super().get_response(request, data, show_graphiql)
+        # The exact size of what would be sent (execution stops early on most
+        # results over the limit, see limits.BoundedExecutionContext).
+        if result is not None and len(result) > scripts_setting(
+            "GRAPHQL_MAX_RESULT_BYTES"
+        ):
+            return json.dumps(limits.too_large_body()), 400
+        return result, status
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
@@ -82,7 +137,7 @@ class PlatformGraphQLView(GraphiQLOfflineView):
         operations.refresh_sync()
         tenant_schema = operations.schema_for(request.tenant.id)
         try:
-            document = parse(query)
+            document = limits.parsed(query)
         except GraphQLError as exc:
             return ExecutionResult(errors=[exc])
         operation = get_operation_ast(document, operation_name)
@@ -100,17 +155,21 @@ class PlatformGraphQLView(GraphiQLOfflineView):
                     "from a POST request.",
                 )
             )
-        errors = validate(
+        errors = limits.validated(
             tenant_schema,
             document,
-            self.validation_rules,
-            graphene_settings.MAX_VALIDATION_ERRORS,
+            rules=self.validation_rules,
+            max_errors=graphene_settings.MAX_VALIDATION_ERRORS,
         )
         if errors:
             return ExecutionResult(data=None, errors=errors)
         return async_to_sync(execute_document)(
             tenant_schema, document, variables, operation_name, http_caller(request)
         )
+
+
+class BadRequest(Exception):
+    """A request body or parameter that cannot be a GraphQL request: 400."""
 
 
 def http_caller(request) -> Caller:

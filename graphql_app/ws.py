@@ -6,12 +6,13 @@ opens the socket with the `graphql-transport-ws` subprotocol and sends
 {id, payload: {query, variables, operationName}} starts an operation: a
 subscription gets a `next` per message until either side sends `complete`; a
 query or mutation gets one `next` and a `complete`. A request that fails
-before it runs (it does not validate, the resolver throws, the caller may not
-use the field) gets one `error` with the GraphQL errors. `ping` is answered
-with `pong`. Protocol mistakes close the socket with the protocol's codes
-(4400 bad message, 4401 subscribe before the ack, 4403 bad credentials, 4406
-no subprotocol, 4408 no connection_init in time, 4409 a duplicate id, 4429 a
-second connection_init).
+before it runs (it does not validate or is over the cost limits of
+graphql_app.limits, the resolver throws, the caller may not use the field)
+gets one `error` with the GraphQL errors. `ping` is answered with `pong`.
+Protocol mistakes close the socket with the protocol's codes (4400 bad
+message, JSON nested too deeply included; 4401 subscribe before the ack, 4403
+bad credentials, 4406 no subprotocol, 4408 no connection_init in time, 4409 a
+duplicate id, 4429 a second connection_init).
 
 The tenant is the request's, found as for HTTP (Host, else /t/<slug>/). The
 caller is the admin session's user (Channels' AuthMiddlewareStack; ignored
@@ -33,6 +34,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.json_input import loads
 from graphql_app.execution import Caller
 from graphql_app.subscriptions import KEEPALIVE, start
 from tenants.resolve import directory as tenants
@@ -153,8 +155,8 @@ class GraphQLTransportWS(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
-            message = json.loads(text_data if text_data is not None else bytes_data)
-        except (TypeError, ValueError):
+            message = loads(text_data if text_data is not None else bytes_data)
+        except (TypeError, ValueError):  # ValueError: not JSON, or nested too deep
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.close(4400)  # Invalid message received
