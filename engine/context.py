@@ -391,12 +391,17 @@ class _Channel:
         return host.start(op, args)
 
     async def _finish(self, pending) -> None:
-        self._answer_with(await pending)
+        try:
+            answer = await pending
+        except Exception:  # a host call must always answer, or the script waits
+            log.exception("A host call failed outside its handler")
+            answer = _refusal("Error", "The host call failed on the server")
+        self._answer_with(answer)
 
     def _answer_with(self, answer: dict) -> None:
         try:
             text = json.dumps(answer)
-        except (TypeError, ValueError):
+        except Exception:  # not JSON, or nested past Python's recursion limit
             log.exception("A host call answered with something that is not JSON")
             text = json.dumps(_refusal("Error", "The host call failed on the server"))
         self._answer = text.encode("utf-16-le", "surrogatepass")
