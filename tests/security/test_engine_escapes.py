@@ -274,3 +274,29 @@ async def test_a_fence_waits_for_another_invocations_slow_host_call_without_fail
     assert (b.error, b.value) == (None, "released")
     assert not context.closed
     context.close()
+
+
+async def test_a_host_answer_that_cannot_be_encoded_fails_the_call_instead_of_hanging():
+    from engine import Host
+
+    def deep():
+        value = []
+        for _ in range(100_000):
+            value = [value]
+        return value
+
+    context = ScriptContext("deep.js", CAPS, (SLOW_MODULE,))
+    outcome = await context.load(
+        "function h(c) { try { slowly.wait(); return 'answered'; }"
+        " catch (e) { return e.message; } }",
+        {"kind": "init"},
+        LOAD_LIMITS,
+    )
+    assert outcome.error is None
+    outcome = await context.invoke(
+        "h", make_context(), Limits.of(2, 20), Host({"test.wait": deep})
+    )
+    context.close()
+
+    assert outcome.error is None
+    assert outcome.value == "The host call failed on the server"
