@@ -17,6 +17,7 @@ from scripts_app.http import (
     UNSAFE,
     HttpCall,
     HttpReply,
+    add_platform_headers,
     auth_for,
     clean_headers,
     form_of,
@@ -29,6 +30,7 @@ def to_django(reply: HttpReply) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status)
     for name, value in reply.headers:
         response[name] = value
+    response.script_reply = True  # see scripts_app.console.ConsoleMiddleware
     return response
 
 
@@ -116,8 +118,18 @@ async def script_route(request):
     for app in overriding("serve_path"):  # paths an app serves itself (streams)
         response = await app.serve_path(request, call)
         if response is not None:
-            return response
+            return with_platform_headers(response, call)
     return to_django(await serve(call))
+
+
+def with_platform_headers(response: HttpResponse, call: HttpCall) -> HttpResponse:
+    """Give a response an app built (a stream) the headers of script replies."""
+    reply = HttpReply(response.status_code, list(response.items()))
+    add_platform_headers(reply, call.secure, call.headers.get("origin"))
+    for name, value in reply.headers:
+        response[name] = value
+    response.script_reply = True
+    return response
 
 
 def _base_url(request) -> str:
