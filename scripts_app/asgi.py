@@ -19,7 +19,7 @@ from django.http import QueryDict
 from core.conf import derived
 from core.plugins import overriding
 from scripts_app.admission import shed
-from scripts_app.console import console_hosts, on_console_host
+from scripts_app.console import on_console_host
 from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
@@ -32,7 +32,7 @@ from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
 from scripts_app.serving import find_route, finished, serve
 from tenants.middleware import request_id_from
-from tenants.resolve import directory, keep_fresh
+from tenants.resolve import console_hosts, directory, keep_fresh
 
 
 async def lifespan(scope, receive, send):

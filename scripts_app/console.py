@@ -22,24 +22,14 @@ from urllib.parse import urlsplit
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
-from core.conf import derived, scripts_setting
 from scripts_app.http import UNSAFE, removed_headers
 from scripts_app.routing import reserved
 from tenants.errors import error_response
-from tenants.resolve import directory, host_without_port
+from tenants.resolve import console_hosts, directory, host_without_port
 
 # Reserved paths that answer on every host: load balancers probe /health,
 # and /static holds only the platform's public files.
 EVERYWHERE = ("/health", "/static/")
-
-
-@derived
-def console_hosts() -> frozenset[str]:
-    """The console's host names (lower case, no port); empty: the single host."""
-    hosts = scripts_setting("CONSOLE_HOSTS") or ()
-    if isinstance(hosts, str):
-        hosts = hosts.split(",")
-    return frozenset(host_without_port(h) for h in hosts if h.strip())
 
 
 def on_console_host(host: str) -> bool:

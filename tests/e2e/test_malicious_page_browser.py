@@ -15,6 +15,7 @@ import json
 
 import pytest
 
+from tests.e2e.conftest import launch
 from tests.e2e.servers import ADMIN_PASSWORD, put_script
 from tests.e2e.test_asset_route_browser import chromium  # noqa: F401 - a fixture
 
@@ -26,6 +27,8 @@ from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from tenants.models import Membership, Role, Tenant
 tenant, _ = Tenant.objects.get_or_create(slug="mallory", defaults={"name": "Mallory"})
+tenant.domains = ["localhost"]  # her own domain, used when the console has its own
+tenant.save()
 user, _ = get_user_model().objects.get_or_create(username="mallory")
 Membership.objects.get_or_create(
     user=user, tenant=tenant, defaults={"role": Role.DEVELOPER}
@@ -64,6 +67,7 @@ routeRegistry.registerRoute("/victim", "victim", "GET");
 # superuser. Each page reports what it managed in window.report.
 EVIL = r"""
 const USER_ID = %(user_id)d;
+const CONSOLE = "%(console)s";  // "" on one host; else the console's own URL
 const GRANT =
   "username=mallory&first_name=&last_name=&email=&is_active=on&is_staff=on" +
   "&is_superuser=on&date_joined_0=2026-01-01&date_joined_1=00:00:00" +
@@ -72,6 +76,7 @@ const PLANTED =
   'function p() { return "planted"; }\nrouteRegistry.registerRoute("/planted", "p");';
 
 const STEAL = `<!doctype html><title>cat pictures</title><script>
+const CONSOLE = ${JSON.stringify(CONSOLE)};
 const report = {};
 try { report.cookie = document.cookie; } catch (e) { report.cookie = "blocked: " + e.name; }
 async function attempt(name, url, init) {
@@ -85,7 +90,7 @@ async function attempt(name, url, init) {
 (async () => {
   let csrf = (/csrftoken=([^;]+)/.exec(report.cookie) || [])[1] || "";
   try {
-    const r = await fetch("/admin/auth/user/add/", { credentials: "include" });
+    const r = await fetch(CONSOLE + "/admin/auth/user/add/", { credentials: "include" });
     const m = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await r.text());
     report.formToken = m ? "read" : "absent";
     csrf = csrf || (m ? m[1] : "");
@@ -93,18 +98,18 @@ async function attempt(name, url, init) {
     report.formToken = "failed: " + e.message;
   }
   const js = { "X-CSRFToken": csrf, "Content-Type": "application/javascript" };
-  await attempt("replaceScript", "/system/scripts/victim",
+  await attempt("replaceScript", CONSOLE + "/system/scripts/victim",
     { method: "PUT", headers: js, body: ${JSON.stringify(PLANTED)} });
-  await attempt("deleteScript", "/system/scripts/victim",
+  await attempt("deleteScript", CONSOLE + "/system/scripts/victim",
     { method: "DELETE", headers: js });
-  await attempt("plantScript", "/t/mallory/system/scripts/planted",
+  await attempt("plantScript", CONSOLE + "/t/mallory/system/scripts/planted",
     { method: "PUT", headers: js, body: ${JSON.stringify(PLANTED)} });
-  await attempt("grantSuperuser", "/admin/auth/user/${USER_ID}/change/", {
+  await attempt("grantSuperuser", CONSOLE + "/admin/auth/user/${USER_ID}/change/", {
     method: "POST",
     headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
     body: ${JSON.stringify(GRANT)} + "&csrfmiddlewaretoken=" + csrf,
   });
-  await attempt("graphql", "/graphql", {
+  await attempt("graphql", CONSOLE + "/graphql", {
     method: "POST",
     headers: { "X-CSRFToken": csrf, "Content-Type": "application/json" },
     body: JSON.stringify({ query: 'mutation { deleteScript(uri: "victim") { success } }' }),
@@ -115,7 +120,7 @@ async function attempt(name, url, init) {
 </script>`;
 
 const FORM = `<!doctype html><title>click me</title>
-<form id="f" method="post" action="/admin/auth/user/${USER_ID}/change/">
+<form id="f" method="post" action="${CONSOLE}/admin/auth/user/${USER_ID}/change/">
 ${GRANT.split("&").map((pair) => {
   const [k, v] = pair.split("=");
   return '<input type="hidden" name="' + k + '" value="' + decodeURIComponent(v) + '">';
@@ -170,16 +175,36 @@ def session_cookie(context) -> str | None:
     )
 
 
+@pytest.fixture(params=["one-host", "console-host"])
+def mode(request, installation):
+    """(server, the console's URL, Mallory's pages' URL) of each way to run.
+
+    One host: the default, with script pages sandboxed. Console host: the
+    console on 127.0.0.1, Mallory's tenant on its own domain (localhost), and
+    no sandbox at all, so the host split is shown to hold by itself.
+    """
+    if request.param == "one-host":
+        server = request.getfixturevalue("server")
+        yield server, "", f"{server.url}/t/mallory"
+        return
+    with launch(
+        installation,
+        SCRIPTHOST_CONSOLE_HOSTS="127.0.0.1",
+        SCRIPT_CONTENT_SECURITY_POLICY="none",
+    ) as server:
+        yield server, server.url, f"http://localhost:{server.port}"
+
+
 def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
-    server,
+    mode,
     installation,
     chromium,  # noqa: F811 - the fixture imported above
 ):
+    server, console, pages = mode
     mallory = shell(installation, MALLORY)
     assert put_script(server, "victim", VICTIM).status_code in (200, 201)
-    uploaded = upload_as_mallory(
-        server, mallory["token"], EVIL % {"user_id": mallory["id"]}
-    )
+    source = EVIL % {"user_id": mallory["id"], "console": console}
+    uploaded = upload_as_mallory(server, mallory["token"], source)
     assert uploaded.status_code in (200, 201), uploaded.text
 
     context = chromium.new_context()
@@ -193,12 +218,12 @@ def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
         signed_in = session_cookie(context)
         before = state(installation)
 
-        page.goto(f"{server.url}/t/mallory/steal")
+        page.goto(f"{pages}/steal")
         page.wait_for_function("() => window.report !== undefined", timeout=15_000)
         report = page.evaluate("() => window.report")
-        page.goto(f"{server.url}/t/mallory/form")
+        page.goto(f"{pages}/form")
         page.wait_for_url("**/admin/auth/user/**", timeout=15_000)
-        planted = page.goto(f"{server.url}/t/mallory/plant")
+        planted = page.goto(f"{pages}/plant")
 
         after = state(installation)
         still_signed_in = session_cookie(context)
@@ -211,7 +236,9 @@ def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
     assert after == before, (before, after)
     assert still_signed_in == signed_in
     assert admin_page == f"{server.url}/admin/"  # not sent to the login page
-    assert report["cookie"].startswith("blocked"), report
+    assert "csrftoken" not in report["cookie"] and "sessionid" not in report["cookie"]
+    if not console:
+        assert report["cookie"].startswith("blocked"), report  # sandboxed
     assert report["formToken"] != "read" and report["csrf"] == "unknown", report
     for attempt in ("replaceScript", "deleteScript", "plantScript", "graphql"):
         assert not (isinstance(report[attempt], int) and report[attempt] < 400), report

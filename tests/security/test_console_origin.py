@@ -346,3 +346,12 @@ def test_a_cookie_domain_with_console_hosts_fails_the_start_up_check(settings):
     ids = {message.id for message in run_checks()}
 
     assert "scripthost.E020" in ids
+
+
+def test_a_tenant_cannot_claim_the_console_host(console):
+    from django.core.exceptions import ValidationError
+
+    from tenants.models import Tenant
+
+    with pytest.raises(ValidationError, match="console's host"):
+        Tenant(slug="sneaky", name="Sneaky", domains=["Console.test"]).full_clean()
