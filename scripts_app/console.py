@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
-from scripts_app.http import UNSAFE, removed_headers
+from scripts_app.http import UNSAFE
 from scripts_app.routing import reserved
 from tenants.errors import error_response
 from tenants.resolve import console_hosts, directory, host_without_port
@@ -170,8 +170,7 @@ class ConsoleMiddleware:
 
     @staticmethod
     def _out(response):
-        if getattr(response, "script_reply", False):
-            for name in removed_headers():
-                if name in response:
-                    del response[name]
+        for name in getattr(response, "drop_headers", ()):
+            if name in response:
+                del response[name]
         return response

@@ -21,6 +21,7 @@ from scripts_app.http import (
     auth_for,
     clean_headers,
     form_of,
+    removed_headers,
 )
 from scripts_app.serving import serve
 from tenants.models import role_of
@@ -30,8 +31,17 @@ def to_django(reply: HttpReply) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status)
     for name, value in reply.headers:
         response[name] = value
-    response.script_reply = True  # see scripts_app.console.ConsoleMiddleware
+    response.drop_headers = _dropped(reply)
     return response
+
+
+def _dropped(reply: HttpReply) -> frozenset[str]:
+    """Headers Django's middlewares add that the operator took off script replies.
+
+    scripts_app.console.ConsoleMiddleware drops them on the way out; those the
+    script set itself stay, as on the fast path.
+    """
+    return removed_headers() - {name.lower() for name, _ in reply.headers}
 
 
 async def _user_of(request):
@@ -128,7 +138,7 @@ def with_platform_headers(response: HttpResponse, call: HttpCall) -> HttpRespons
     add_platform_headers(reply, call.secure, call.headers.get("origin"))
     for name, value in reply.headers:
         response[name] = value
-    response.script_reply = True
+    response.drop_headers = _dropped(reply)
     return response
 
 

@@ -29,6 +29,10 @@ function ownPolicy(c) {
     headers: { "Content-Security-Policy": "default-src *" },
   };
 }
+function framed(c) {
+  return { status: 200, body: "x", headers: { "X-Frame-Options": "SAMEORIGIN" } };
+}
+routeRegistry.registerRoute("/framed", "framed", "GET");
 routeRegistry.registerRoute("/page", "page", "GET");
 routeRegistry.registerRoute("/cookie", "cookie", "GET");
 routeRegistry.registerRoute("/clear", "clear", "GET");
@@ -188,6 +192,20 @@ async def test_an_operator_tunes_the_headers_of_script_replies(
     assert "x-frame-options" not in r.headers
     assert r.headers["permissions-policy"] == "camera=()"
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+@SIGNED_IN
+async def test_a_header_the_operator_took_off_stays_when_the_script_sets_it(
+    scripts, session, settings, signed_in
+):
+    settings.SCRIPTS = {
+        **settings.SCRIPTS,
+        "RESPONSE_HEADERS": {"X-Frame-Options": None},
+    }
+    headers = {"Cookie": session} if signed_in else {}
+    r = await request("GET", "/framed", headers=headers)
+
+    assert r.headers["x-frame-options"] == "SAMEORIGIN"
 
 
 async def test_console_pages_keep_their_frame_protection(cast, settings):
