@@ -119,7 +119,7 @@ def origin_refusal(request, path: str) -> str | None:
     origin = origin.strip().lower()
     if origin != "null" and _console_origin(request, origin):
         return None
-    return f"The request came from {origin}, which is not the console's origin."
+    return f"The request came from {origin[:100]}, which is not the console's origin."
 
 
 class ConsoleMiddleware:

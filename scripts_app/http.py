@@ -66,6 +66,10 @@ class HttpReply:
         return cls(status, [("Content-Type", "application/json"), *headers], body)
 
 
+CSP = "content-security-policy"
+ACAO = "access-control-allow-origin"
+
+
 def add_platform_headers(
     reply: HttpReply, secure: bool, origin: str | None = None
 ) -> None:
@@ -97,10 +101,6 @@ def add_platform_headers(
             reply.headers[index] = (name, f"{value}, Origin")
         else:
             reply.headers.append(("Vary", "Origin"))
-
-
-CSP = "content-security-policy"
-ACAO = "access-control-allow-origin"
 
 
 @derived

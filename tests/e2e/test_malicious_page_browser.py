@@ -16,7 +16,7 @@ import json
 import pytest
 
 from tests.e2e.conftest import launch
-from tests.e2e.servers import ADMIN_PASSWORD, put_script
+from tests.e2e.servers import ADMIN_PASSWORD, poll, put_script
 from tests.e2e.test_asset_route_browser import chromium  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.server
@@ -204,7 +204,12 @@ def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
     mallory = shell(installation, MALLORY)
     assert put_script(server, "victim", VICTIM).status_code in (200, 201)
     source = EVIL % {"user_id": mallory["id"], "console": console}
-    uploaded = upload_as_mallory(server, mallory["token"], source)
+    # The server learns of Mallory's new tenant within its refresh interval.
+    uploaded, _ = poll(
+        lambda: upload_as_mallory(server, mallory["token"], source),
+        lambda r: r.status_code != 404,
+        within=5.0,
+    )
     assert uploaded.status_code in (200, 201), uploaded.text
 
     context = chromium.new_context()
