@@ -61,6 +61,12 @@ ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "*").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
+# The console's cookies stay on the host that set them (no *_COOKIE_DOMAIN),
+# and page scripts cannot read the CSRF token: forms and GraphiQL take it from
+# the page (scripts_app.console; docs/operations.md, "Security").
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+CSRF_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
     "daphne",
@@ -88,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "tenants.middleware.RequestIdMiddleware",
+    "scripts_app.console.ConsoleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -217,6 +224,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+
+def _response_headers():
+    csp = os.environ.get("SCRIPT_CONTENT_SECURITY_POLICY")
+    if csp is None:
+        return None
+    csp = csp.strip()
+    return {"Content-Security-Policy": None if csp.lower() in ("", "none") else csp}
+
+
 # Platform knobs: only what the environment sets (None: not set). Read through
 # core.conf.scripts_setting(), which holds the defaults (see docs/operations.md).
 SCRIPTS = {
@@ -276,6 +292,12 @@ SCRIPTS = {
     "GRAPHQL_MAX_ALIASES": envint("SCRIPTHOST_GRAPHQL_MAX_ALIASES"),
     "GRAPHQL_MAX_FIELDS": envint("SCRIPTHOST_GRAPHQL_MAX_FIELDS"),
     "GRAPHQL_MAX_RESULT_BYTES": envint("SCRIPTHOST_GRAPHQL_MAX_RESULT_BYTES"),
+    # Hosts that serve the console (admin, /system, /api, /graphql) and no
+    # script route; empty: one host serves everything.
+    "CONSOLE_HOSTS": envlist("SCRIPTHOST_CONSOLE_HOSTS"),
+    # Headers of replies on script paths; only the CSP has a variable ("" or
+    # "none" takes it off).
+    "RESPONSE_HEADERS": _response_headers(),
 }
 
 LOGGING = {

@@ -61,6 +61,20 @@ DEFAULTS = {
     # How deep JSON from outside may nest (core.json_input): request bodies of
     # the REST API and the GraphQL endpoints, GraphQL variables.
     "MAX_JSON_DEPTH": 100,
+    # Host names of the console (admin, /system, /api, /graphql); empty: one
+    # host serves everything (scripts_app.console).
+    "CONSOLE_HOSTS": (),
+    # Headers of every reply on a script path, unless the script sets them
+    # (a script's Content-Security-Policy is sent as well as this one, so it
+    # can only tighten it); a None or "" value takes a header off. The sandbox
+    # makes a script's page an opaque origin: its requests carry no cookies
+    # of the console and cannot read its pages, whatever host serves both.
+    "RESPONSE_HEADERS": {
+        "Content-Security-Policy": (
+            "sandbox allow-scripts allow-forms allow-popups allow-modals "
+            "allow-downloads"
+        ),
+    },
 }
 
 _derived: list = []
@@ -94,6 +108,11 @@ def _scripts() -> dict:
     merged = {**DEFAULTS, **setting_defaults()}
     merged.update((k, v) for k, v in configured.items() if v is not None)
     merged["LIMITS"] = _limits(DEFAULTS["LIMITS"], configured.get("LIMITS") or {})
+    # Header by header: setting one leaves the others' defaults in place.
+    merged["RESPONSE_HEADERS"] = {
+        **DEFAULTS["RESPONSE_HEADERS"],
+        **(configured.get("RESPONSE_HEADERS") or {}),
+    }
     return merged
 
 

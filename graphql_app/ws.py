@@ -37,6 +37,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from core.json_input import loads
 from graphql_app.execution import Caller
 from graphql_app.subscriptions import KEEPALIVE, start
+from scripts_app.console import on_console_host
 from tenants.resolve import directory as tenants
 
 log = logging.getLogger(__name__)
@@ -287,8 +288,13 @@ class TenantWebSocketRouter:
             k.decode("latin-1").lower(): v.decode("latin-1")
             for k, v in scope["headers"]
         }
-        found = await tenants().resolve(headers.get("host", ""), scope["path"])
-        if found.tenant is None or found.path.rstrip("/") != PATH:
+        host = headers.get("host", "")
+        found = await tenants().resolve(host, scope["path"])
+        if (
+            found.tenant is None
+            or found.path.rstrip("/") != PATH
+            or not on_console_host(host)  # the console's, as /graphql
+        ):
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": 4404})  # refused: 403
             return

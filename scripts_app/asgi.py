@@ -19,6 +19,7 @@ from django.http import QueryDict
 from core.conf import derived
 from core.plugins import overriding
 from scripts_app.admission import shed
+from scripts_app.console import on_console_host
 from scripts_app.http import (
     ANONYMOUS,
     HttpCall,
@@ -31,7 +32,7 @@ from scripts_app.records import flush_at_shutdown
 from scripts_app.routing import Match, reserved
 from scripts_app.serving import find_route, finished, serve
 from tenants.middleware import request_id_from
-from tenants.resolve import directory, keep_fresh
+from tenants.resolve import console_hosts, directory, keep_fresh
 
 
 async def lifespan(scope, receive, send):
@@ -139,6 +140,8 @@ class ScriptRouteApp:
         found = tenants.lookup(first.get("host", ""), path)
         if found.tenant is None or reserved(found.path):
             return False
+        if console_hosts() and on_console_host(_host(scope, first)):
+            return False  # no script routes on the console host: Django says 404
         method = scope["method"].upper()
         route = await find_route(found.tenant, method, found.path)
         if not isinstance(route, Match):
@@ -153,7 +156,12 @@ class ScriptRouteApp:
         request_id = request_id_from(first.get("x-request-id"))
         overloaded = None if route.target.kind else shed(found.tenant)
         if overloaded is not None:  # the tenant's cap is full: 429 at once (R9)
-            reply = finished(too_many_requests(overloaded, request_id), method, secure)
+            reply = finished(
+                too_many_requests(overloaded, request_id),
+                method,
+                secure,
+                first.get("origin"),
+            )
         elif body is False:
             reply = HttpReply.error(
                 413, "too_large", "The request body is too large.", request_id

@@ -69,3 +69,32 @@ def admission_cap_sane(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def console_cookies_host_only(app_configs, **kwargs):
+    """With console hosts, the console's cookies must not reach tenant domains."""
+    from django.conf import settings
+
+    problems = []
+    if scripts_setting("CONSOLE_HOSTS"):
+        for name in ("SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN"):
+            if getattr(settings, name, None):
+                problems.append(
+                    Error(
+                        f"{name} is set while SCRIPTHOST_CONSOLE_HOSTS is: the "
+                        "console's cookie would reach the tenants' domains under "
+                        "it, and their script pages.",
+                        hint=f"Leave {name} at None (host-only cookies).",
+                        id="scripthost.E020",
+                    )
+                )
+    if not settings.CSRF_COOKIE_HTTPONLY or not settings.SESSION_COOKIE_HTTPONLY:
+        problems.append(
+            Warning(
+                "The CSRF or session cookie is readable from page scripts "
+                "(CSRF_COOKIE_HTTPONLY, SESSION_COOKIE_HTTPONLY).",
+                id="scripthost.W020",
+            )
+        )
+    return problems

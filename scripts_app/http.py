@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.http import QueryDict
 
-from core.conf import derived
+from core.conf import derived, scripts_setting
 from engine import Outcome
 from scripts_app.admission import Overloaded
 from scripts_app.executions import error_text
@@ -66,25 +66,60 @@ class HttpReply:
         return cls(status, [("Content-Type", "application/json"), *headers], body)
 
 
-def add_platform_headers(reply: HttpReply, secure: bool) -> None:
-    """Add the headers Django's security middleware would add, from settings.
+CSP = "content-security-policy"
+ACAO = "access-control-allow-origin"
 
-    Added to every reply unless the script set them itself, so the fast path
-    answers with the same headers as the Django path (where the middleware
-    then finds them present and leaves them alone).
+
+def add_platform_headers(
+    reply: HttpReply, secure: bool, origin: str | None = None
+) -> None:
+    """Add the platform's headers to a reply on a script path, from settings.
+
+    Django's security headers (what its middleware would add) and the
+    operator's SCRIPTS["RESPONSE_HEADERS"] are added unless the script set
+    them itself, so the fast path answers with the same headers as the Django
+    path (where the middleware then finds them present and leaves them
+    alone). A Content-Security-Policy is the exception: a script's own policy
+    is sent as well as the platform's, and a browser enforces both, so a
+    script can tighten the sandbox but never lift it. A request from a
+    sandboxed page (`Origin: null`) may read the reply, so that a script's
+    page can call its own routes; it carries no cookies, so it reads what an
+    anonymous caller would.
     """
-    present = {name.lower() for name, _ in reply.headers}
-    reply.headers.extend(
-        (name, value)
-        for name, value, lower in _platform_headers(secure)
-        if lower not in present
-    )
+    present = {name.lower(): i for i, (name, _) in enumerate(reply.headers)}
+    for name, value, lower in _platform_headers(secure):
+        if lower not in present:
+            reply.headers.append((name, value))
+        elif lower == CSP:
+            index = present[lower]
+            reply.headers[index] = (name, f"{value}, {reply.headers[index][1]}")
+    if origin == "null" and ACAO not in present:
+        reply.headers.append(("Access-Control-Allow-Origin", "null"))
+        if "vary" in present:
+            index = present["vary"]
+            name, value = reply.headers[index]
+            reply.headers[index] = (name, f"{value}, Origin")
+        else:
+            reply.headers.append(("Vary", "Origin"))
 
 
 @derived
 def _platform_headers(secure: bool) -> tuple[tuple[str, str, str], ...]:
     """(name, value, lower-case name) of the platform headers, cached per `secure`."""
-    return tuple((n, v, n.lower()) for n, v in _platform_headers_from_settings(secure))
+    headers = {n.lower(): (n, v) for n, v in _platform_headers_from_settings(secure)}
+    for name, value in (scripts_setting("RESPONSE_HEADERS") or {}).items():
+        if value:
+            headers[name.lower()] = (name, str(value))
+        else:
+            headers.pop(name.lower(), None)
+    return tuple((n, v, lower) for lower, (n, v) in headers.items())
+
+
+@derived
+def removed_headers() -> frozenset[str]:
+    """Lower-case names an operator took off script replies (a None or "" value)."""
+    configured = scripts_setting("RESPONSE_HEADERS") or {}
+    return frozenset(name.lower() for name, value in configured.items() if not value)
 
 
 def _platform_headers_from_settings(secure: bool) -> list[tuple[str, str]]:
@@ -190,6 +225,9 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
             raise ValueError(
                 f"Header '{name}' has characters outside Latin-1"
             ) from None
+        refused = _refused_header(name.lower(), header_value)
+        if refused:
+            raise ValueError(f"Handler '{handler}' {refused}")
         if name.lower() == "content-type":
             content_type = content_type or header_value
         elif name.lower() not in _HOP_BY_HOP:
@@ -215,6 +253,30 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
         body = b""  # HTTP allows no body here; servers break the connection
     out_headers.insert(0, ("Content-Type", content_type or TEXT))
     return HttpReply(status, out_headers, body)
+
+
+def _refused_header(lower: str, value: str) -> str:
+    """Why a script may not send this header ("" when it may).
+
+    The session and CSRF cookies are the platform's: a script that set one
+    could sign a visitor in as someone else, or plant a CSRF token it knows.
+    Clear-Site-Data would clear them. Other cookies are the script's own.
+    """
+    if lower == "set-cookie":
+        pair = value.split(";", 1)[0]
+        # A pair without "=" is a nameless cookie to browsers; refuse it too
+        # when it reads like one of ours.
+        name = pair.split("=", 1)[0].strip()
+        if name in _secret_cookies():
+            return (
+                f"may not set the platform's cookie '{name}' "
+                "(SESSION_COOKIE_NAME and CSRF_COOKIE_NAME are reserved)"
+            )
+    elif lower == "clear-site-data":
+        kinds = value.lower()
+        if "cookies" in kinds or "*" in kinds:
+            return "may not clear cookies (Clear-Site-Data): the platform's are there"
+    return ""
 
 
 # -- building calls (shared by the Django view and the ASGI fast path) -----------------

@@ -61,14 +61,16 @@ async def serve(call: HttpCall, found: Match | NoMatch | None = None) -> HttpRep
         )
     else:
         reply = not_found(call)
-    return finished(reply, call.method, call.secure)
+    return finished(reply, call.method, call.secure, call.headers.get("origin"))
 
 
-def finished(reply: HttpReply, method: str, secure: bool) -> HttpReply:
+def finished(
+    reply: HttpReply, method: str, secure: bool, origin: str | None = None
+) -> HttpReply:
     """What every reply gets last: no body for HEAD, the platform's headers."""
     if method == "HEAD":
         reply.body = b""
-    add_platform_headers(reply, secure)
+    add_platform_headers(reply, secure, origin)
     return reply
 
 

@@ -17,9 +17,11 @@ from scripts_app.http import (
     UNSAFE,
     HttpCall,
     HttpReply,
+    add_platform_headers,
     auth_for,
     clean_headers,
     form_of,
+    removed_headers,
 )
 from scripts_app.serving import serve
 from tenants.models import role_of
@@ -29,7 +31,17 @@ def to_django(reply: HttpReply) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status)
     for name, value in reply.headers:
         response[name] = value
+    response.drop_headers = _dropped(reply)
     return response
+
+
+def _dropped(reply: HttpReply) -> frozenset[str]:
+    """Headers Django's middlewares add that the operator took off script replies.
+
+    scripts_app.console.ConsoleMiddleware drops them on the way out; those the
+    script set itself stay, as on the fast path.
+    """
+    return removed_headers() - {name.lower() for name, _ in reply.headers}
 
 
 async def _user_of(request):
@@ -116,8 +128,18 @@ async def script_route(request):
     for app in overriding("serve_path"):  # paths an app serves itself (streams)
         response = await app.serve_path(request, call)
         if response is not None:
-            return response
+            return with_platform_headers(response, call)
     return to_django(await serve(call))
+
+
+def with_platform_headers(response: HttpResponse, call: HttpCall) -> HttpResponse:
+    """Give a response an app built (a stream) the headers of script replies."""
+    reply = HttpReply(response.status_code, list(response.items()))
+    add_platform_headers(reply, call.secure, call.headers.get("origin"))
+    for name, value in reply.headers:
+        response[name] = value
+    response.drop_headers = _dropped(reply)
+    return response
 
 
 def _base_url(request) -> str:

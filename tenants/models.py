@@ -24,10 +24,18 @@ def validate_domains(value):
     """Accept a list of bare host names; case and spaces are normalized on save."""
     if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
         raise ValidationError("Domains must be a list of host names.")
+    from tenants.resolve import console_hosts
+
+    console = console_hosts()
     for domain in value:
         if not HOSTNAME.match(domain.strip().lower()):
             raise ValidationError(
                 f"'{domain}' is not a valid host name (no port, scheme or path)."
+            )
+        if domain.strip().lower() in console:
+            raise ValidationError(
+                f"'{domain}' is the console's host (SCRIPTHOST_CONSOLE_HOSTS), "
+                "where no script route is served."
             )
 
 

@@ -36,6 +36,18 @@ def host_without_port(host: str) -> str:
 
 # Settings are read once per change, not per request.
 @derived
+def console_hosts() -> frozenset[str]:
+    """The console's host names (lower case, no port); empty: the single host.
+
+    See scripts_app.console: these hosts serve the console and no script route.
+    """
+    hosts = scripts_setting("CONSOLE_HOSTS") or ()
+    if isinstance(hosts, str):
+        hosts = hosts.split(",")
+    return frozenset(host_without_port(h) for h in hosts if h.strip())
+
+
+@derived
 def _refresh_interval() -> float:
     return scripts_setting("ROUTE_REFRESH_SECONDS")
 
