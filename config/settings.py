@@ -259,6 +259,13 @@ SCRIPTS = {
     # Running invocations per tenant, of every kind; past it new ones get 429
     # at once (per process without REDIS_URL, across processes with it); 0: off.
     "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),
+    # Conflicting writes: optimistic runs before re-running under a lock on the
+    # contended keys, and the longest wait for that lock.
+    "STORAGE_OPTIMISTIC_ATTEMPTS": envint("SCRIPT_STORAGE_OPTIMISTIC_ATTEMPTS"),
+    "STORAGE_LOCK_WAIT_SECONDS": envfloat("SCRIPT_STORAGE_LOCK_WAIT_SECONDS"),
+    # What one script may register (routes; each other kind of registration).
+    "MAX_ROUTES_PER_SCRIPT": envint("SCRIPT_MAX_ROUTES_PER_SCRIPT"),
+    "MAX_REGISTRATIONS_PER_SCRIPT": envint("SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT"),
 }
 
 LOGGING = {
