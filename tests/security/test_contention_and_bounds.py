@@ -17,11 +17,14 @@ from tests.e2e.servers import put_script
 INCREMENTS = 500
 CONCURRENCY = 50
 
+# Between its read and its write the handler reads a second key: one more
+# round trip to the database, so the window for a conflict is a real one.
 COUNTER = """
 async function bump(context) {
   const n = parseInt((await sharedStorage.getItem("n")) || "0") + 1;
+  const step = (await sharedStorage.getItem("step")) || "1";
   sharedStorage.setItem("n", String(n));
-  return { status: 200, body: { n: n } };
+  return { status: 200, body: { n: n, step: step } };
 }
 async function total(context) {
   return { status: 200, body: { n: await sharedStorage.getItem("n") } };
