@@ -29,12 +29,16 @@ cannot deadlock.
 Newcomers yield to a holder: `held_elsewhere` lets an app refuse, as a
 conflict, the writes of an invocation that read a name another invocation of
 this process holds, so the holder's run is not overtaken by optimistic runs
-that started after it.
+that started after it. An invocation a holder starts while it runs (a
+listener, a GraphQL resolver: the holder waits for it) shares the holder's
+locks (`holding`, a context variable), so it neither yields to its caller nor
+waits for a lock its caller holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 import random
@@ -66,6 +70,26 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+
+# The full names the running invocation (and so those it starts) holds.
+_holding: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
+    "scripthost_contention_holding", default=frozenset()
+)
+
+
+def holding() -> frozenset:
+    """The locks the invocation that started this one holds (nested calls)."""
+    return _holding.get()
+
+
+def hold(names: frozenset) -> contextvars.Token:
+    """Say that what runs from here on holds `names`; undo with release_hold."""
+    return _holding.set(names)
+
+
+def release_hold(token: contextvars.Token) -> None:
+    _holding.reset(token)
 
 
 def lock_name(tenant_id: int, name: str) -> str:

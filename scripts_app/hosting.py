@@ -23,8 +23,8 @@ from core import ids
 from core.conf import derived, scripts_setting
 from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
+from scripts_app import contention
 from scripts_app.admission import gated
-from scripts_app.contention import lock_name, locks
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +315,11 @@ async def invoke_with_effects(
     """
     deadline = time.monotonic() + limits.seconds
     optimistic = max(1, int(scripts_setting("STORAGE_OPTIMISTIC_ATTEMPTS")))
+    # Locks of the invocation that started this one (it waits for this one).
+    inherited = contention.holding()
+    invocation.holds = inherited
     contended: set[str] = set()
-    held = None
+    held = hold = None
     try:
         for attempt in itertools.count(1):
             invocation.fresh_attempt()
@@ -339,7 +342,7 @@ async def invoke_with_effects(
                     )
                     break
                 contended.update(
-                    lock_name(invocation.tenant.id, k)
+                    contention.lock_name(invocation.tenant.id, k)
                     for k in exc.keys or (f"script:{invocation.script_name}",)
                 )
                 if time.monotonic() >= deadline:
@@ -351,16 +354,19 @@ async def invoke_with_effects(
                     pause = random.uniform(0, min(cap, first * 2**attempt))
                     await asyncio.sleep(min(pause, deadline - time.monotonic()))
                     continue
-                if held is None or not contended <= held.names:
+                needed = contended - inherited
+                if needed and (held is None or not needed <= held.names):
                     if held is not None:
-                        invocation.holds = frozenset()
+                        contention.release_hold(hold)
+                        invocation.holds = inherited
                         released, held = held, None
-                        await locks().release(released)
-                    held = await _lock(contended, deadline, limits)
+                        await contention.locks().release(released)
+                    held = await _lock(needed, deadline, limits)
                     if held is None:
                         outcome.error = _unresolved(limits)
                         break
-                    invocation.holds = held.names
+                    invocation.holds = inherited | held.names
+                    hold = contention.hold(invocation.holds)
                 # Holding the locks, it runs again at once: an optimistic run
                 # that started before it took them may still have got in first.
                 continue
@@ -369,8 +375,9 @@ async def invoke_with_effects(
                 break
     finally:
         if held is not None:
-            invocation.holds = frozenset()
-            await locks().release(held)
+            contention.release_hold(hold)
+            invocation.holds = inherited
+            await contention.locks().release(held)
     return outcome
 
 
@@ -382,7 +389,7 @@ async def _lock(names: set[str], deadline: float, limits: Limits):
     )
     if wait <= 0:
         return None
-    return await locks().acquire(names, wait, limits.seconds)
+    return await contention.locks().acquire(names, wait, limits.seconds)
 
 
 def _unresolved(limits: Limits) -> WriteConflict:

@@ -185,6 +185,28 @@ async def test_a_contended_call_waits_for_the_lock_and_then_counts(cast, setting
     assert stored.value == "1"
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_call_a_lock_holder_starts_shares_its_locks(cast, settings):
+    # A listener or resolver the holder runs while it waits for it: waiting
+    # for the holder's lock would wait for the holder, which waits for it.
+    from scripts_app import contention
+
+    settings.SCRIPTS = {
+        **settings.SCRIPTS,
+        "STORAGE_OPTIMISTIC_ATTEMPTS": 1,
+        "STORAGE_LOCK_WAIT_SECONDS": 0.2,
+    }
+    holder = await contention.locks().acquire([key_lock(cast)], 1.0, 5.0)
+    token = contention.hold(holder.names)
+    try:
+        outcome = await bump_once(cast, counter_invocation(cast))
+    finally:
+        contention.release_hold(token)
+        await contention.locks().release(holder)
+
+    assert outcome.error is None and outcome.value == 1
+
+
 # -- bounds on what one script registers ----------------------------------------
 
 
@@ -219,6 +241,7 @@ def test_an_upload_with_more_routes_than_the_limit_is_refused_and_stores_nothing
         "(SCRIPT_MAX_ROUTES_PER_SCRIPT). Nothing was stored."
     )
     assert error["requestId"]
+    assert error["details"] == {"kind": "routes", "count": 201, "limit": 200}
     assert not Script.objects.filter(name="many").exists()
 
 
