@@ -118,6 +118,8 @@ class KeyLocks:
         self._held: dict[str, int] = {}
         self._held_lock = threading.Lock()
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Redis releases still running, kept from the garbage collector.
+        self._pending: set[asyncio.Task] = set()
         self._warned_at = 0.0
 
     # -- the process's part ------------------------------------------------------
@@ -136,6 +138,8 @@ class KeyLocks:
         """Drop an idle lock, so a process does not keep one per key ever locked."""
         locks = self._locks.get(asyncio.get_running_loop(), {})
         lock = locks.get(name)
+        # asyncio.Lock keeps its waiters in _waiters (None until one waits);
+        # one woken but not yet run is still there, so it is never dropped.
         if lock is not None and not lock.locked() and not lock._waiters:
             del locks[name]
 
@@ -190,15 +194,21 @@ class KeyLocks:
         await self._give_back(sorted(held.names), held)
 
     async def _give_back(self, names: list[str], held: Held) -> None:
+        in_redis = [held.tokens.pop(n) for n in names if n in held.tokens]
+        # No await before the process's locks are free: a caller cancelled
+        # here (its client went away) must not leave a key locked for good.
         for name in names:
-            found = held.tokens.pop(name, None)
-            if found is not None:
-                await self._release_redis(*found)
             self._mark(name, -1)
             lock = self._local(name)
             if lock.locked():
                 lock.release()
             self._forget(name)
+        if in_redis:
+            # Shielded: a cancelled caller's Redis locks are still deleted.
+            task = asyncio.get_running_loop().create_task(self._release_all(in_redis))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            await asyncio.shield(task)
 
     # -- Redis ------------------------------------------------------------------
 
@@ -245,12 +255,13 @@ class KeyLocks:
                 return False
             await asyncio.sleep(random.uniform(*POLL_SECONDS))
 
-    async def _release_redis(self, key: str, token: str) -> None:
+    async def _release_all(self, in_redis: list[tuple[str, str]]) -> None:
         _client, release = self._client()
-        try:
-            await release(keys=[key], args=[token])
-        except Exception as exc:  # noqa: BLE001 - the lock expires by itself
-            self._warn(exc)
+        for key, token in in_redis:
+            try:
+                await release(keys=[key], args=[token])
+            except Exception as exc:  # noqa: BLE001 - the lock expires by itself
+                self._warn(exc)
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()

@@ -54,6 +54,21 @@ async def test_a_refused_waiter_leaves_the_names_it_had_taken_free():
     await locks.release(holder)
 
 
+async def test_a_waiter_cancelled_while_it_waits_holds_nothing():
+    # Its client went away: the lock must come free for the next caller.
+    locks = KeyLocks()
+    holder = await locks.acquire(["1:k"], 1.0, 5.0)
+    waiting = asyncio.ensure_future(locks.acquire(["1:j", "1:k"], 5.0, 5.0))
+    await asyncio.sleep(0.05)  # it holds "1:j" and waits for "1:k"
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+    assert not locks.held("1:j")
+    await locks.release(holder)
+    assert await locks.acquire(["1:j", "1:k"], 0.05, 5.0) is not None
+
+
 @pytest.fixture
 async def redis_locks():
     """Make KeyLocks on one fresh Redis prefix (as processes would); close them."""
@@ -99,3 +114,17 @@ async def test_a_redis_lock_expires_shortly_after_its_holders_time_limit(
     assert 0 < ttl_ms <= 5000
     await one.release(held)
     assert await two.acquire(["7:storage:dead"], 1.0, 5.0) is not None
+
+
+@scaled_layer
+async def test_a_holder_cancelled_while_it_gives_back_still_frees_every_lock(
+    redis_locks,
+):
+    one, two = redis_locks(), redis_locks()
+    held = await one.acquire(["7:a", "7:b"], 1.0, 5.0)
+    releasing = asyncio.ensure_future(one.release(held))
+    await asyncio.sleep(0)  # it has started: the process's locks are free
+    releasing.cancel()
+
+    assert not one.held("7:a") and not one.held("7:b")
+    assert await two.acquire(["7:a", "7:b"], 1.0, 5.0) is not None
