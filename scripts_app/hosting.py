@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # Optimistic re-runs wait a random time up to this (doubling per attempt,
 # capped), so processes racing for the same keys stop colliding in lockstep.
 BACKOFF_SECONDS = (0.005, 0.4)
+# A run holding the locks that still conflicted runs again after up to this
+# (it holds up the key's queue meanwhile; it only has to not spin).
+LOCKED_PAUSE_SECONDS = 0.002
 # What a caller refused for contention is told to wait, in seconds.
 RETRY_AFTER_SECONDS = 1
 
@@ -367,8 +370,11 @@ async def invoke_with_effects(
                         break
                     invocation.holds = inherited | held.names
                     hold = contention.hold(invocation.holds)
-                # Holding the locks, it runs again at once: an optimistic run
-                # that started before it took them may still have got in first.
+                    # Holding them now, it runs again at once.
+                    continue
+                # It held them and still lost, to a run that started before it
+                # took them: again after a pause too short to matter.
+                await asyncio.sleep(random.uniform(0, LOCKED_PAUSE_SECONDS))
                 continue
             except EffectRejected as exc:
                 outcome.error = exc
