@@ -295,13 +295,15 @@ def locks() -> KeyLocks:
 
 
 def held_elsewhere(invocation, names) -> list[str]:
-    """Which of an app's lock `names` another invocation of this process holds.
+    """Which of an app's lock `names` (an iterable) another invocation here holds.
 
     An app raises EffectConflict(keys=...) with them instead of applying the
     writes, so the holder is not overtaken (see the module docstring).
     """
-    mine = invocation.holds
     current = locks()
+    if not current._held:  # the usual case: nothing locked in this process
+        return []
+    mine = invocation.holds
     tenant_id = invocation.tenant.id
     return [
         name

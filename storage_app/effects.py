@@ -60,7 +60,7 @@ def apply(invocation, effects: list[dict]) -> None:
     now = timezone.now()
     tenant_id = invocation.tenant.id
     reads = invocation.notes.get(READS, {})
-    yielded = held_elsewhere(invocation, [lock_name(*read) for read in reads])
+    yielded = held_elsewhere(invocation, (lock_name(*read) for read in reads))
     if yielded:
         raise EffectConflict("storage key locked by another call", yielded)
     try:
