@@ -101,7 +101,8 @@ def apply_script_effects(invocation, effects: list[dict]) -> None:
                 repository.put(invocation.tenant, name, content, mimetype)
     except IntegrityError:
         # Another invocation created the same asset meanwhile.
-        raise EffectConflict() from None
+        names = sorted({name for name, _, _ in changes})
+        raise EffectConflict("asset created concurrently", _locks(names)) from None
 
 
 def _check_reads(invocation, names: set[str]) -> None:
@@ -114,5 +115,11 @@ def _check_reads(invocation, names: set[str]) -> None:
         .filter(tenant=invocation.tenant, name__in=watched)
         .values_list("name", "version")
     )
-    if any(current.get(name, 0) != reads[name] for name in watched):
-        raise EffectConflict()
+    changed = sorted(n for n in watched if current.get(n, 0) != reads[n])
+    if changed:
+        raise EffectConflict(f"asset {changed[0]!r} changed", _locks(changed))
+
+
+def _locks(names) -> list[str]:
+    """The contention locks of assets (scripts_app.contention)."""
+    return [f"assets:{name}" for name in names]

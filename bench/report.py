@@ -139,6 +139,24 @@ def rows_from(results: dict) -> list[dict]:
             },
             ok_p99_ms=flood["ok_p99_ms"],
         )
+    for name in ("hotkey", "hotkey_scaled"):
+        hot = results.get(name)
+        if hot is None:
+            continue
+        row(
+            f"11 {hot['increments']:,} increments of 1 key @{hot['concurrency']}, "
+            f"{hot['stack']}",
+            {k: v for k, v in hot.items() if v is not None},
+            None,
+            None,
+            "every increment counted, 0 5xx",
+            hot["counted"] == hot["increments"] and hot["server_errors"] == 0,
+            counted={
+                "increments": hot["increments"],
+                "counted": hot["counted"],
+                "5xx": hot["server_errors"],
+            },
+        )
     return rows
 
 
@@ -209,7 +227,8 @@ def table(rows: list[dict]) -> str:
         "first request after an upload vs a warm request; row 8: delivery latency "
         "from the broadcast POST, err = clients that lost it or could not connect; "
         "row 9 p50 = µs per host call; row 10: p50 and p99 of the 429 answers, "
-        "err = answers neither 200 nor 429)"
+        "err = answers neither 200 nor 429; row 11 req/s = increments/s, "
+        "err = answers not 200)"
     )
     for r in rows:
         if "answers" in r:
@@ -218,6 +237,13 @@ def table(rows: list[dict]) -> str:
                 f"row {r['scenario'].split()[0]}: {a['200']:,} x 200, {a['429']:,} x 429, "
                 f"{a['other']:,} other; p99 of the 200s "
                 f"{(r['ok_p99_ms'] or 0) / 1000:.1f} s"
+            )
+        if "counted" in r:
+            c = r["counted"]
+            lines.append(
+                f"row {r['scenario'].split()[0]} ({r['scenario'].rsplit(', ', 1)[-1]}): "
+                f"{c['counted']:,} of {c['increments']:,} increments counted, "
+                f"{c['5xx']:,} answers 5xx"
             )
     lines += error_notes(rows)
     return "\n".join(lines)

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import flood, scenarios, servers, sse
+from bench import flood, hotkey, scenarios, servers, sse
 from bench.chart import draw
 from bench.load import Wrk, exactly, settle
 from bench.report import rows_from, table
@@ -35,6 +35,7 @@ MODES = {
         "profile_seconds": 5,
         "sse_rounds": 1,
         "flood_rounds": 3,
+        "hotkey_rounds": 1,
     },
     "full": {
         "seconds": 10,
@@ -47,6 +48,7 @@ MODES = {
         "profile_seconds": 10,
         "sse_rounds": 3,
         "flood_rounds": 5,
+        "hotkey_rounds": 3,
     },
 }
 SCRIPTS = 1000
@@ -55,6 +57,7 @@ LARGER_POOL = 400  # row 7b
 SSE_CLIENTS = 1000  # row 8
 HOST_CALLS = 2000  # row 9: host calls in one request
 FLOOD_CONNECTIONS = 300  # row 10
+HOT_INCREMENTS, HOT_CONCURRENCY = 500, 50  # row 11
 HELLO = exactly("Hello, world!")  # every hello answer's body
 OK = exactly("ok")  # every storage answer's body
 
@@ -99,6 +102,44 @@ def commit() -> dict:
         "hash": git("rev-parse", "HEAD"),
         "dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     }
+
+
+def hotkey_scaled(cfg: dict, cores: int, var_dir: Path, running: list):
+    """Row 11 on the scaled stack (PostgreSQL, Redis), when one is at hand."""
+    urls = servers.scaled_urls()
+    if urls is None:
+        print("hot key, scaled stack: no PostgreSQL configured or local; skipped")
+        return None
+    database = servers.ScaledDatabase(*urls)
+    env = database.env(var_dir / "scaled", POOL_SIZE)
+    (var_dir / "scaled").mkdir(exist_ok=True)
+    print(
+        f"hot key: {HOT_INCREMENTS} increments of one key, {HOT_CONCURRENCY} at a "
+        f"time (scaled stack: PostgreSQL{', Redis' if urls[1] else ''}, "
+        f"{cores} workers)",
+        flush=True,
+    )
+    try:
+        token = database.create(env)
+        app = servers.uvicorn(
+            "app-scaled", "bench.bench_asgi:application", env, cores, "/health"
+        )
+        running.append(app)
+        app.wait_ready()
+        settle([app.pid])
+        return hotkey.run(
+            app.port,
+            token,
+            HOT_INCREMENTS,
+            HOT_CONCURRENCY,
+            cfg["hotkey_rounds"],
+            stack="scaled" if urls[1] else "postgresql",
+        )
+    finally:
+        for server in [s for s in running if s.name == "app-scaled"]:
+            server.stop()
+            running.remove(server)
+        database.drop()
 
 
 def main() -> None:
@@ -188,6 +229,15 @@ def main() -> None:
         results["host_calls"] = scenarios.host_calls(
             app.port, HOST_CALLS, cfg["host_call_rounds"]
         )
+        print(
+            f"hot key: {HOT_INCREMENTS} increments of one key, "
+            f"{HOT_CONCURRENCY} at a time (embedded stack)",
+            flush=True,
+        )
+        settle([app.pid])
+        results["hotkey"] = hotkey.run(
+            app.port, token, HOT_INCREMENTS, HOT_CONCURRENCY, cfg["hotkey_rounds"]
+        )
         print("cold: first request after an upload vs warm", flush=True)
         results["cold"] = scenarios.cold_vs_warm(app.port, token, cfg["cold_rounds"])
         print("engine alone, one process", flush=True)
@@ -252,6 +302,11 @@ def main() -> None:
         results["sse"] = sse.run(
             single.port, token, SSE_CLIENTS, cfg["sse_rounds"], single.pid
         )
+        single.stop()
+        running.remove(single)
+        scaled = hotkey_scaled(cfg, cores, var_dir, running)
+        if scaled is not None:
+            results["hotkey_scaled"] = scaled
     finally:
         for server in running:
             server.stop()
@@ -276,6 +331,10 @@ def main() -> None:
             "sse_server": "uvicorn --workers 1",
             "flood_connections": FLOOD_CONNECTIONS,
             "flood_server": "uvicorn --workers 1 (then the SSE row's)",
+            "hotkey": f"{HOT_INCREMENTS} increments @{HOT_CONCURRENCY}, one key",
+            "hotkey_scaled": "PostgreSQL and Redis (DATABASE_URL, REDIS_URL, or "
+            "local default ports), fresh database, uvicorn --workers "
+            f"{cores}",
             "profile": profile,
         },
         "rows": rows,

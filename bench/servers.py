@@ -142,3 +142,68 @@ def node(env: dict, workers: int) -> Server:
     port = free_port()
     command = ["node", str(ROOT / "bench" / "node_hello.js"), str(port), str(workers)]
     return Server("node", command, env, port, "/hello")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def scaled_urls() -> tuple[str, str] | None:
+    """(DATABASE_URL, REDIS_URL) of a scaled stack to measure on, or None.
+
+    From the environment; else PostgreSQL (and Redis) when they answer on
+    their default local ports. REDIS_URL is "" when no Redis answers.
+    """
+    database = os.environ.get("DATABASE_URL", "")
+    redis = os.environ.get("REDIS_URL", "")
+    if not database and _reachable("127.0.0.1", 5432):
+        database = "postgres://postgres@127.0.0.1:5432/scripthost"
+    if not database:
+        return None
+    if not redis and _reachable("127.0.0.1", 6379):
+        redis = "redis://127.0.0.1:6379/0"
+    return database, redis
+
+
+class ScaledDatabase:
+    """A fresh PostgreSQL database beside DATABASE_URL's, dropped by drop()."""
+
+    def __init__(self, database_url: str, redis_url: str):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(database_url)
+        base = parts.path.strip("/") or "scripthost"
+        self.name = f"{base}_bench_{os.urandom(5).hex()}"
+        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        self.admin_url = urlunsplit(
+            parts._replace(scheme="postgresql", path="/postgres")
+        )
+        self.redis_url = redis_url
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self.admin_url, autocommit=True)
+
+    def env(self, var_dir: Path, pool_size: int) -> dict:
+        env = {**server_env(var_dir, pool_size), "DATABASE_URL": self.url}
+        if self.redis_url:
+            env["REDIS_URL"] = self.redis_url
+        return env
+
+    def create(self, env: dict) -> str:
+        """Create, migrate and bootstrap it; return the admin's token."""
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        manage(env, "migrate", "--noinput")
+        manage(env, "bootstrap")
+        said = manage(env, "drf_create_token", "admin")
+        return re.search(r"\b[0-9a-f]{40}\b", said).group(0)
+
+    def drop(self) -> None:
+        with self._admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

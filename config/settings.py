@@ -298,6 +298,13 @@ SCRIPTS = {
     # Headers of replies on script paths; only the CSP has a variable ("" or
     # "none" takes it off).
     "RESPONSE_HEADERS": _response_headers(),
+    # Conflicting writes: optimistic runs before re-running under a lock on the
+    # contended keys, and the longest wait for that lock.
+    "STORAGE_OPTIMISTIC_ATTEMPTS": envint("SCRIPT_STORAGE_OPTIMISTIC_ATTEMPTS"),
+    "STORAGE_LOCK_WAIT_SECONDS": envfloat("SCRIPT_STORAGE_LOCK_WAIT_SECONDS"),
+    # What one script may register (routes; each other kind of registration).
+    "MAX_ROUTES_PER_SCRIPT": envint("SCRIPT_MAX_ROUTES_PER_SCRIPT"),
+    "MAX_REGISTRATIONS_PER_SCRIPT": envint("SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT"),
 }
 
 LOGGING = {

@@ -75,6 +75,14 @@ DEFAULTS = {
             "allow-downloads"
         ),
     },
+    # Writes that conflict (R5): runs of an invocation before it re-runs
+    # holding a lock on the contended keys (scripts_app.contention), and the
+    # longest it waits for that lock (its time limit bounds it too).
+    "STORAGE_OPTIMISTIC_ATTEMPTS": 2,
+    "STORAGE_LOCK_WAIT_SECONDS": 10.0,
+    # What one script's init() may register (scripts_app.services).
+    "MAX_ROUTES_PER_SCRIPT": 200,
+    "MAX_REGISTRATIONS_PER_SCRIPT": 1000,
 }
 
 _derived: list = []

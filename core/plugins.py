@@ -64,7 +64,9 @@ class ScriptPlugin:
     - `apply_script_effects(invocation, effects)`: apply the app's effects of
       a successful invocation, inside the one transaction all its effects
       share. Raise scripts_app.hosting.EffectConflict when what the
-      invocation read has changed since (it is run again), EffectRejected to
+      invocation read has changed since (it is run again; name the contended
+      keys in its `keys`, and after a few runs it runs holding a lock on
+      them: scripts_app.contention), EffectRejected to
       refuse them (nothing of the invocation is applied). What must wait for
       the commit (publishing a message) goes in `invocation.after_commit`.
 

@@ -8,6 +8,7 @@ call, and their effects are applied after success, all in one transaction.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -19,28 +20,52 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 
 from core import ids
-from core.conf import derived
+from core.conf import derived, scripts_setting
 from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
+from scripts_app import contention
 from scripts_app.admission import gated
 
 log = logging.getLogger(__name__)
 
-# Runs of one invocation before it is failed for conflicting writes.
-MAX_ATTEMPTS = 20
-# Re-runs wait a random time up to this (doubling per attempt, capped), so
-# processes racing for the same keys stop colliding in lockstep.
+# Optimistic re-runs wait a random time up to this (doubling per attempt,
+# capped), so processes racing for the same keys stop colliding in lockstep.
 BACKOFF_SECONDS = (0.005, 0.4)
+# A run holding the locks that still conflicted runs again after up to this
+# (it holds up the key's queue meanwhile; it only has to not spin).
+LOCKED_PAUSE_SECONDS = 0.002
+# What a caller refused for contention is told to wait, in seconds.
+RETRY_AFTER_SECONDS = 1
 
 
 class EffectConflict(Exception):
-    """What the invocation read changed before its writes could be applied."""
+    """What the invocation read changed before its writes could be applied.
+
+    `keys` names what was contended for (the app's lock names, such as
+    "storage:<namespace>:<key>"): once optimistic re-runs are used up, the
+    invocation runs again holding a lock on them (scripts_app.contention).
+    With none, the lock is on the script's writes as a whole.
+    """
+
+    def __init__(self, message: str = "", keys=()):
+        super().__init__(message)
+        self.keys = tuple(keys)
 
 
 class EffectRejected(EngineError):
     """An effect could not be applied (a quota, a validation); nothing was."""
 
     code = "effect_rejected"
+
+
+class WriteConflict(EngineError):
+    """Writes that kept conflicting until the invocation ran out of time; none landed.
+
+    HTTP answers 503 with Retry-After (scripts_app.http.reply_for).
+    """
+
+    code = "write_conflict"
+    retry_after = RETRY_AFTER_SECONDS
 
 
 @dataclass
@@ -58,6 +83,9 @@ class Invocation:
     irreversible: bool = False
     # Free for apps: e.g. versions of storage keys read, for conflict checks.
     notes: dict = field(default_factory=dict)
+    # Full names of the contention locks this invocation holds (kept across
+    # attempts; see scripts_app.contention).
+    holds: frozenset = frozenset()
     # time.monotonic() when the current attempt started (deadlines count from it).
     started: float = field(default_factory=time.monotonic)
     # How many dispatcher messages led here: 0 for a request, 1 for a listener
@@ -279,30 +307,103 @@ async def invoke_with_effects(
 ) -> Outcome:
     """Invoke, then apply its effects; run again if they conflict (R5).
 
+    The first SCRIPT_STORAGE_OPTIMISTIC_ATTEMPTS runs are optimistic; after
+    that each re-run holds a lock on what the conflicts named, so a hot key's
+    writers take turns (scripts_app.contention). Re-runs and waits for a lock
+    count against the invocation's time limit: past it, or with no lock
+    within SCRIPT_STORAGE_LOCK_WAIT_SECONDS, it fails with WriteConflict. A
+    run that did something irreversible is never repeated.
+
     A failed, cancelled or timed-out run applies nothing, but keeps its logs.
     """
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        invocation.fresh_attempt()
-        outcome = await engine.invoke(
-            key, handler, context, limits, load, build_host(invocation)
-        )
-        if outcome.error is not None or not outcome.effects:
-            break
-        try:
-            await _apply_effects_off_loop(invocation, outcome.effects)
-            await _run_after_commit(invocation)
-            break
-        except EffectConflict:
-            if invocation.irreversible or attempt == MAX_ATTEMPTS:
-                outcome.error = EffectRejected(
-                    "Storage changed while the script ran and it could not be "
-                    "run again safely; nothing was written"
-                )
+    deadline = time.monotonic() + limits.seconds
+    optimistic = max(1, int(scripts_setting("STORAGE_OPTIMISTIC_ATTEMPTS")))
+    # Locks of the invocation that started this one (it waits for this one).
+    inherited = contention.holding()
+    invocation.holds = inherited
+    contended: set[str] = set()
+    held = hold = None
+    try:
+        for attempt in itertools.count(1):
+            invocation.fresh_attempt()
+            outcome = await engine.invoke(
+                key, handler, context, limits, load, build_host(invocation)
+            )
+            if outcome.error is not None or not outcome.effects:
                 break
-            first, cap = BACKOFF_SECONDS
-            await asyncio.sleep(random.uniform(0, min(cap, first * 2**attempt)))
-            continue  # only the run whose writes landed keeps its logs
-        except EffectRejected as exc:
-            outcome.error = exc
-            break
+            try:
+                await _apply_effects_off_loop(invocation, outcome.effects)
+                await _run_after_commit(invocation)
+                break
+            except EffectConflict as exc:
+                if invocation.irreversible:
+                    outcome.error = EffectRejected(
+                        "Storage changed while the script ran, and it could not be "
+                        "run again safely: it had done something that cannot be "
+                        "undone (fetch, a message to another script's listener, a "
+                        "GraphQL resolver); nothing was written"
+                    )
+                    break
+                contended.update(
+                    contention.lock_name(invocation.tenant.id, k)
+                    for k in exc.keys or (f"script:{invocation.script_name}",)
+                )
+                if time.monotonic() >= deadline:
+                    outcome.error = _unresolved(limits)
+                    break
+                # Only the run whose writes land keeps its logs.
+                if attempt < optimistic:
+                    first, cap = BACKOFF_SECONDS
+                    pause = random.uniform(0, min(cap, first * 2**attempt))
+                    await asyncio.sleep(min(pause, deadline - time.monotonic()))
+                    continue
+                needed = contended - inherited
+                if needed and (held is None or not needed <= held.names):
+                    if held is not None:
+                        contention.release_hold(hold)
+                        invocation.holds = inherited
+                        released, held = held, None
+                        await contention.locks().release(released)
+                    held = await _lock(needed, deadline, limits)
+                    if held is None:
+                        outcome.error = _unresolved(limits)
+                        break
+                    invocation.holds = inherited | held.names
+                    hold = contention.hold(invocation.holds)
+                    # Holding them now, it runs again at once.
+                    continue
+                # It held them and still lost, to a run that started before it
+                # took them: again after a pause too short to matter.
+                await asyncio.sleep(random.uniform(0, LOCKED_PAUSE_SECONDS))
+                continue
+            except EffectRejected as exc:
+                outcome.error = exc
+                break
+    finally:
+        if held is not None:
+            contention.release_hold(hold)
+            invocation.holds = inherited
+            await contention.locks().release(held)
     return outcome
+
+
+async def _lock(names: set[str], deadline: float, limits: Limits):
+    """Take the locks on `names` before the deadline, waiting at most the setting."""
+    wait = min(
+        deadline - time.monotonic(),
+        float(scripts_setting("STORAGE_LOCK_WAIT_SECONDS")),
+    )
+    if wait <= 0:
+        return None
+    return await contention.locks().acquire(names, wait, limits.seconds)
+
+
+def _unresolved(limits: Limits) -> WriteConflict:
+    wait = scripts_setting("STORAGE_LOCK_WAIT_SECONDS")
+    return WriteConflict(
+        "Storage conflict that could not be resolved: other calls kept changing "
+        "what this script read and wrote, and it did not get its turn within its "
+        f"time limit ({limits.seconds:g} s) or the wait for its turn ({wait:g} s, "
+        "SCRIPT_STORAGE_LOCK_WAIT_SECONDS); nothing was written. Try again in "
+        f"{RETRY_AFTER_SECONDS} s."
+    )

@@ -166,9 +166,14 @@ def reply_for(outcome: Outcome, target: RouteTarget, request_id: str) -> HttpRep
         err = outcome.error
         if isinstance(err, Overloaded):
             return too_many_requests(err, request_id)
-        if err.code == "busy":  # no context came free in time: try again later
+        if err.code in ("busy", "write_conflict"):  # try again later
+            # No context came free in time; writes kept conflicting (R5).
             return HttpReply.error(
-                503, "script_busy", err.message, request_id, [("Retry-After", "1")]
+                503,
+                f"script_{err.code}",
+                err.message,
+                request_id,
+                [("Retry-After", "1")],
             )
         status = 504 if err.code == "timeout" else 500
         code = "script_timeout" if err.code == "timeout" else f"script_{err.code}"

@@ -134,6 +134,7 @@ def prepare(tenant, name: str, source) -> Prepared:
             details={"errors": problems},
         )
     registrations = outcome.registrations or {"routes": []}
+    _check_counts(registrations)
     refused = [
         f"{r['method']} {r['path']}"
         for r in registrations.get("routes", [])
@@ -155,6 +156,37 @@ def prepare(tenant, name: str, source) -> Prepared:
     _check_route_clashes(tenant, name, declared_routes(registrations))
     _check_app_clashes(tenant, name, registrations)
     return Prepared(tenant, name, source, header, registrations, outcome.logs)
+
+
+def _check_counts(registrations: dict) -> None:
+    """Refuse more routes, or registrations of one kind, than a script may have.
+
+    Each costs every process memory and work (route tables, directories) for
+    as long as the script exists, so one upload must not register without end.
+    """
+    routes = len(declared_routes(registrations))
+    limit = scripts_setting("MAX_ROUTES_PER_SCRIPT")
+    if routes > limit:
+        raise _too_many("routes", routes, limit, "SCRIPT_MAX_ROUTES_PER_SCRIPT")
+    limit = scripts_setting("MAX_REGISTRATIONS_PER_SCRIPT")
+    for kind, registered in registrations.items():
+        count = len(registered) if isinstance(registered, list | dict) else 0
+        if count > limit:
+            raise _too_many(kind, count, limit, "SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT")
+
+
+def _too_many(kind: str, count: int, limit: int, setting: str) -> ScriptRejected:
+    if kind == "routes":
+        what = f"registers {count:,} routes"
+    else:
+        what = f"makes {count:,} registrations of kind '{kind}'"
+    return ScriptRejected(
+        400,
+        "too_many_registrations",
+        f"The script {what}; a script may register at most "
+        f"{limit:,} ({setting}). Nothing was stored.",
+        details={"kind": kind, "count": count, "limit": limit},
+    )
 
 
 def declared_routes(registrations: dict) -> list[dict]:

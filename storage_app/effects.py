@@ -4,6 +4,10 @@ Writes are collapsed per namespace (a clear drops what came before it; the
 last write of a key wins), checked against what the invocation read (compare
 and set: a changed or newly created key raises EffectConflict and the
 invocation runs again), applied, and measured against the script's quota.
+A conflict names the keys contended for ("storage:<namespace>:<key>"): after
+a few optimistic re-runs the invocation runs holding a lock on them
+(scripts_app.contention), and while another invocation holds one, writes
+based on a read of that key yield to it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.conf import scripts_setting
+from scripts_app.contention import held_elsewhere
 from scripts_app.hosting import EffectConflict, EffectRejected
 from storage_app.models import (
     MAX_KEY_CHARS,
@@ -54,8 +59,12 @@ def apply(invocation, effects: list[dict]) -> None:
     plans = collapse(invocation, effects)
     now = timezone.now()
     tenant_id = invocation.tenant.id
+    reads = invocation.notes.get(READS, {})
+    yielded = held_elsewhere(invocation, (lock_name(*read) for read in reads))
+    if yielded:
+        raise EffectConflict("storage key locked by another call", yielded)
     try:
-        locked = check_reads(tenant_id, invocation.notes.get(READS, {}))
+        locked = check_reads(tenant_id, reads)
         growth = [0, 0]  # bytes, keys the script's usage grows by
         for namespace, plan in plans.items():
             write(invocation, namespace, plan, now, growth, locked)
@@ -66,8 +75,15 @@ def apply(invocation, effects: list[dict]) -> None:
     except OperationalError as exc:
         # PostgreSQL broke a deadlock between two writers: one of them retries.
         if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "40P01":
-            raise EffectConflict("storage deadlock") from exc
+            touched = {*reads, *((n, k) for n, p in plans.items() for k in p.items)}
+            keys = [lock_name(*key) for key in sorted(touched)]
+            raise EffectConflict("storage deadlock", keys) from exc
         raise
+
+
+def lock_name(namespace: str, key: str) -> str:
+    """The name of a key's contention lock (scripts_app.contention)."""
+    return f"storage:{namespace}:{key}"
 
 
 def collapse(invocation, effects: list[dict]) -> dict[str, Plan]:
@@ -130,10 +146,16 @@ def check_reads(tenant_id: int, reads: dict) -> dict:
     current = {
         (row.namespace, row.key): row for row in checked_rows(tenant_id, by_namespace)
     }
-    for read, version in reads.items():
-        row = current.get(read)
-        if (row.version if row is not None else None) != version:
-            raise EffectConflict(f"storage key {read[1]!r} changed")
+    changed = [
+        read
+        for read, version in reads.items()
+        if getattr(current.get(read), "version", None) != version
+    ]
+    if changed:
+        raise EffectConflict(
+            f"storage key {changed[0][1]!r} changed",
+            [lock_name(*read) for read in changed],
+        )
     return current
 
 
@@ -179,7 +201,9 @@ def write(
     reads = invocation.notes.get(READS, {})
     for key in existing:
         if (namespace, key) in reads and reads[(namespace, key)] is None:
-            raise EffectConflict(f"storage key {key!r} created concurrently")
+            raise EffectConflict(
+                f"storage key {key!r} created concurrently", [lock_name(namespace, key)]
+            )
     changed, created = [], []
     for key, w in writes.items():
         row = existing.get(key)
@@ -214,7 +238,10 @@ def write(
                 StoredItem.objects.bulk_create(created)
         except IntegrityError:
             # Another invocation created one of these keys meanwhile.
-            raise EffectConflict("storage key created concurrently") from None
+            raise EffectConflict(
+                "storage key created concurrently",
+                [lock_name(namespace, row.key) for row in created],
+            ) from None
 
 
 def reads_of(invocation) -> dict:
