@@ -259,6 +259,9 @@ SCRIPTS = {
     # Running invocations per tenant, of every kind; past it new ones get 429
     # at once (per process without REDIS_URL, across processes with it); 0: off.
     "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),
+    # What one request may cause in all: runs of other handlers, host calls.
+    "MAX_RUNS_PER_REQUEST": envint("SCRIPT_MAX_RUNS_PER_REQUEST"),
+    "MAX_HOST_CALLS_PER_REQUEST": envint("SCRIPT_MAX_HOST_CALLS_PER_REQUEST"),
 }
 
 LOGGING = {

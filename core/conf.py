@@ -51,6 +51,11 @@ DEFAULTS = {
     # workers, are never refused); low enough that a flood is refused at once
     # instead of queueing into its time limits.
     "MAX_CONCURRENT_PER_TENANT": 64,
+    # What one root invocation (a request, a job...) may cause in all, however
+    # wide its messages fan out (scripts_app.budget): runs of other handlers
+    # (listeners, resolvers of executeGraphQL) and host calls across them all.
+    "MAX_RUNS_PER_REQUEST": 200,
+    "MAX_HOST_CALLS_PER_REQUEST": 20_000,
 }
 
 _derived: list = []
