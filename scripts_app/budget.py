@@ -73,7 +73,8 @@ class Budget:
         self.max_host_calls = max_host_calls
         self.host_calls = 0
         self.ended = False
-        self._running: set[asyncio.Task] = set()
+        # Caused runs under way; made at the first (most roots cause none).
+        self._running: set[asyncio.Task] | None = None
 
     @classmethod
     def for_root(cls, seconds: float) -> Budget:
@@ -101,7 +102,7 @@ class Budget:
         """Count one caused run; None if it may go ahead, else why not."""
         why = self.spent()
         if why is not None:
-            return BudgetSpent(f"Not run: {why}")
+            return BudgetSpent(why[0].upper() + why[1:])
         self.runs += 1
         return None
 
@@ -137,20 +138,26 @@ class Budget:
     # -- the runs under way, cancelled when the root ends ------------------------------
 
     def track(self, task: asyncio.Task | None) -> None:
+        """Note the task of a caused run under way (cancelled if the root ends)."""
         if task is not None:
+            if self._running is None:
+                self._running = set()
             self._running.add(task)
 
     def untrack(self, task: asyncio.Task | None) -> None:
-        self._running.discard(task)
+        if self._running is not None:
+            self._running.discard(task)
 
     def end(self) -> None:
         """The root ended: start nothing more, and cancel caused runs still going."""
         self.ended = True
+        running, self._running = self._running, None
+        if not running:
+            return
         current = asyncio.current_task()
-        for task in list(self._running):
+        for task in running:
             if task is not current and not task.done():
                 task.cancel()
-        self._running.clear()
 
 
 def over_budget(outcome: Outcome) -> bool:
