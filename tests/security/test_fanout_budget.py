@@ -111,6 +111,41 @@ def test_a_listener_resending_its_message_runs_no_more_than_the_budget(
     assert error.message.startswith("Message 'storm.storm' was not delivered to")
 
 
+# A resolver that runs its own query three times, through executeGraphQL.
+FAN = """
+function fan(context) {
+  console.warn("ran");
+  for (let i = 0; i < 3; i++) {
+    console.log(graphQLRegistry.executeGraphQL("{ fan }"));
+  }
+  return "done";
+}
+function start(context) {
+  return { status: 200, body: JSON.parse(graphQLRegistry.executeGraphQL("{ fan }")) };
+}
+graphQLRegistry.registerQuery("fan", "type Query { fan: String }", "fan", "engine");
+routeRegistry.registerRoute("/fan/start", "start", "POST");
+"""
+
+
+def test_resolvers_run_by_execute_graphql_count_against_the_same_budget(
+    cast, upload, api, records, settings
+):
+    # Depth 4: 1 + 3 + 9 + 27 resolver runs before the fix; the budget allows 10.
+    budget(settings, MAX_RUNS_PER_REQUEST=10, DISPATCH_MAX_DEPTH=4)
+    put(upload, "fan", FAN)
+
+    reply = api().post("/fan/start")
+
+    assert reply.status_code == 200, reply.content
+    assert reply.json() == {"data": {"fan": "done"}}
+    records()
+    assert logs("fan", "WARN").filter(message="ran").count() == 10
+    refused = logs("fan", "LOG").filter(message__contains="script_budget_spent")
+    assert refused.exists()
+    assert "(SCRIPT_MAX_RUNS_PER_REQUEST)" in refused.first().message
+
+
 # Each listener makes host calls (sends to nobody) until one is refused.
 CALLER = """
 function onCalls(context) {
