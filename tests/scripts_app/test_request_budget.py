@@ -83,3 +83,7 @@ async def test_a_cancelled_request_stops_the_listener_it_was_waiting_for(
     assert run.kind == "listener"
     assert run.status == "error"
     assert run.error == "Stopped: the request that caused this run ended"
+    # Let the two stopped contexts finish closing before the test's loop does.
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=5)
