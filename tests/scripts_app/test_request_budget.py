@@ -1,4 +1,4 @@
-"""What a request caused ends with it: its budget stops caused runs still going."""
+"""What a request caused ends with it: by its time, and when it ends."""
 
 import asyncio
 
@@ -87,3 +87,25 @@ async def test_a_cancelled_request_stops_the_listener_it_was_waiting_for(
     others = asyncio.all_tasks() - {asyncio.current_task()}
     if others:
         await asyncio.wait(others, timeout=5)
+
+
+def test_a_listener_gets_only_the_time_its_request_has_left(
+    scripts, api, records, settings
+):
+    settings.SCRIPTS = {**settings.SCRIPTS, "LIMITS": {"http": (2.0, None)}}
+
+    reply = api().post("/spin/start")
+
+    # Stopped at 90% of the request's 2 s: the request still had time to answer.
+    assert reply.status_code == 200, reply.content
+    assert reply.content.decode() == (
+        "Message 'spin' delivered to 1 listener: 0 succeeded, 1 failed"
+    )
+    records()
+    run = Execution.objects.get(script_name="spinner")
+    assert run.status == "timeout"
+    assert run.error.startswith("Script was stopped after ")
+    assert run.error.endswith(
+        ": the request that caused it is out of time (what a request causes "
+        "ends 10% before its own limit of 2 s)"
+    )
