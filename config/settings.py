@@ -305,6 +305,9 @@ SCRIPTS = {
     # What one script may register (routes; each other kind of registration).
     "MAX_ROUTES_PER_SCRIPT": envint("SCRIPT_MAX_ROUTES_PER_SCRIPT"),
     "MAX_REGISTRATIONS_PER_SCRIPT": envint("SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT"),
+    # What one request may cause in all: runs of other handlers, host calls.
+    "MAX_RUNS_PER_REQUEST": envint("SCRIPT_MAX_RUNS_PER_REQUEST"),
+    "MAX_HOST_CALLS_PER_REQUEST": envint("SCRIPT_MAX_HOST_CALLS_PER_REQUEST"),
 }
 
 LOGGING = {

@@ -83,6 +83,11 @@ DEFAULTS = {
     # What one script's init() may register (scripts_app.services).
     "MAX_ROUTES_PER_SCRIPT": 200,
     "MAX_REGISTRATIONS_PER_SCRIPT": 1000,
+    # What one root invocation (a request, a job...) may cause in all, however
+    # wide its messages fan out (scripts_app.budget): runs of other handlers
+    # (listeners, resolvers of executeGraphQL) and host calls across them all.
+    "MAX_RUNS_PER_REQUEST": 200,
+    "MAX_HOST_CALLS_PER_REQUEST": 20_000,
 }
 
 _derived: list = []

@@ -99,6 +99,8 @@ def resolver_for(op):
                 user_id=caller.user_id,
                 depth=caller.depth,
                 triggered_by=caller.via,
+                # executeGraphQL: the calling script's request pays for this too.
+                budget=getattr(caller.invocation, "budget", None),
             )
         except ObjectDoesNotExist:
             # The script went away after this process last read the operations.

@@ -98,3 +98,21 @@ def console_cookies_host_only(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register()
+def request_budget_sane(app_configs, **kwargs):
+    errors = []
+    for name, least in (
+        ("MAX_RUNS_PER_REQUEST", 0),
+        ("MAX_HOST_CALLS_PER_REQUEST", 1),
+    ):
+        value = scripts_setting(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            errors.append(
+                Error(
+                    f"SCRIPT_{name} must be an integer of {least} or more.",
+                    id="scripthost.E007",
+                )
+            )
+    return errors

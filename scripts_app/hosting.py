@@ -25,6 +25,8 @@ from core.plugins import overriding, plugins
 from engine import EngineError, Host, Limits, Outcome
 from scripts_app import contention
 from scripts_app.admission import gated
+from scripts_app.budget import Budget
+from scripts_app.records import log_for
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +96,10 @@ class Invocation:
     # Coroutine functions apply_script_effects queued to run once the
     # invocation's transaction has committed (e.g. publishing stream messages).
     after_commit: list = field(default_factory=list)
+    # What the root invocation that led here, and all it causes, may still do
+    # (scripts_app.budget); shared by them all. None: nothing is counted (an
+    # invocation made outside the runner).
+    budget: Budget | None = None
 
     def fresh_attempt(self) -> None:
         self.irreversible = False
@@ -114,6 +120,10 @@ def _effect_appliers() -> tuple:
 @derived
 def _effect_prefixes() -> tuple[str, ...]:
     return tuple(p.script_effect_prefix for p in _effect_appliers())
+
+
+# invocation.notes key: set once a refused host call was logged.
+_HOST_CALLS_REFUSED = "budget.host_calls_refused"
 
 
 class _LazyHost(Host):
@@ -141,6 +151,24 @@ class _LazyHost(Host):
     def repeatable(self) -> bool:
         """False once the attempt did something that cannot be undone (fetch)."""
         return not self._invocation.irreversible
+
+    def start(self, name, args):
+        """Perform one call, unless the request's budget of host calls is spent."""
+        budget = self._invocation.budget
+        if budget is not None:
+            refusal = budget.take_host_call()
+            if refusal is not None:
+                return self._refuse(refusal)
+        return super().start(name, args)
+
+    def _refuse(self, message: str) -> dict:
+        # Logged once per invocation: a script that catches the error (or
+        # makes thousands more calls) would otherwise leave no trace of it.
+        notes = self._invocation.notes
+        if not notes.get(_HOST_CALLS_REFUSED):
+            notes[_HOST_CALLS_REFUSED] = True
+            log_for(self._invocation, "ERROR", message)
+        return {"ok": False, "error": {"name": "RangeError", "message": message}}
 
 
 def build_host(invocation: Invocation) -> Host:

@@ -11,12 +11,14 @@ with its logs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from core import ids
 from core.conf import derived, limits_for
 from engine import Limits, Outcome
+from scripts_app.budget import Budget, BudgetSpent
 from scripts_app.engines import engine
 from scripts_app.executions import queue_execution
 from scripts_app.hosting import Invocation, invoke_with_effects
@@ -41,6 +43,7 @@ async def run(
     depth: int = 0,
     triggered_by: str | None = None,
     answer: Callable[[Outcome], object] | None = None,
+    budget: Budget | None = None,
 ):
     """Run target.handler as an invocation of `kind`; return its Outcome.
 
@@ -53,7 +56,23 @@ async def run(
     `answer(outcome)`, when given, turns the outcome into the caller's answer
     (an HTTP reply) before the execution is recorded; the record keeps the
     answer's `status` and `failure`, and run returns the answer instead.
+
+    `budget` is the Budget of the root invocation that caused this one (the
+    sender of the message a listener gets...); None makes this one a root,
+    with a budget of its own that ends when it does (scripts_app.budget). A
+    caused invocation its budget has no room for does not run: its Outcome's
+    error is BudgetSpent, and it gets no execution record (nothing ran).
     """
+    own_limits = run_limits = limits(kind)
+    root = budget is None
+    if root:
+        budget = Budget.for_root(run_limits.seconds)
+    else:
+        spent = budget.take_run()
+        if spent is not None:
+            outcome = Outcome(error=spent)
+            return outcome if answer is None else answer(outcome)
+        run_limits = budget.limits(own_limits)  # ends by the root's deadline
     execution_id = ids.uuid4()
     started_at = datetime.now(tz=UTC)
     full = context_for(kind, tenant, target, context, execution_id, triggered_by)
@@ -66,16 +85,38 @@ async def run(
         user_id=user_id,
         execution_id=execution_id,
         depth=depth,
+        budget=budget,
     )
-    outcome = await invoke_with_effects(
-        engine(),
-        (target.script_id, target.version),
-        target.handler,
-        full,
-        limits(kind),
-        lambda: load_source(tenant, target),
-        invocation,
-    )
+    running = None if root else asyncio.current_task()
+    budget.track(running)
+    try:
+        outcome = await invoke_with_effects(
+            engine(),
+            (target.script_id, target.version),
+            target.handler,
+            full,
+            run_limits,
+            lambda: load_source(tenant, target),
+            invocation,
+        )
+    except asyncio.CancelledError:
+        if not root and budget.ended:
+            # Stopped because the request that caused it ended: say so.
+            stopped = Outcome(
+                error=BudgetSpent("Stopped: the request that caused this run ended"),
+                duration_ms=(datetime.now(tz=UTC) - started_at).total_seconds() * 1000,
+            )
+            queue_execution(
+                tenant.id, target, kind, trigger, stopped, execution_id, started_at
+            )
+        raise
+    finally:
+        if root:
+            budget.end()
+        else:
+            budget.untrack(running)
+    if run_limits is not own_limits:
+        budget.timed_out(outcome, run_limits)
     answered = answer(outcome) if answer is not None else None
     queue_execution(
         tenant.id,

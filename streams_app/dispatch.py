@@ -18,6 +18,13 @@ A listener may send messages itself: one sent by an invocation at depth d is
 delivered at depth d + 1, and a send that would go deeper than
 SCRIPT_DISPATCH_MAX_DEPTH is refused (a cycle of listeners ends there). A
 local listener's sends count the local listeners it runs inside (`nesting`).
+
+Depth does not bound width (a listener that sends its own message k times
+makes k^depth runs): every listener run, local or not, counts against the
+budget of the request that started the chain (scripts_app.budget). Once it
+is spent, or the request is out of time, the listeners left are not run:
+they count as failed in the statistics, which say why, and the sender's log
+says so once.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from core.conf import scripts_setting
 from engine import HostError
 from scripts_app.admission import refused
+from scripts_app.budget import over_budget
 from scripts_app.records import log_for
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot
@@ -42,6 +50,8 @@ log = logging.getLogger(__name__)
 KIND = "listener"
 # invocation.notes key: token -> _Delivery of a send whose local listeners run.
 DELIVERIES = "dispatch.deliveries"
+# invocation.notes key: set once the sender's log said its budget is spent.
+BUDGET_LOGGED = "dispatch.budget_logged"
 _tokens = itertools.count(1)
 
 
@@ -55,6 +65,9 @@ class _Delivery:
     depth: int
     index: int = 0
     succeeded: int = 0
+    # Listeners left unrun because the request's budget was spent, and why.
+    not_run: int = 0
+    why_not_run: str = ""
 
 
 class ListenerDirectory(CachedSnapshot):
@@ -194,13 +207,20 @@ async def advance(invocation, token) -> dict:
     from scripts_app.invocations import context_for
 
     delivery = invocation.notes[DELIVERIES][token]
+    budget = invocation.budget
     while delivery.index < len(delivery.targets):
+        why = budget.spent() if budget is not None else None
+        if why is not None:
+            stop(invocation, delivery, why)
+            break
         target = delivery.targets[delivery.index]
         delivery.index += 1
         if (target.script_id, target.version) == (
             invocation.script_id,
             invocation.version,
         ):
+            if budget is not None:
+                budget.take_run()  # room checked above
             return {
                 "local": target.handler,
                 "token": token,
@@ -226,18 +246,51 @@ async def advance(invocation, token) -> dict:
     del invocation.notes[DELIVERIES][token]
     return {
         "result": statistics(
-            delivery.message_type, len(delivery.targets), delivery.succeeded
+            delivery.message_type,
+            len(delivery.targets),
+            delivery.succeeded,
+            delivery.not_run,
+            delivery.why_not_run,
         )
     }
+
+
+def stop(invocation, delivery: _Delivery, why: str) -> None:
+    """Leave the listeners of `delivery` not run yet unrun: the budget is spent."""
+    delivery.not_run = len(delivery.targets) - delivery.index
+    delivery.why_not_run = why
+    delivery.index = len(delivery.targets)
+    if not invocation.notes.get(BUDGET_LOGGED):
+        # Once per invocation: a listener sending in a loop would otherwise
+        # log this once per send.
+        invocation.notes[BUDGET_LOGGED] = True
+        log_for(
+            invocation,
+            "ERROR",
+            f"Message '{delivery.message_type}' was not delivered to "
+            f"{delivery.not_run} of its listeners (nor will later messages of "
+            f"this run be): {why}. A listener probably sends messages in a loop, "
+            "or sends the message it listens to.",
+        )
 
 
 async def deliver_one(sender, target, message_type, context, depth) -> int:
     """Run one listener of `sender`'s message in its own context; 1 if it succeeded.
 
     Shielded: a sender stopped for time does not stop a listener half-way.
+    The listener still ends when the request that led here does (its budget
+    cancels what it caused).
     """
     delivery = asyncio.ensure_future(
-        deliver(sender.tenant, [target], message_type, context, depth, sender)
+        deliver(
+            sender.tenant,
+            [target],
+            message_type,
+            context,
+            depth,
+            sender,
+            budget=sender.budget,
+        )
     )
     try:
         return await asyncio.shield(delivery)
@@ -247,11 +300,14 @@ async def deliver_one(sender, target, message_type, context, depth) -> int:
         raise
 
 
-async def deliver(tenant, targets, message_type, context, depth, sender=None) -> int:
+async def deliver(
+    tenant, targets, message_type, context, depth, sender=None, budget=None
+) -> int:
     """Run each listener in turn; return how many succeeded.
 
-    A listener the tenant's cap of running invocations turns away counts as
-    failed, and the sender's log says why.
+    A listener the tenant's cap of running invocations, or the budget of the
+    request that led here, turns away counts as failed, and the sender's log
+    says why.
     """
     from scripts_app.invocations import run
 
@@ -266,6 +322,7 @@ async def deliver(tenant, targets, message_type, context, depth, sender=None) ->
                 trigger=f"message {message_type}",
                 depth=depth,
                 triggered_by="message",
+                budget=budget,
             )
         except ObjectDoesNotExist:
             # Deleted since this process last read the listeners.
@@ -281,7 +338,7 @@ async def deliver(tenant, targets, message_type, context, depth, sender=None) ->
             continue
         if outcome.error is None:
             succeeded += 1
-        elif sender is not None and refused(outcome):
+        elif sender is not None and (refused(outcome) or over_budget(outcome)):
             log_for(
                 sender,
                 "ERROR",
@@ -291,12 +348,22 @@ async def deliver(tenant, targets, message_type, context, depth, sender=None) ->
     return succeeded
 
 
-def statistics(message_type: str, delivered: int, succeeded: int) -> str:
+def statistics(
+    message_type: str,
+    delivered: int,
+    succeeded: int,
+    not_run: int = 0,
+    why_not_run: str = "",
+) -> str:
+    """The seed's statistics string; listeners left unrun count as failed."""
     noun = "listener" if delivered == 1 else "listeners"
-    return (
+    text = (
         f"Message '{message_type}' delivered to {delivered} {noun}: "
         f"{succeeded} succeeded, {delivered - succeeded} failed"
     )
+    if not_run:
+        text += f"; {not_run} not run: {why_not_run}"
+    return text
 
 
 def refuse(invocation, message: str, name: str = "Error"):
