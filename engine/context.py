@@ -642,8 +642,7 @@ class ScriptContext:
             raise self._timed_out(limits)
         self._seq += 1
         seq = self._seq
-        task = asyncio.current_task()
-        self._inflight[task] = self._inflight.get(task, 0) + 1
+        task = self._call_begins()
         self._unanswered.add(seq)
         try:
             async with asyncio.timeout(remaining):
@@ -673,15 +672,24 @@ class ScriptContext:
             raise self._thrown(str(exc)) from None
         finally:
             self._unanswered.discard(seq)
-            left = self._inflight[task] - 1
-            if left:
-                self._inflight[task] = left
-            else:
-                del self._inflight[task]
-            if self._drained is not None and not self._inflight:
-                self._drained.set()
+            self._call_ends(task)
         self._check_not_stale(seq, first)
         return value
+
+    def _call_begins(self) -> asyncio.Task:
+        """Count an engine call of the running task as under way (for _kill)."""
+        task = asyncio.current_task()
+        self._inflight[task] = self._inflight.get(task, 0) + 1
+        return task
+
+    def _call_ends(self, task: asyncio.Task) -> None:
+        left = self._inflight[task] - 1
+        if left:
+            self._inflight[task] = left
+        else:
+            del self._inflight[task]
+        if self._drained is not None and not self._inflight:
+            self._drained.set()
 
     def _stopped(self, seq: int) -> None:
         """Engine call `seq` was cut short: discard the context after it."""
@@ -900,8 +908,7 @@ class ScriptContext:
         return fence
 
     async def _run_fence(self, fence: _Fence, code: str) -> None:
-        task = asyncio.current_task()
-        self._inflight[task] = self._inflight.get(task, 0) + 1
+        task = self._call_begins()
         drained = False
         try:
             if not self.closed:
@@ -914,13 +921,7 @@ class ScriptContext:
         except Exception:  # noqa: BLE001 - a fence that failed proves nothing
             log.debug("A fence failed", exc_info=True)
         finally:
-            left = self._inflight[task] - 1
-            if left:
-                self._inflight[task] = left
-            else:
-                del self._inflight[task]
-            if self._drained is not None and not self._inflight:
-                self._drained.set()
+            self._call_ends(task)
             if not fence.done.done():
                 fence.done.set_result(drained)
 
