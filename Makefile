@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean-venv
+.PHONY: run test lint format bench conformance clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -33,6 +33,12 @@ format: $(VENV)/.installed
 # pytest exits 5 when it collects no tests; make treats that as a failure too.
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The seed conformance suite, then docs/conformance.md from its results (the
+# suite also runs in `make test`; a failing test is reported, not hidden).
+conformance: $(VENV)/.installed
+	-CONFORMANCE_REPORT=var/conformance.json $(PY) -m pytest -q -p no:cacheprovider tests/conformance
+	$(PY) -m tests.conformance.report var/conformance.json docs/conformance.md
 
 # The bench's extra (matplotlib, py-spy, pyinstrument) on top of .[test]; only
 # `make bench` needs it.
