@@ -19,4 +19,16 @@ FIXTURES = {
     ("aiwebengine", "shared_remove_item"): ("sharedStorage.removeItem(key)", 0),
     ("aiwebengine", "shared_clear"): ("sharedStorage.clear()", 0),
     ("aiwebengine", "console_example"): ("Console", 0),
+    ("aiwebengine", "require_query_param"): ("requireQueryParam(paramName)", 0),
+    ("aiwebengine", "require_path_param"): ("requirePathParam(paramName)", 0),
+    ("aiwebengine", "validate_string"): (
+        "validateString(value, minLength, maxLength)",
+        0,
+    ),
+    ("aiwebengine", "validate_number"): ("validateNumber(value, min, max)", 0),
+    ("aiwebengine", "optional_query_param"): (
+        "optionalQueryParam(paramName, defaultValue)",
+        0,
+    ),
+    ("aiwebengine", "markdown_to_html"): ("convert.markdown_to_html(markdown)", 0),
 }

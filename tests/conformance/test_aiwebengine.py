@@ -195,3 +195,111 @@ def test_console_list_logs(run, records):
     for entry in body["allLogs"]:
         assert {"message", "level", "timestamp"} <= set(entry)
         assert isinstance(entry["timestamp"], int)
+
+
+# The validation blocks call the application's own functions (search, getUser,
+# createUser, updateScore, getItems), which the seed leaves out: these stand in
+# for them, after the block.
+APP = """
+function search(query) { return ["result for " + query]; }
+function getUser(id) { return { id: id }; }
+function createUser(name, email) { return { name: name, email: email }; }
+function updateScore(userId, score) { return score; }
+function getItems(page, limit) { return { page: page, limit: limit }; }
+"""
+
+
+@conforms("requireQueryParam(paramName)")
+def test_require_query_param(run):
+    call = run(
+        "require_query_param",
+        source("require_query_param", ("/search", "searchHandler", "GET")) + APP,
+    )
+    found = call("GET", "/search?q=books")
+    assert found.status_code == 200
+    assert json.loads(found.content) == {"results": ["result for books"]}
+    missing = call("GET", "/search")
+    assert missing.status_code == 400
+    assert "q" in json.loads(missing.content)["error"]
+
+
+@conforms("requirePathParam(paramName)")
+def test_require_path_param(run):
+    call = run("require_path_param", fixture("aiwebengine", "require_path_param") + APP)
+    response = call("GET", "/users/42")
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"user": {"id": "42"}}
+
+
+@conforms("validateString(value, minLength, maxLength)")
+def test_validate_string(run):
+    call = run(
+        "validate_string",
+        source("validate_string", ("/users", "createUserHandler", "POST")) + APP,
+    )
+    created = call(
+        "POST",
+        "/users",
+        data="name=Ada&email=ada%40example.com",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert created.status_code == 201
+    assert json.loads(created.content) == {
+        "user": {"name": "Ada", "email": "ada@example.com"}
+    }
+    refused = call(
+        "POST",
+        "/users",
+        data="name=&email=ada%40example.com",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert refused.status_code == 400
+    assert json.loads(refused.content)["error"]
+
+
+@conforms("validateNumber(value, min, max)")
+def test_validate_number(run):
+    call = run(
+        "validate_number",
+        source("validate_number", ("/scores/:userId", "updateScoreHandler", "POST"))
+        + APP,
+    )
+    form = "application/x-www-form-urlencoded"
+    ok = call("POST", "/scores/7", data="score=50", content_type=form)
+    assert (ok.status_code, json.loads(ok.content)) == (200, {"success": True})
+    too_high = call("POST", "/scores/7", data="score=150", content_type=form)
+    assert too_high.status_code == 400
+    assert json.loads(too_high.content)["error"]
+
+
+@conforms("optionalQueryParam(paramName, defaultValue)")
+def test_optional_query_param(run):
+    call = run(
+        "optional_query_param",
+        source("optional_query_param", ("/items", "listHandler", "GET")) + APP,
+    )
+    assert json.loads(call("GET", "/items").content) == {
+        "results": {"page": 1, "limit": 10}
+    }
+    assert json.loads(call("GET", "/items?page=3&limit=5").content) == {
+        "results": {"page": 3, "limit": 5}
+    }
+
+
+@conforms("convert.markdown_to_html(markdown)")
+def test_markdown_to_html(run):
+    call = run(
+        "markdown_to_html",
+        source("markdown_to_html", ("/blog", "renderBlogPost", "GET")),
+    )
+    response = call("GET", "/blog")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=UTF-8"
+    html = response.content.decode()
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<h1>My Blog Post</h1>" in html
+    assert "<strong>bold</strong>" in html
+    assert "<em>italic</em>" in html
+    assert (
+        'const hello = "world";' in html or "const hello = &quot;world&quot;;" in html
+    )
