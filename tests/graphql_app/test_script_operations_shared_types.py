@@ -317,3 +317,25 @@ def test_two_tenants_each_keep_their_own_book(graphql, upload):
     mixed = graphql("{ books { isbn } }", user="erin", host="globex.test").json()
     assert mixed == {"data": {"books": [{"isbn": None}]}}
     assert graphql("{ books { isbn } }").status_code == 400
+
+
+def test_a_borrowed_interface_brings_the_scripts_implementations(graphql, upload):
+    # The query (internal) defines Media and Book; the external mutation only
+    # names Media, yet answers a Book on /graphql.
+    source = shelf(
+        "interface Media { title: String! } "
+        "type Book implements Media { title: String! author: String } "
+        "type Query { books: [Media!]! }",
+        "type Mutation { addBook(title: String!, author: String): Media! }",
+        visibility="internal",
+    ).replace("return { id: 2,", 'return { __typename: "Book", id: 2,')
+
+    assert upload("shelf", source).status_code == 201
+    added = graphql(
+        'mutation { addBook(title: "Emma", author: "Austen") '
+        "{ __typename title ... on Book { author } } }"
+    )
+
+    assert added.json() == {
+        "data": {"addBook": {"__typename": "Book", "title": "Emma", "author": "Austen"}}
+    }
