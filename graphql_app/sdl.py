@@ -117,13 +117,14 @@ def parse_fragment(origin: Origin, sdl: str, standalone: bool = True) -> Fragmen
 
 def check_fragment(fragment: Fragment) -> None:
     """Raise FragmentError if graphql-core finds the fragment wrong on its own."""
-    problems = _standalone_problems(fragment)
+    problems = [
+        f"{p} Define it in the registration's SDL or in another registration "
+        "of the same script."
+        if p.startswith("Unknown type")
+        else p
+        for p in _standalone_problems(fragment)
+    ]
     if problems:
-        if any(p.startswith("Unknown type") for p in problems):
-            problems.append(
-                "a type must be defined in the registration's SDL or in another "
-                "registration of the same script"
-            )
         raise FragmentError(f"{fragment.origin}: " + "; ".join(problems))
 
 

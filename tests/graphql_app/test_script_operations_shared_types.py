@@ -259,9 +259,8 @@ def test_a_type_no_registration_defines_is_still_refused(upload):
 
     assert error["code"] == "invalid_registration"
     assert (
-        "script 'shelf' (mutation addBook): Unknown type 'Magazine'.; a type must "
-        "be defined in the registration's SDL or in another registration of the "
-        "same script"
+        "script 'shelf' (mutation addBook): Unknown type 'Magazine'. Define it "
+        "in the registration's SDL or in another registration of the same script."
     ) in error["message"]
 
 
