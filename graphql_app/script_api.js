@@ -10,8 +10,9 @@
 // executeGraphQL(query, variables) asks the host to run a query and returns
 // the seed's JSON string (a synchronous host call, R6).
 // sendSubscriptionMessage(name, dataJson) and
-// sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a message for every subscriber of a subscription of the tenant (R5: sent
-// only if the invocation succeeds; graphql_app.subscriptions).
+// sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a message
+// for every subscriber of a subscription of the tenant (R5: sent only if the
+// invocation succeeds; graphql_app.subscriptions).
 (function (g, api) {
   "use strict";
 
