@@ -10,6 +10,12 @@
   enum values and input fields does not matter).
 
 A clash is reported as a string naming both fragments' scripts and operations.
+
+The same rules hold inside one script (script_fragments): the types of all
+its registrations form one set, so a type defined once (`type Book` in a
+query's SDL) may be used by every registration of the script (a mutation
+returning `Book`); each fragment then carries the types it borrows, and is
+merged with the tenant's other fragments like any other.
 """
 
 from __future__ import annotations
@@ -32,7 +38,17 @@ from graphql import (
     print_ast,
 )
 
-from graphql_app.sdl import ROOTS, Fragment, Origin, placeholder_query
+from graphql_app.sdl import (
+    BUILT_IN_SCALARS,
+    ROOTS,
+    Fragment,
+    FragmentError,
+    Origin,
+    check_fragment,
+    parse_fragment,
+    placeholder_query,
+    used_names,
+)
 
 _KIND_NAMES = {
     ObjectTypeDefinitionNode: "an object type",
@@ -171,6 +187,95 @@ class Merger:
         return build_ast_schema(document)
 
 
+@dataclass
+class ScriptFragments:
+    """One script's registrations, each with the types it uses from the others.
+
+    `fragments` maps (kind, name) to the fragment of each registration that
+    can be served; `invalid` and `clashes` say why the others cannot.
+    """
+
+    fragments: dict
+    invalid: list
+    clashes: list
+
+
+def script_fragments(script: str, entries) -> ScriptFragments:
+    """Parse a script's registrations ((kind, name, sdl) each) as one set of types.
+
+    A type defined by one registration may be used by any other; defined by
+    several, the definitions must agree as across scripts (object types merge
+    field by field), else the later registration is left out with a clash
+    naming the type and both registrations.
+    """
+    parsed, invalid, clashes = [], [], []
+    for kind, name, sdl in entries:
+        try:
+            parsed.append(parse_fragment(Origin(script, kind, name), sdl, False))
+        except FragmentError as exc:
+            invalid.append(str(exc))
+    pool = Merger()
+    kept = []
+    for fragment in parsed:
+        problems = pool.add(fragment)
+        if problems:
+            clashes.extend(problems)
+        else:
+            kept.append(fragment)
+    merged = pool.document()
+    shared = {
+        node.name.value: node
+        for node in (merged.definitions if merged is not None else ())
+    }
+    fragments = {}
+    for fragment in kept:
+        complete = _with_borrowed_types(fragment, shared)
+        try:
+            check_fragment(complete)
+        except FragmentError as exc:
+            invalid.append(str(exc))
+            continue
+        fragments[(fragment.origin.kind, fragment.origin.name)] = complete
+    return ScriptFragments(fragments, invalid, clashes)
+
+
+def _with_borrowed_types(fragment: Fragment, shared: dict) -> Fragment:
+    """The fragment plus the script's types it uses but does not define.
+
+    Types reached from its root field and its own types are added, with the
+    object types of the script that implement an interface so reached.
+    """
+    own = {node.name.value: node for node in fragment.types}
+    borrowed: dict = {}
+    todo = [fragment.field, *own.values()]
+    while todo:
+        node = todo.pop()
+        names = used_names(node)
+        if isinstance(node, InterfaceTypeDefinitionNode):
+            interface = node.name.value
+            names |= {
+                other.name.value
+                for other in shared.values()
+                if interface in _interfaces(other)
+            }
+        for name in names:
+            if name in own or name in borrowed or name in BUILT_IN_SCALARS:
+                continue
+            found = shared.get(name)
+            if found is None or name in ROOTS.values():
+                continue  # unknown: check_fragment says so
+            borrowed[name] = found
+            todo.append(found)
+    if not borrowed:
+        return fragment
+    return Fragment(
+        fragment.origin,
+        fragment.root,
+        fragment.field,
+        (*fragment.types, *borrowed.values()),
+    )
+
+
 def shape(node) -> str:
     """A definition as one line of SDL, without descriptions, members in order."""
     bare = copy.deepcopy(node)
@@ -198,7 +303,7 @@ def _shown(node) -> str:
 
 
 def _interfaces(node) -> list[str]:
-    return sorted(i.name.value for i in node.interfaces or ())
+    return sorted(i.name.value for i in getattr(node, "interfaces", None) or ())
 
 
 def _listed(names: list[str]) -> str:

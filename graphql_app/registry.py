@@ -1,17 +1,19 @@
 """GraphQL registrations: checked and merged at upload, stored with the version.
 
 scripts_app.services calls these through the app's hooks. `check` parses
-every fragment the upload registers, then merges the tenant's other scripts'
-fragments with them, as the tenant's schema will be built: an upload whose
-SDL is wrong, or clashes with another script's (naming both scripts), is
-refused with 400 and nothing changes, so the schema in service stays as it was.
+every fragment the upload registers as one set of types (a type defined by
+one registration may be used by the script's others: merge.script_fragments),
+then merges the tenant's other scripts' fragments with them, as the tenant's
+schema will be built: an upload whose SDL is wrong, defines a type twice in
+ways that disagree (naming the type and both registrations), or clashes with
+another script's (naming both scripts), is refused with 400 and nothing
+changes, so the schema in service stays as it was.
 """
 
 from __future__ import annotations
 
-from graphql_app.merge import Merger
+from graphql_app.merge import Merger, script_fragments
 from graphql_app.models import GraphQLOperation
-from graphql_app.sdl import FragmentError, Origin, parse_fragment
 from scripts_app.services import ScriptRejected
 
 
@@ -24,16 +26,13 @@ def check(tenant, name: str, registrations: dict) -> list[dict]:
     mine = entries(registrations)
     if not mine:
         return []
-    fragments, problems = [], []
-    for entry in mine:
-        try:
-            fragments.append(
-                parse_fragment(Origin(name, entry["kind"], entry["name"]), entry["sdl"])
-            )
-        except FragmentError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise _rejected("invalid_registration", problems)
+    own = script_fragments(
+        name, [(entry["kind"], entry["name"], entry["sdl"]) for entry in mine]
+    )
+    if own.clashes:
+        raise _rejected("graphql_conflict", own.clashes, within=True)
+    if own.invalid:
+        raise _rejected("invalid_registration", own.invalid)
     merger = platform_merger()
     others = (
         GraphQLOperation.objects.filter(tenant=tenant)
@@ -41,12 +40,15 @@ def check(tenant, name: str, registrations: dict) -> list[dict]:
         .order_by("script__name", "id")
         .values_list("script__name", "kind", "name", "sdl")
     )
+    by_script: dict[str, list] = {}
     for script_name, kind, op_name, sdl in others:
-        try:
-            merger.add(cached_fragment(script_name, kind, op_name, sdl))
-        except FragmentError:
-            continue  # stored before a stricter check; it is not served either
-    for fragment in fragments:
+        by_script.setdefault(script_name, []).append((kind, op_name, sdl))
+    for script_name, stored in by_script.items():
+        # Those stored before a stricter check are not served either: skipped.
+        for fragment in cached_fragments(script_name, tuple(stored)).values():
+            merger.add(fragment)
+    problems = []
+    for fragment in own.fragments.values():
         problems.extend(merger.add(fragment))
     if problems:
         raise _rejected("graphql_conflict", problems)
@@ -89,15 +91,25 @@ def platform_merger() -> Merger:
     )
 
 
-def cached_fragment(script_name: str, kind: str, name: str, sdl: str):
-    from graphql_app.schemas import fragment_of
+def cached_fragments(script_name: str, entries: tuple) -> dict:
+    from graphql_app.schemas import fragments_of
 
-    return fragment_of(script_name, kind, name, sdl)
+    return fragments_of(script_name, entries).fragments
 
 
-def _rejected(code: str, problems: list[str]) -> ScriptRejected:
+def _rejected(code: str, problems: list[str], within=False) -> ScriptRejected:
     count = len(problems)
-    if code == "graphql_conflict":
+    if within:
+        summary = (
+            f"The script's GraphQL registrations define a type differently in "
+            f"{count} place{'s' if count > 1 else ''}"
+        )
+        hint = (
+            ". A type defined in one registration's SDL may be used by every "
+            "registration of the script; a type defined again must agree "
+            "(object types may add fields); the schema in service is unchanged."
+        )
+    elif code == "graphql_conflict":
         summary = (
             f"The script's GraphQL schema clashes with the tenant's in {count} "
             f"place{'s' if count > 1 else ''}"

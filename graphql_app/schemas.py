@@ -22,13 +22,8 @@ from dataclasses import dataclass
 
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
 
-from graphql_app.sdl import (
-    BUILT_IN_SCALARS,
-    ROOTS,
-    FragmentError,
-    Origin,
-    parse_fragment,
-)
+from graphql_app.merge import ScriptFragments, script_fragments
+from graphql_app.sdl import BUILT_IN_SCALARS, ROOTS
 from scripts_app.routing import RouteTarget
 from tenants.resolve import CachedSnapshot
 
@@ -88,10 +83,13 @@ def platform_names() -> tuple[frozenset, frozenset]:
     return types, fields
 
 
-@functools.lru_cache(maxsize=4096)
-def fragment_of(script_name: str, kind: str, name: str, sdl: str):
-    """Parse a stored fragment (cached: its text never changes under one key)."""
-    return parse_fragment(Origin(script_name, kind, name), sdl)
+@functools.lru_cache(maxsize=1024)
+def fragments_of(script_name: str, entries: tuple) -> ScriptFragments:
+    """Parse a script's stored fragments ((kind, name, sdl) each) as one set.
+
+    Cached: the result depends on nothing but the arguments.
+    """
+    return script_fragments(script_name, entries)
 
 
 class OperationDirectory(CachedSnapshot):
@@ -157,7 +155,7 @@ class OperationDirectory(CachedSnapshot):
             ]
         found = schemas.get(key)
         if found is None:
-            found = schemas[key] = build(visible)
+            found = schemas[key] = build(visible, every)
         return found
 
 
@@ -168,22 +166,35 @@ def directory() -> OperationDirectory:
     return _directory
 
 
-def build(operations: list[Operation]) -> GraphQLSchema:
+def build(
+    operations: list[Operation], every: list[Operation] | None = None
+) -> GraphQLSchema:
     """Join the platform's schema and these operations' merged fragments.
 
+    `every` holds all the operations of their scripts (default: these): a
+    fragment may use the types of its script's other registrations, visible
+    to this caller or not; only the types it uses come with it.
     Uploads refuse fragments that clash, so all of them normally merge; one
     that does not (say, stored before a stricter check) is left out and logged
     rather than taking the tenant's whole schema down.
     """
     from graphql_app.registry import platform_merger
 
+    per_script: dict[int, list] = {}
+    for op in operations if every is None else every:
+        per_script.setdefault(op.script_id, []).append((op.kind, op.name, op.sdl))
     merger = platform_merger()
     served: dict[tuple[str, str], Operation] = {}
     for op in operations:
-        try:
-            fragment = fragment_of(op.script_name, op.kind, op.name, op.sdl)
-        except FragmentError as exc:
-            log.warning("GraphQL %s %s is not served: %s", op.kind, op.name, exc)
+        parsed = fragments_of(op.script_name, tuple(per_script[op.script_id]))
+        fragment = parsed.fragments.get((op.kind, op.name))
+        if fragment is None:
+            log.warning(
+                "GraphQL %s %s is not served: %s",
+                op.kind,
+                op.name,
+                "; ".join(parsed.clashes + parsed.invalid),
+            )
             continue
         problems = merger.add(fragment)
         if problems:

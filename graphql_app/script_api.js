@@ -3,14 +3,16 @@
 //
 // registerQuery / registerMutation / registerSubscription(name, sdl,
 // resolverName, visibility) register at load time (top level or init()),
-// like routes; the upload then parses every SDL fragment with graphql-core and
-// merges it with the tenant's other scripts' (graphql_app.registry), refusing
-// the upload if they clash. executeGraphQL(query, variables) asks the host to
-// run a query and returns the seed's JSON string (a synchronous host call,
-// R6). sendSubscriptionMessage(name, dataJson)
-// and sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a
-// message for every subscriber of a subscription of the tenant (R5: sent
-// only if the invocation succeeds; graphql_app.subscriptions).
+// like routes; the upload then parses the script's SDL fragments with
+// graphql-core as one set of types (a type one registration defines may be
+// used by the others) and merges them with the tenant's other scripts'
+// (graphql_app.registry), refusing the upload if they clash.
+// executeGraphQL(query, variables) asks the host to run a query and returns
+// the seed's JSON string (a synchronous host call, R6).
+// sendSubscriptionMessage(name, dataJson) and
+// sendSubscriptionMessageFiltered(name, dataJson, filterJson) queue a message
+// for every subscriber of a subscription of the tenant (R5: sent only if the
+// invocation succeeds; graphql_app.subscriptions).
 (function (g, api) {
   "use strict";
 

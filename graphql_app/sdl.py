@@ -6,8 +6,11 @@ operation's one field on its root type, plus the types that field uses:
     type User { id: Int! name: String! }
     type Query { users: [User!]! }
 
-Every fragment must stand on its own: each type it uses is defined in it or
-built in. graphql_app.merge merges a tenant's fragments into one schema.
+A type a fragment uses is defined in it, built in, or defined by another
+registration of the same script (graphql_app.merge.script_fragments gives
+each fragment the types it borrows that way, then checks it); types of other
+scripts are never borrowed. graphql_app.merge merges a tenant's fragments
+into one schema.
 Nothing here imports Django: problems are plain strings saying where.
 """
 
@@ -67,8 +70,12 @@ class Fragment:
     types: tuple  # type definition nodes, roots excluded
 
 
-def parse_fragment(origin: Origin, sdl: str) -> Fragment:
-    """Parse and check one operation's SDL; raise FragmentError saying why not."""
+def parse_fragment(origin: Origin, sdl: str, standalone: bool = True) -> Fragment:
+    """Parse and check one operation's SDL; raise FragmentError saying why not.
+
+    With standalone=False the types it uses are not checked yet (they may
+    come from the script's other registrations: check_fragment does it then).
+    """
     root = ROOTS[origin.kind]
     try:
         document = parse(sdl)
@@ -103,10 +110,40 @@ def parse_fragment(origin: Origin, sdl: str) -> Fragment:
             f"register {others} with a call of its own"
         )
     fragment = Fragment(origin, root, root_fields[0], tuple(types))
-    problems = _standalone_problems(fragment)
-    if problems:
-        raise FragmentError(f"{origin}: " + "; ".join(problems))
+    if standalone:
+        check_fragment(fragment)
     return fragment
+
+
+def check_fragment(fragment: Fragment) -> None:
+    """Raise FragmentError if graphql-core finds the fragment wrong on its own."""
+    problems = [
+        f"{p} Define it in the registration's SDL or in another registration "
+        "of the same script."
+        if p.startswith("Unknown type")
+        else p
+        for p in _standalone_problems(fragment)
+    ]
+    if problems:
+        raise FragmentError(f"{fragment.origin}: " + "; ".join(problems))
+
+
+def used_names(node) -> set[str]:
+    """The type names a definition (or a root field) refers to."""
+    names = set()
+    for field in getattr(node, "fields", None) or ():
+        names.add(_named(field.type))
+        for arg in getattr(field, "arguments", None) or ():
+            names.add(_named(arg.type))
+    for arg in getattr(node, "arguments", None) or ():  # a root field
+        names.add(_named(arg.type))
+    if isinstance(node, FieldDefinitionNode):
+        names.add(_named(node.type))
+    for named in getattr(node, "interfaces", None) or ():
+        names.add(named.name.value)
+    for named in getattr(node, "types", None) or ():  # a union's members
+        names.add(named.name.value)
+    return names
 
 
 def _refused(definition, root: str, origin: Origin) -> str:
