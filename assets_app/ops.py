@@ -50,22 +50,36 @@ def script_ops(invocation) -> dict:
         assets = Asset.objects.filter(tenant=invocation.tenant).order_by("name")
         return json.dumps([a.metadata() for a in assets])
 
+    def noted(name) -> Asset | None:
+        """The asset, or None; its version is what a later write is checked against."""
+        asset = Asset.objects.filter(tenant=invocation.tenant, name=name).first()
+        reads = invocation.notes.setdefault("assets.read", {})
+        reads.setdefault(name, asset.version if asset else 0)
+        return asset
+
     def fetch_asset(name) -> str:
         require(READ_ASSETS, "fetchAsset")
         problem = rules.name_problem(name)
         if problem:
             return problem
-        asset = Asset.objects.filter(tenant=invocation.tenant, name=name).first()
-        # Remember what was read: writing it later is checked against this.
-        reads = invocation.notes.setdefault("assets.read", {})
-        reads.setdefault(name, asset.version if asset else 0)
+        asset = noted(name)
         if asset is None:
             return rules.not_found(name)
         return base64.b64encode(repository.read(asset)).decode("ascii")
 
+    # deleteAsset's answer ("deleted successfully" or "not found") needs to know
+    # now; the read is noted, so an asset created or deleted by someone else
+    # before the delete applies re-runs the invocation (scripts_app.contention).
+    def asset_exists(name) -> bool:
+        require(DELETE_ASSETS, "deleteAsset")
+        if rules.name_problem(name):
+            return False
+        return noted(name) is not None
+
     return {
         "assets.list": sync_to_async(list_assets),
         "assets.fetch": sync_to_async(fetch_asset),
+        "assets.exists": sync_to_async(asset_exists),
     }
 
 

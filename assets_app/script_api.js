@@ -130,11 +130,15 @@
       if (e) throw e;
       const problem = nameProblem(assetName);
       if (problem) return problem;
-      // Known to be absent (deleted here, or read as missing): say so. Otherwise
-      // the answer cannot wait for the database; deleting a missing asset is a
-      // no-op when the effects are applied.
+      // The seed's answer says whether the asset existed: known here when this
+      // invocation wrote or read it, else asked of the host (a noted read).
       const mine = pending();
-      if (mine[assetName] && mine[assetName].gone) return notFound(assetName);
+      const entry = mine[assetName];
+      if (entry && entry.gone) return notFound(assetName);
+      if (!entry && !api.call("assets.exists", [assetName])) {
+        mine[assetName] = { gone: true, read: true };
+        return notFound(assetName);
+      }
       api.effect("assets.delete", { name: assetName });
       mine[assetName] = { gone: true };
       return "Asset '" + assetName + "' deleted successfully";

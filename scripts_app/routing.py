@@ -4,7 +4,11 @@ Paths match literally, so `/hello` and `/hello/` are different routes and
 neither redirects to the other. Between two `:param` patterns the one with a
 literal segment earlier wins (`/users/me/:tab` beats `/users/:id/:tab`).
 `/files/*` answers `/files`, `/files/` and everything below (`params["*"]`
-is the rest, "" for the first two). When the best path match has no
+is the rest, "" for the first two). A path that no route matches at all
+falls back to the longest literal handler route it lies under: `/assets`
+answers `/assets/logo.png` (`params["*"]` is "logo.png"), as the aiwebengine
+seed's asset-CRUD example expects; a path ending in "/" never falls back, so
+`/hello` and `/hello/` stay different routes. When the best path match has no
 handler for the method, the next match that has one serves it; when none
 has, the answer is 405 with every method the matching routes accept (HEAD
 wherever GET is, since GET handlers answer HEAD). A route of an app's own kind
@@ -160,9 +164,36 @@ class RouteTable:
                 if m in pattern.methods:
                     return Match(pattern.methods[m], params)
             allowed.update(pattern.methods)
+        if not allowed:
+            found = self._under_literal(lookups, parts, allowed)
+            if found is not None:
+                return found
         if "GET" in allowed:
             allowed.add("HEAD")
         return NoMatch(sorted(allowed))
+
+    def _under_literal(self, lookups, parts, allowed) -> Match | None:
+        """The longest literal handler route above the path (not ending in "/").
+
+        Only when nothing else matched: a literal route then answers the
+        paths below it, as a prefix route (`params["*"]` is the rest). Routes
+        of an app's kind (an asset route) name one resource and never do.
+        """
+        if len(parts) < 2 or parts[-1] == "":
+            return None
+        for cut in range(len(parts) - 1, 0, -1):
+            methods = self.exact.get("/" + "/".join(parts[:cut]))
+            if not methods:
+                continue
+            handlers = {m: t for m, t in methods.items() if not t.kind}
+            if not handlers:
+                continue
+            for m in lookups:
+                if m in handlers:
+                    return Match(handlers[m], {"*": "/".join(parts[cut:])})
+            allowed.update(handlers)
+            return None
+        return None
 
 
 class RouteDirectory(CachedSnapshot):

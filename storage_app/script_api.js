@@ -73,7 +73,8 @@
 
     function writeProblem() {
       if (!duringCall()) return "Error: " + name + " can only be changed while handling a call, not at load time";
-      if (locked()) return "Error: Authentication required: " + name + " needs a signed-in user";
+      // The reference implementation's wording (the seed gives none).
+      if (locked()) return "Error: Personal storage requires authentication. Please log in.";
       return null;
     }
 

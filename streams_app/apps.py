@@ -10,10 +10,10 @@ class StreamsConfig(ScriptPlugin, AppConfig):
     verbose_name = "Streams and messages"
 
     # The dispatcher and events modules (routeRegistry's stream calls live in
-    # the prelude), the host side of dispatcher.sendMessage, and stream sends
-    # applied after success.
+    # the prelude), the host side of dispatcher.sendMessage and of
+    # sendStreamMessageFiltered's count, and stream sends applied after success.
     script_api_js = "script_api.js"
-    script_host_calls = ("dispatch.send", "dispatch.next")
+    script_host_calls = ("dispatch.send", "dispatch.next", "stream.count")
     script_effect_prefix = "stream."
     # Listeners, and stream customizers ("stream").
     script_execution_kinds = {"listener": "http", "stream": "http"}

@@ -163,7 +163,8 @@
   }
 
   // Queue a message for a stream (R5: sent only if the invocation succeeds).
-  function sendStream(what, path, data, filter) {
+  // answer(path, filter) gives the success string; the default says "queued".
+  function sendStream(what, path, data, filter, answer) {
     if (typeof path !== "string" || path[0] !== "/" || path.length > 200) {
       return "Error: " + what + ": the stream path must start with '/' (at most 200 characters), got " +
         api.show(path);
@@ -183,7 +184,17 @@
       if (text === undefined) return "Error: " + what + ": the data is not JSON-serialisable";
     }
     api.effect("stream.send", { path: path, data: text, filter: filter });
+    if (answer) return answer(path, filter);
     return "Message queued for stream " + path + " (sent when the handler succeeds)";
+  }
+
+  // sendStreamMessageFiltered's answer, in the reference implementation's
+  // words: the connections (to this server process) that match the filter
+  // now. The message itself still goes out only if the invocation succeeds.
+  function filteredAnswer(path, filter) {
+    const count = api.call("stream.count", [path, filter]);
+    return "Successfully sent filtered message to " + count + " connections on path '" +
+      path + "'";
   }
 
   api.contribute("routeRegistry", {
@@ -248,7 +259,7 @@
         }
         clean[keys[i]] = String(v);
       }
-      return sendStream("sendStreamMessageFiltered", path, data, clean);
+      return sendStream("sendStreamMessageFiltered", path, data, clean, filteredAnswer);
     },
   });
 

@@ -34,7 +34,7 @@ ALLOWED = {
     "listAssets": "[]",
     "fetchAsset": "Asset 'a.txt' not found",
     "upsertAsset": "Asset 'a.txt' saved successfully",
-    "deleteAsset": "Asset 'a.txt' deleted successfully",
+    "deleteAsset": "Asset 'a.txt' not found",  # there is no a.txt
 }
 
 

@@ -100,6 +100,24 @@ async def test_delete_removes_the_asset_and_its_file(assets, media):
     assert [f for f in media.rglob("*") if f.is_file()] == []
 
 
+async def test_delete_of_a_missing_asset_returns_the_seeds_not_found_message(assets):
+    # Seed, assetStorage.deleteAsset: "Returns: Success message if deleted, or
+    # error message if not found" (the reference's "Asset '<name>' not found").
+    reply = await fetch("/del?name=never-there.txt", method="POST")
+
+    assert reply.status_code == 200
+    assert reply.text == "Asset 'never-there.txt' not found"
+
+
+async def test_deleting_twice_says_deleted_then_not_found(assets):
+    await put("raced.txt", b"x")
+    deleted = await fetch("/del?name=raced.txt", method="POST")
+    again = await fetch("/del?name=raced.txt", method="POST")
+
+    assert deleted.text == "Asset 'raced.txt' deleted successfully"
+    assert again.text == "Asset 'raced.txt' not found"
+
+
 async def test_replacing_an_asset_leaves_only_the_new_file(assets, media):
     await put("one.txt", b"first")
     await put("one.txt", b"second")

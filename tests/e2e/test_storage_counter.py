@@ -112,4 +112,6 @@ def test_personal_storage_of_two_users_stays_apart(server, installation):
         ]
 
     assert themes == ["dark", "light", None]
-    assert anonymous.text.startswith("Error: Authentication required")
+    assert anonymous.text == (
+        "Error: Personal storage requires authentication. Please log in."
+    )

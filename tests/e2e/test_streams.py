@@ -80,7 +80,7 @@ def send(server, path, text, filter=None):
             params["filter"] = json.dumps(filter)
         reply = client.post("/sse-send", params=params)
     assert reply.status_code == 200, reply.text
-    assert reply.text.startswith("Message queued for stream"), reply.text
+    assert reply.text.startswith("Successfully sent filtered message to "), reply.text
     return reply
 
 
@@ -111,6 +111,112 @@ def test_the_seed_chat_example_works_end_to_end(sse_server):
     }
     assert datetime.fromisoformat(message["timestamp"].replace("Z", "+00:00"))
     assert int(got[0].id) > 0
+
+
+# The seed's sendStreamMessageFiltered example (aiwebengine-javascript-api.md,
+# "routeRegistry.sendStreamMessageFiltered"), verbatim inside a handler: it
+# sends, so it cannot run while the script loads.
+SEED_FILTERED = (
+    SEED_CHAT
+    + """
+routeRegistry.registerStreamRoute("/notifications");
+
+function filteredExample(context) {
+// Send to connections where metadata.room == "general"
+routeRegistry.sendStreamMessageFiltered(
+  "/chat",
+  {
+    type: "room_message",
+    message: "Hello room!",
+    timestamp: new Date().toISOString(),
+  },
+  JSON.stringify({ room: "general" }),
+);
+
+// Send to specific user by ID
+routeRegistry.sendStreamMessageFiltered(
+  "/notifications",
+  {
+    type: "personal",
+    message: "You have a new message",
+  },
+  JSON.stringify({ user_id: "user123" }),
+);
+  return "done";
+}
+routeRegistry.registerRoute("/chat/filtered-example", "filteredExample", "POST");
+"""
+)
+
+
+def test_the_seeds_filtered_send_example_reaches_only_matching_clients(sse_server):
+    # Named "chat" as the chat example's script: it holds the /chat stream.
+    assert put_script(sse_server, "chat", SEED_FILTERED).status_code in (200, 201)
+    url = sse_server.url
+    with (
+        SSE(f"{url}/chat?room=general") as general,
+        SSE(f"{url}/chat?room=lobby") as lobby,
+        SSE(f"{url}/notifications?user_id=user123") as user123,
+        SSE(f"{url}/notifications?user_id=user456") as user456,
+    ):
+        for reader in (general, lobby, user123, user456):
+            reader.wait_connected()
+        with sse_server.client() as client:
+            ran = client.post("/chat/filtered-example")
+        for path in ("/chat", "/notifications"):
+            send(sse_server, path, "to everyone")
+        got = [
+            [r.next().data for _ in range(n)]
+            for r, n in ((general, 2), (lobby, 1), (user123, 2), (user456, 1))
+        ]
+
+    assert (ran.status_code, ran.text) == (200, "done")
+    room, everyone = json.loads(got[0][0]), got[0][1]
+    assert (room["type"], room["message"], everyone) == (
+        "room_message",
+        "Hello room!",
+        "to everyone",
+    )
+    assert got[1] == ["to everyone"]
+    assert json.loads(got[2][0]) == {
+        "type": "personal",
+        "message": "You have a new message",
+    }
+    assert got[3] == ["to everyone"]
+
+
+def test_a_filtered_send_answers_how_many_connections_match(sse_server):
+    # Seed: "Returns: String describing broadcast result with success/failure
+    # counts"; the words are the reference implementation's.
+    stream(sse_server, "/sse-count", "sse-count")
+    url = f"{sse_server.url}/sse-count"
+
+    with (
+        SSE(f"{url}?room=a") as first,
+        SSE(f"{url}?room=a&user=ann") as second,
+        SSE(f"{url}?room=b") as third,
+    ):
+        for reader in (first, second, third):
+            reader.wait_connected()
+        to_a = send(sse_server, "/sse-count", "to a", {"room": "a"}).text
+        to_ann = send(sse_server, "/sse-count", "to ann", {"user": "ann"}).text
+        to_all = send(sse_server, "/sse-count", "to all").text
+        to_none = send(sse_server, "/sse-count", "to c", {"room": "c"}).text
+        assert third.next().data == "to all"
+
+    assert [to_a, to_ann, to_all, to_none] == [
+        f"Successfully sent filtered message to {n} connections on path '/sse-count'"
+        for n in (2, 1, 3, 0)
+    ]
+
+
+def test_a_filtered_send_to_no_stream_answers_zero_connections(sse_server):
+    reply = send(sse_server, "/sse-no-such-stream", "lost", {"room": "a"})
+
+    assert reply.text == (
+        "Successfully sent filtered message to 0 connections on path "
+        "'/sse-no-such-stream'"
+    )
 
 
 def test_a_stream_answers_event_stream_headers_then_keep_alives(sse_server):

@@ -17,11 +17,56 @@ def served_by(t, method, path):
     return found.target.handler, found.params
 
 
-def test_exact_path_matches_only_itself():
+def test_exact_path_matches_itself_and_not_a_longer_name():
     t = table(("GET", "/hello", "hello"))
     assert served_by(t, "GET", "/hello") == ("hello", {})
-    assert t.match("GET", "/hello/x") == NoMatch([])
     assert t.match("GET", "/hell") == NoMatch([])
+    assert t.match("GET", "/hellox") == NoMatch([])
+
+
+def test_literal_route_answers_paths_below_it_when_nothing_else_matches():
+    # The aiwebengine seed's asset-CRUD example registers /assets and serves
+    # /assets/<name> from the same handler.
+    t = table(("GET", "/assets", "assets"), ("DELETE", "/assets", "assets"))
+    assert served_by(t, "GET", "/assets/logo.png") == ("assets", {"*": "logo.png"})
+    assert served_by(t, "DELETE", "/assets/a/b") == ("assets", {"*": "a/b"})
+    assert served_by(t, "HEAD", "/assets/x") == ("assets", {"*": "x"})
+
+
+def test_path_ending_in_slash_does_not_fall_back_to_a_literal_route():
+    t = table(("GET", "/hello", "hello"))
+    assert t.match("GET", "/hello/") == NoMatch([])
+    assert t.match("GET", "/hello/x/") == NoMatch([])
+
+
+def test_longest_literal_route_above_the_path_wins():
+    t = table(("GET", "/a", "a"), ("GET", "/a/b", "ab"))
+    assert served_by(t, "GET", "/a/b/c") == ("ab", {"*": "c"})
+    assert served_by(t, "GET", "/a/x/c") == ("a", {"*": "x/c"})
+
+
+def test_param_and_wildcard_routes_beat_the_literal_fallback():
+    t = table(
+        ("GET", "/assets", "list"),
+        ("GET", "/assets/:name", "one"),
+        ("GET", "/files", "index"),
+        ("GET", "/files/*", "files"),
+    )
+    assert served_by(t, "GET", "/assets/x") == ("one", {"name": "x"})
+    assert served_by(t, "GET", "/assets/x/y") == ("list", {"*": "x/y"})
+    assert served_by(t, "GET", "/files/x") == ("files", {"*": "x"})
+
+
+def test_literal_fallback_with_other_methods_only_answers_405():
+    t = table(("GET", "/assets", "assets"))
+    assert t.match("PUT", "/assets/x") == NoMatch(["GET", "HEAD"])
+
+
+def test_asset_routes_do_not_answer_paths_below_them():
+    t = RouteTable()
+    t.add("GET", RouteTarget(1, "s", 1, "", "/logo.svg", "asset", "logo.svg"))
+    t.finish()
+    assert t.match("GET", "/logo.svg/x") == NoMatch([])
 
 
 def test_param_segments_are_captured_by_name():

@@ -55,11 +55,14 @@ def test_anonymous_callers_get_null_errors_and_false(prefs, call):
     call("POST", "/prefs?theme=dark", user="bob")
 
     assert theme(call, None) == "light"
+    # The seed gives no wording; this is the reference implementation's.
     assert call("POST", "/prefs?theme=x").content == (
-        b"Error: Authentication required: personalStorage needs a signed-in user"
+        b"Error: Personal storage requires authentication. Please log in."
     )
     assert call("DELETE", "/prefs").json() == {"removed": False}
-    assert call("DELETE", "/prefs/all").content.startswith(b"Error: Authentication")
+    assert call("DELETE", "/prefs/all").content == (
+        b"Error: Personal storage requires authentication. Please log in."
+    )
     assert theme(call, "bob") == "dark"
 
 
@@ -94,3 +97,30 @@ def test_a_forged_auth_flag_does_not_unlock_personal_storage(cast, script, call)
     assert response.status_code == 500
     assert b"personalStorage needs an authenticated request" in response.content
     assert not StoredItem.objects.exists()
+
+
+SEQUENCE = """
+function sequence(context) {
+  const out = [];
+  out.push(personalStorage.removeItem("theme"));
+  out.push(personalStorage.removeItem("theme"));
+  personalStorage.setItem("theme", "dark");
+  out.push(personalStorage.removeItem("theme"));
+  out.push(personalStorage.removeItem("never-set"));
+  return { status: 200, body: out };
+}
+routeRegistry.registerRoute("/sequence", "sequence", "POST");
+"""
+
+
+def test_remove_item_is_true_only_while_the_key_exists(cast, script, call):
+    # Seed, personalStorage.removeItem: "Boolean - true if item was removed,
+    # false if it didn't exist or user is not authenticated".
+    script("prefs", PREFS + SEQUENCE)
+    call("POST", "/prefs?theme=dark", user="bob")
+
+    signed_in = call("POST", "/sequence", user="bob")
+    anonymous = call("POST", "/sequence")
+
+    assert signed_in.json() == [True, False, True, False]
+    assert anonymous.json() == [False, False, False, False]

@@ -88,6 +88,21 @@ def test_a_failing_handler_sends_nothing_and_writes_nothing(sender, api):
 
 
 @pytest.mark.django_db
+def test_a_filtered_send_answers_its_count_and_a_failing_handler_sends_nothing(
+    sender, api
+):
+    counted = post(api, "text=hi&room=general")
+    failed = post(api, "text=lost&room=general&fail=1")
+
+    # No client is connected in this process: the count is 0.
+    assert counted.content.decode() == (
+        "Successfully sent filtered message to 0 connections on path '/feed'"
+    )
+    assert failed.status_code == 500
+    assert [m.data for m in messages("/feed")] == ["hi"]
+
+
+@pytest.mark.django_db
 def test_a_message_to_no_stream_is_dropped_with_a_warning(sender, api, records):
     reply = post(api, "n=1&to=/nowhere")
 
