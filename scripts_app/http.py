@@ -334,5 +334,12 @@ def auth_for(user, role=None) -> tuple[dict, dict | None]:
         "userEmail": user.email or None,
         "isAdmin": bool(user.is_superuser or role == "owner"),
     }
+    from tenants.models import Role, permissions_of
+
     name = (user.get_full_name() or user.get_username()).strip()
-    return auth, {"id": str(user.pk), "email": user.email or None, "name": name}
+    return auth, {
+        "id": str(user.pk),
+        "email": user.email or None,
+        "name": name,
+        "permissions": permissions_of(Role.OWNER if user.is_superuser else role),
+    }

@@ -153,6 +153,9 @@ class LogEntry(models.Model):
     execution_id = models.UUIDField(null=True, blank=True, db_index=True)
     level = models.CharField(max_length=8, choices=LogLevel.choices)
     message = models.TextField()
+    # console.log("User action", {user_id: 7}): the trailing object (IOTA's
+    # structured logging), {} when there was none.
+    fields = models.JSONField(default=dict, blank=True)
     time = models.DateTimeField(db_index=True)
 
     class Meta:
