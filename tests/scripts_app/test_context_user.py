@@ -182,3 +182,54 @@ def test_a_run_must_say_what_triggered_it_in_iotas_words():
         triggered_by_of("listener", None)
     with pytest.raises(ValueError, match="triggered_by must be one of"):
         triggered_by_of("http", "message")
+
+
+# IOTA seed, "Usage Examples / Event Handler: Update Analytics", verbatim; then
+# its subscription, and a publisher (an HTTP route) of the event.
+ORDER_CREATED = """// Handle order.created event
+async function handleOrderCreated(event) {
+const order = event.data;
+// Update daily sales cache
+const today = utils.date.format(utils.date.now(), "YYYY-MM-DD");
+const cacheKey = `daily_sales_${today}`;
+const current = await storage.get(cacheKey) || { count: 0, total: 0 };
+current.count += 1;
+current.total += order.total;
+await storage.set(cacheKey, current, 86400); // Cache for 24 hours
+console.info(`Updated sales cache: ${current.count} orders, $${current.total}`);
+}
+events.subscribe("order.created", "handleOrderCreated");
+"""
+ORDERS = """
+async function order(req) {
+  await events.publish("order.created", { total: Number(req.query.total) });
+  console.log("Order placed", { tenant: context.tenant.id, by: context.execution.triggeredBy });
+  return "placed";
+}
+routeRegistry.registerRoute("/orders", "order", "POST");
+"""
+
+
+def test_the_iota_event_handler_example_runs_verbatim(db, cast, upload, api, records):
+    from datetime import UTC, datetime
+
+    from scripts_app.models import LogEntry
+    from scripts_app.records import buffer
+
+    buffer().clear()
+    assert upload("sales-analytics", ORDER_CREATED).status_code == 201
+    assert upload("orders", ORDERS).status_code == 201
+
+    assert api().post("/orders?total=30").status_code == 200
+    assert api().post("/orders?total=12").status_code == 200
+
+    today = datetime.now(tz=UTC).strftime("%Y-%m-%d")
+    item = StoredItem.objects.get(
+        tenant=cast["acme"], namespace="tenant", key=f"daily_sales_{today}"
+    )
+    assert json.loads(item.value) == {"count": 2, "total": 42}
+    records()
+    handled = LogEntry.objects.filter(script_name="sales-analytics", level="INFO")
+    assert "Updated sales cache: 2 orders, $42" in [e.message for e in handled]
+    placed = LogEntry.objects.filter(script_name="orders", message="Order placed")
+    assert [e.fields for e in placed] == [{"tenant": "acme", "by": "http"}] * 2
