@@ -324,7 +324,11 @@ def form_of(method: str, content_type: str, body: bytes) -> dict:
 
 
 def auth_for(user, role=None) -> tuple[dict, dict | None]:
-    """Return (request.auth, context.user) for a Django user or None."""
+    """Return (request.auth, context.user) for a Django user or None.
+
+    `role` is the user's role in the tenant (tenants.models.role_of); it sets
+    auth.isAdmin and context.user.permissions (tenants.models.ROLE_PERMISSIONS).
+    """
     if user is None or not user.is_authenticated:
         return ANONYMOUS, None
     auth = {
