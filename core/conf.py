@@ -30,6 +30,10 @@ DEFAULTS = {
     "RECORD_BATCH_SIZE": 500,
     "MAX_LOG_MESSAGE_CHARS": 8192,
     "MAX_LOGS_PER_INVOCATION": 1000,
+    # console.listLogs()/listLogsForUri(uri): the newest entries returned;
+    # console.pruneLogs(): the newest entries of each script it keeps.
+    "LOGS_LISTED_MAX": 1000,
+    "LOGS_KEPT_ON_PRUNE": 100,
     # What may leave a script's V8 context in one piece, checked there before
     # the host copies it: the reply of one engine call (response, logs and
     # buffered writes) and the arguments of one host call (a fetch body, a

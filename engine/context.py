@@ -167,6 +167,16 @@ _ERROR_CODES = {
 }
 
 
+def _fields_fit(fields, longest: int) -> bool:
+    """Are a log entry's structured fields an object of at most `longest` JSON chars?"""
+    if not isinstance(fields, dict):
+        return False
+    try:
+        return len(json.dumps(fields, ensure_ascii=False)) <= longest
+    except (TypeError, ValueError):
+        return False
+
+
 # Creating an isolate takes mini-racer about 2.5 ms in one blocking call (V8
 # deserialises its snapshot), and freeing one up to 1.5 ms: done here, they
 # leave the event loop serving.
@@ -849,6 +859,12 @@ class ScriptContext:
                 entry["message"] = message = str(message)
             if len(message) > longest:
                 entry["message"] = message[:longest] + "... [truncated]"
+            if "fields" in entry and not _fields_fit(entry["fields"], longest):
+                # Not the prelude's: a script that rewrote it; drop them, say so.
+                del entry["fields"]
+                entry["message"] += (
+                    " [fields dropped: not a JSON object within the cap]"
+                )
             kept.append(entry)
         return kept, dropped
 

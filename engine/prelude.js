@@ -128,19 +128,43 @@
     }
   }
 
+  // IOTA's console.log("User action", {user_id: 7}): a last argument that is
+  // a plain object (made by {} or Object.create(null)), after at least one
+  // other, is the entry's structured `fields`, not part of its message. Its
+  // JSON must fit in maxLogChars; else it is shown in the message as before.
+  function fieldsOf(args) {
+    const n = args.length;
+    if (n < 2) return null;
+    const last = args[n - 1];
+    if (last === null || typeof last !== "object") return null;
+    const proto = Object.getPrototypeOf(last);
+    if (proto !== ObjectProto && proto !== null) return null;
+    try {
+      const text = stringify(last);
+      if (text === undefined || text.length > config.maxLogChars) return null;
+      return parse(text); // a copy: later changes to the object do not show
+    } catch (e) {
+      return null; // a cycle or a BigInt: shown in the message instead
+    }
+  }
+
   function logAt(level) {
     return function () {
       if (state.logs.length >= config.maxLogs) {
         state.droppedLogs += 1;
         return;
       }
+      const fields = fieldsOf(arguments);
+      const shown = fields === null ? arguments.length : arguments.length - 1;
       const parts = [];
-      for (let i = 0; i < arguments.length; i++) parts[i] = show(arguments[i]);
+      for (let i = 0; i < shown; i++) parts[i] = show(arguments[i]);
       let message = join.call(parts, " ");
       if (message.length > config.maxLogChars) {
         message = apply(strSlice, message, [0, config.maxLogChars]) + "... [truncated]";
       }
-      state.logs[state.logs.length] = { level: level, message: message, time: now() };
+      const entry = { level: level, message: message, time: now() };
+      if (fields !== null) entry.fields = fields;
+      state.logs[state.logs.length] = entry;
     };
   }
 
@@ -242,7 +266,7 @@
   };
 
   // The prelude's objects API modules may add members to (api.contribute).
-  const extensible = { routeRegistry: routeRegistry };
+  const extensible = { routeRegistry: routeRegistry, console: console };
 
   // ---- responses -------------------------------------------------------------
 
@@ -768,7 +792,10 @@
     // Freeze the objects modules contribute to, once every module is declared.
     seal() {
       const names = Object.keys(extensible);
-      for (let i = 0; i < names.length; i++) Object.freeze(extensible[names[i]]);
+      for (let i = 0; i < names.length; i++) {
+        // Scripts may still replace console.log and the like, as in a browser.
+        if (extensible[names[i]] !== console) Object.freeze(extensible[names[i]]);
+      }
     },
     // The host's entropy for the CSPRNG, handed over once (15_random.js).
     takeSeed() {
@@ -906,6 +933,21 @@
     Object.defineProperty(g, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
   }
   for (const obj of [ResponseBuilder, validate]) Object.freeze(obj);
+  // IOTA scripts read `context` as a global: the context of the invocation
+  // whose call runs now (it follows `state`, as the logs do; null at top
+  // level). A script's own `context` wins: a parameter or a top-level
+  // let/const/function shadows this property (configurable, so allowed), and
+  // an assignment (`var context = ...` included) replaces it for good.
+  Object.defineProperty(g, "context", {
+    get() {
+      return state.context;
+    },
+    set(value) {
+      defineProperty(g, "context", { value: value, writable: true, configurable: true, enumerable: false });
+    },
+    configurable: true,
+    enumerable: false,
+  });
   Object.defineProperty(g, "__sh", { value: Object.freeze(host), writable: false, configurable: false, enumerable: false });
   return Object.freeze(api);
 })

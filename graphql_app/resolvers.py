@@ -98,7 +98,7 @@ def resolver_for(op):
                 trigger=trigger,
                 user_id=caller.user_id,
                 depth=caller.depth,
-                triggered_by=caller.via,
+                triggered_by="api",  # the GraphQL API (meta.via says how)
                 # executeGraphQL: the calling script's request pays for this too.
                 budget=getattr(caller.invocation, "budget", None),
             )

@@ -10,6 +10,7 @@ from scripts_app.models import (
     Route,
     Script,
     ScriptVersion,
+    with_log_field,
 )
 from scripts_app.services import ScriptRejected, delete_script, prepare, store
 
@@ -151,14 +152,29 @@ class ViewOnlyAdmin(ReadOnlyAdmin):
 
 @admin.register(LogEntry)
 class LogEntryAdmin(ReadOnlyAdmin):
-    list_display = ["time", "level", "tenant", "script_name", "short_message"]
+    """Log entries; a search `user_id=42` finds those with that structured field."""
+
+    list_display = ["time", "level", "tenant", "script_name", "short_message", "fields"]
     list_filter = ["level", "tenant"]
     search_fields = ["script_name", "message", "execution_id"]
+    search_help_text = (
+        "Words of the script or message, an execution id, or name=value for a "
+        "structured field (user_id=42, order.id=7)."
+    )
     date_hierarchy = "time"
 
     @admin.display(description="message")
     def short_message(self, obj):
         return obj.message[:120]
+
+    def get_search_results(self, request, queryset, search_term):
+        name, equals, value = search_term.strip().partition("=")
+        if equals and name and " " not in name:
+            try:
+                return with_log_field(queryset, name, value.strip()), False
+            except ValueError:
+                pass  # not a field name: search the words as usual
+        return super().get_search_results(request, queryset, search_term)
 
 
 @admin.register(Execution)

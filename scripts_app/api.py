@@ -21,6 +21,7 @@ from scripts_app.models import (
     LogEntry,
     Script,
     ScriptVersion,
+    with_log_field,
 )
 from scripts_app.services import ScriptRejected, delete_script, save_script
 from tenants.lookup import tenant_object_or_404
@@ -102,7 +103,7 @@ class LogEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LogEntry
-        fields = ["id", "script", "execution_id", "level", "message", "time"]
+        fields = ["id", "script", "execution_id", "level", "message", "fields", "time"]
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
@@ -222,6 +223,13 @@ def _filtered(queryset, request, *, levels=False):
         queryset = queryset.filter(**{"execution_id" if levels else "id": execution})
     if levels and params.get("level"):
         queryset = queryset.filter(level=params["level"].upper())
+    if levels:
+        for name, value in params.items():
+            if name.startswith("fields."):
+                try:
+                    queryset = with_log_field(queryset, name[len("fields.") :], value)
+                except ValueError as exc:
+                    raise ValidationError({name: [str(exc)]}) from None
     if params.get("since"):
         since = parse_datetime(params["since"])
         if since is None:
@@ -241,7 +249,19 @@ FILTERS = [
 ]
 
 
-@extend_schema(parameters=[*FILTERS, OpenApiParameter("level", OpenApiTypes.STR)])
+@extend_schema(
+    parameters=[
+        *FILTERS,
+        OpenApiParameter("level", OpenApiTypes.STR),
+        OpenApiParameter(
+            "fields.{name}",
+            OpenApiTypes.STR,
+            description="Only entries whose structured field `name` (console.log("
+            "msg, {name: ...}); '.' for nested keys) has this value: JSON "
+            "(42, true) or the same text as a string. Repeat for more fields.",
+        ),
+    ]
+)
 class LogViewSet(viewsets.ReadOnlyModelViewSet):
     """Console output of the tenant's scripts, newest first."""
 

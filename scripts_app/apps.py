@@ -4,12 +4,12 @@ from core.plugins import ScriptPlugin
 
 
 class ScriptsConfig(ScriptPlugin, AppConfig):
-    """Scripts, their routes and runs; as a plugin, convert.markdown_to_html."""
+    """Scripts, their routes and runs; as a plugin, convert and console's log calls."""
 
     name = "scripts_app"
     verbose_name = "Scripts"
-    script_api_js = "js/convert.js"
-    script_host_calls = ("convert.markdown",)
+    script_api_js = "js/script_api.js"
+    script_host_calls = ("convert.markdown", "logs.list", "logs.prune")
     script_execution_kinds = {"http": "http"}  # script routes
     script_registration_counters = {"routes": "routes"}  # scripts_app.routing
 
@@ -18,6 +18,10 @@ class ScriptsConfig(ScriptPlugin, AppConfig):
         from scripts_app import checks, signals  # noqa: F401
 
     def script_ops(self, invocation):
+        from scripts_app import log_reading
         from scripts_app.conversions import markdown_to_html
 
-        return {"convert.markdown": markdown_to_html}
+        return {
+            "convert.markdown": markdown_to_html,
+            **log_reading.script_ops(invocation),
+        }

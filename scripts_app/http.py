@@ -324,7 +324,11 @@ def form_of(method: str, content_type: str, body: bytes) -> dict:
 
 
 def auth_for(user, role=None) -> tuple[dict, dict | None]:
-    """Return (request.auth, context.user) for a Django user or None."""
+    """Return (request.auth, context.user) for a Django user or None.
+
+    `role` is the user's role in the tenant (tenants.models.role_of); it sets
+    auth.isAdmin and context.user.permissions (tenants.models.ROLE_PERMISSIONS).
+    """
     if user is None or not user.is_authenticated:
         return ANONYMOUS, None
     auth = {
@@ -334,5 +338,12 @@ def auth_for(user, role=None) -> tuple[dict, dict | None]:
         "userEmail": user.email or None,
         "isAdmin": bool(user.is_superuser or role == "owner"),
     }
+    from tenants.models import Role, permissions_of
+
     name = (user.get_full_name() or user.get_username()).strip()
-    return auth, {"id": str(user.pk), "email": user.email or None, "name": name}
+    return auth, {
+        "id": str(user.pk),
+        "email": user.email or None,
+        "name": name,
+        "permissions": permissions_of(Role.OWNER if user.is_superuser else role),
+    }

@@ -25,6 +25,11 @@ from scripts_app.hosting import Invocation, invoke_with_effects
 from scripts_app.routing import RouteTarget
 from scripts_app.sources import load_source
 
+# What started an invocation, in IOTA's words (context.execution.triggeredBy):
+# an HTTP request to a script route or stream, a call of the platform's API
+# (GraphQL, REST), an operator's run, a schedule, an event (a message).
+TRIGGERED_BY = frozenset({"http", "api", "manual", "cron", "event"})
+
 
 @derived
 def limits(kind: str) -> Limits:
@@ -50,7 +55,9 @@ async def run(
     `context` holds what this kind adds to the R10 context (request, meta,
     user, args, messageType...); kind, tenant, script and execution are set
     here. `trigger` says what started it ("GET /hello", "message chat"), for
-    the execution record. The Outcome comes back after the effects were
+    the execution record; `triggered_by` is context.execution.triggeredBy, one
+    of TRIGGERED_BY, and may be left out when the kind has that name ("http",
+    "cron", "manual"). The Outcome comes back after the effects were
     applied, or refused (then outcome.error says why).
 
     `answer(outcome)`, when given, turns the outcome into the caller's answer
@@ -164,5 +171,23 @@ def context_for(
         "type": kind,
         "capabilities": list(target.capabilities),
     }
-    full["execution"] = {"id": str(execution_id), "triggeredBy": triggered_by or kind}
+    full["execution"] = {
+        "id": str(execution_id),
+        "triggeredBy": triggered_by_of(kind, triggered_by),
+    }
     return full
+
+
+def triggered_by_of(kind: str, triggered_by: str | None) -> str:
+    """context.execution.triggeredBy: `triggered_by`, else the kind's own name.
+
+    An app running a kind whose name is not one of TRIGGERED_BY ("listener")
+    must say which it is; anything else is a programming error.
+    """
+    value = triggered_by or kind
+    if value not in TRIGGERED_BY:
+        raise ValueError(
+            f"triggered_by must be one of {sorted(TRIGGERED_BY)}, got {value!r} "
+            f"(kind {kind!r})"
+        )
+    return value

@@ -1,10 +1,13 @@
 """Scripts, their versions and registrations, and what their runs leave behind."""
 
+import json
+import re
 import uuid
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 
 from tenants.models import Tenant
 
@@ -153,6 +156,9 @@ class LogEntry(models.Model):
     execution_id = models.UUIDField(null=True, blank=True, db_index=True)
     level = models.CharField(max_length=8, choices=LogLevel.choices)
     message = models.TextField()
+    # console.log("User action", {user_id: 7}): the trailing object (IOTA's
+    # structured logging), {} when there was none.
+    fields = models.JSONField(default=dict, blank=True)
     time = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -162,6 +168,35 @@ class LogEntry(models.Model):
 
     def __str__(self):
         return f"[{self.level}] {self.script_name}: {self.message[:60]}"
+
+
+FIELD_KEY = re.compile(r"^[A-Za-z0-9_$-]{1,100}$")
+
+
+def with_log_field(queryset, path: str, raw: str):
+    """Log entries whose field `path` ("user_id", "order.id") equals `raw`.
+
+    A value that reads as JSON (42, true, null, "x") matches that JSON value,
+    and every value matches the same text as a string: `42` finds both
+    {"user_id": 42} and {"user_id": "42"}. A bad path is a ValueError.
+    """
+    keys = path.split(".")
+    if not all(FIELD_KEY.match(k) for k in keys):
+        raise ValueError(
+            f"'{path}' is not a field name: use letters, digits, '_', '$' or "
+            "'-', and '.' between the keys of nested objects."
+        )
+    target = "fields"
+    for key in keys:
+        target = KeyTransform(key, target)
+    match = models.Q(_log_field=raw)
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = raw
+    if parsed != raw and parsed == parsed and not isinstance(parsed, dict | list):
+        match |= models.Q(_log_field=parsed)  # (parsed == parsed: not NaN)
+    return queryset.alias(_log_field=target).filter(match)
 
 
 class ExecutionStatus(models.TextChoices):

@@ -258,6 +258,7 @@ def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):
                 "execution_id": execution_id,
                 "level": entry.get("level", "LOG"),
                 "message": str(entry.get("message", "")),
+                "fields": entry.get("fields") or {},
                 "time": datetime.fromtimestamp(entry.get("time", 0) / 1000, tz=UTC)
                 if entry.get("time")
                 else datetime.now(tz=UTC),

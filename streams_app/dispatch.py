@@ -230,7 +230,7 @@ async def advance(invocation, token) -> dict:
                     target,
                     delivery.context,
                     invocation.execution_id,
-                    triggered_by="message",
+                    triggered_by="event",
                 ),
             }
         # Another script's listener is about to run: running the sender again
@@ -321,7 +321,7 @@ async def deliver(
                 context,
                 trigger=f"message {message_type}",
                 depth=depth,
-                triggered_by="message",
+                triggered_by="event",
                 budget=budget,
             )
         except ObjectDoesNotExist:

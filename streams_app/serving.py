@@ -223,6 +223,7 @@ async def metadata_for(request, call: HttpCall, target: StreamTarget):
         context,
         trigger=f"{call.method} {call.path}",
         user_id=int(user_id) if user_id else None,
+        triggered_by="http",
     )
     err = outcome.error
     if isinstance(err, Overloaded):

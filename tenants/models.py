@@ -90,6 +90,28 @@ class Role(models.TextChoices):
 
 WRITE_ROLES = {Role.OWNER, Role.DEVELOPER}
 
+# What a role may do in its tenant, as IOTA's permission codenames (the seed's
+# ScriptCreate/Read/Update/Delete/Execute, written like its 'reports.view'):
+# scripts read `context.user.permissions`. Owners and developers write
+# scripts; viewers read them; every member may run them.
+SCRIPT_PERMISSIONS = (
+    "scripts.create",
+    "scripts.read",
+    "scripts.update",
+    "scripts.delete",
+    "scripts.execute",
+)
+ROLE_PERMISSIONS = {
+    Role.OWNER: SCRIPT_PERMISSIONS,
+    Role.DEVELOPER: SCRIPT_PERMISSIONS,
+    Role.VIEWER: ("scripts.read", "scripts.execute"),
+}
+
+
+def permissions_of(role) -> list[str]:
+    """The permission codenames of a role (None: no role in the tenant, none)."""
+    return list(ROLE_PERMISSIONS.get(role, ()))
+
 
 class Membership(models.Model):
     user = models.ForeignKey(

@@ -105,6 +105,9 @@ def test_token_caller_is_authenticated_with_name_and_admin_flag(
         "id": str(user.pk),
         "email": f"{name}@example.com",
         "name": name,
+        "permissions": body["user"][
+            "permissions"
+        ],  # tests/scripts_app/test_context_user
     }
 
 

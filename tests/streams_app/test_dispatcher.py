@@ -103,7 +103,7 @@ def test_listeners_in_two_scripts_receive_the_type_and_the_parsed_data(
             "kind": "listener",
             "request": None,
             "user": None,
-            "triggeredBy": "message",
+            "triggeredBy": "event",
             "script": name,
         }
     records()
