@@ -130,12 +130,15 @@
 
   const streams = () => api.registrations("streams");
   api.claimPaths("streams", (st) => ({ path: st.path, methods: ["GET", "HEAD"], what: "a stream" }));
+  // A registration naming a missing function is dropped and reported (a
+  // registration that fails registers nothing; the upload lists it as a warning).
   api.checkAtLoad(() => {
     const list = streams();
     for (let i = 0; i < list.length; i++) {
       if (list[i].customizer && api.handler(list[i].customizer) === null) {
         api.registrationError("stream " + list[i].path + " names customizer '" +
           list[i].customizer + "', which is not a function in this script");
+        list.splice(i--, 1);
       }
     }
   });
@@ -260,6 +263,7 @@
       if (api.handler(listeners[i].handler) === null) {
         api.registrationError("listener for '" + listeners[i].messageType + "' names handler '" +
           listeners[i].handler + "', which is not a function in this script");
+        listeners.splice(i--, 1);
       }
     }
   });
