@@ -10,7 +10,7 @@ from core.conf import scripts_setting
 from core.plugins import overriding
 from engine import CompileError, ScriptSource
 from scripts_app.engines import engine, run_sync
-from scripts_app.header import HeaderError, parse_header
+from scripts_app.header import HeaderError, parse_header, runs_strict
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import reserved, reserved_prefixes
@@ -117,7 +117,13 @@ def prepare(tenant, name: str, source) -> Prepared:
     )
     try:
         outcome = run_sync(
-            _analyze, ScriptSource(source, probe.filename, init_context(tenant, probe))
+            _analyze,
+            ScriptSource(
+                source,
+                probe.filename,
+                init_context(tenant, probe),
+                strict=runs_strict(header),
+            ),
         )
     except CompileError as exc:
         line, column = _within_source(source, exc.line, exc.column)
