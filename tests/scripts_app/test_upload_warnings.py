@@ -139,3 +139,55 @@ def test_rest_api_upload_lists_the_warnings(api):
     assert reply.json()["warnings"] == [
         "route GET /r names handler 'missing', which is not a function in this script"
     ]
+
+
+# aiwebengine-javascript-api.md, "routeRegistry.registerStreamRoute(path)",
+# the example, verbatim.
+SEED_STREAMS = """// Register a stream for live notifications
+routeRegistry.registerStreamRoute("/notifications");
+
+// Register a stream for chat messages
+routeRegistry.registerStreamRoute("/chat/room1");
+"""
+
+# aiwebengine-javascript-api.md, "dispatcher.registerListener(messageType,
+# handlerName)", the example, verbatim.
+SEED_LISTENER = """function handleUserCreated(context) {
+  const userData = context.messageData;
+  console.log(`New user created: ${userData.username} (${userData.email})`);
+
+  // Perform actions in response to the event
+  // e.g., send welcome email, update analytics, etc.
+}
+
+function init(context) {
+  // Register listener during script initialization
+  dispatcher.registerListener("user.created", "handleUserCreated");
+
+  return { success: true };
+}
+"""
+
+
+def test_the_seeds_stream_example_uploads_without_warnings(upload):
+    reply = upload("seed-streams", SEED_STREAMS)
+
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == []
+    script = Script.objects.get(name="seed-streams")
+    assert [s["path"] for s in script.registrations["streams"]] == [
+        "/notifications",
+        "/chat/room1",
+    ]
+
+
+def test_the_seeds_listener_example_uploads_without_warnings(upload):
+    from streams_app.models import Listener
+
+    reply = upload("seed-listener", SEED_LISTENER)
+
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == []
+    assert list(Listener.objects.values_list("message_type", "handler")) == [
+        ("user.created", "handleUserCreated")
+    ]
