@@ -296,6 +296,11 @@ def _clean_stack(stack: str) -> str:
     ).strip()
 
 
+# Put before a source that must run strict, on its first line so that no line
+# number moves; columns of line 1 are given back (ScriptContext._unshift).
+STRICT_DIRECTIVE = '"use strict";'
+
+
 def _end_of(source: str) -> tuple[int, int]:
     """Return the line and column just past the last character of `source`."""
     lines = _LINE_BREAK.split(source)
@@ -479,6 +484,8 @@ class ScriptContext:
         if MiniRacer is None:
             raise EngineUnavailable(f"py_mini_racer is not importable: {_IMPORT_ERROR}")
         self.filename = filename
+        # Columns the engine added at the start of line 1 (STRICT_DIRECTIVE).
+        self._line1_shift = 0
         self.closed = False  # the isolate is gone
         self.retired = False  # evicted from the pool: close after the last call
         self.discarded = False  # unusable (stopped, broken): no new calls
@@ -715,20 +722,21 @@ class ScriptContext:
     def _thrown(self, text: str) -> ScriptRuntimeError:
         """Translate V8's report of an uncaught throw outside the prelude's care."""
         report = parse_v8_report(text)
-        stack = _clean_stack(report.stack)
+        stack = self._unshift(_clean_stack(report.stack))
+        column = self._column(report.line, report.column)
         if not stack:
             # A thrown string or object: V8 reports only its string form.
             message = f"Uncaught {report.message}"
             if report.message == "[object Object]":
                 message += " (throw an Error to get a message and a stack)"
-            return ScriptRuntimeError(message, line=report.line, column=report.column)
+            return ScriptRuntimeError(message, line=report.line, column=column)
         # The first frame in the script says where the error was made; V8's caret
         # only marks the start of the throwing statement.
         line, column = _frame_position(stack, self.filename)
         return ScriptRuntimeError(
             report.message,
             line=line or report.line,
-            column=column if line else report.column,
+            column=column if line else self._column(report.line, report.column),
             stack=stack,
         )
 
@@ -984,11 +992,27 @@ class ScriptContext:
             self.caps["maxHostCallChars"] + 4096,
         )
 
+    def _column(self, line: int | None, column: int | None) -> int | None:
+        """A column V8 reported, as a column of the uploaded source."""
+        if line == 1 and column is not None and column > self._line1_shift:
+            return column - self._line1_shift
+        return column
+
+    def _unshift(self, stack: str) -> str:
+        """Give back the columns of line 1 the strict directive took in a stack."""
+        if not self._line1_shift or not stack:
+            return stack
+        return re.sub(
+            re.escape(self.filename) + r":1:(\d+)",
+            lambda m: f"{self.filename}:1:{self._column(1, int(m.group(1)))}",
+            stack,
+        )
+
     def _script_error(self, err: dict, limits: Limits) -> EngineError:
         name, message = err.get("name") or "", err.get("message") or ""
         if name == "MemoryLimit":
             return self._memory_exceeded(limits)
-        stack = _clean_stack(err.get("stack") or "")
+        stack = self._unshift(_clean_stack(err.get("stack") or ""))
         line, column = _frame_position(stack, self.filename)
         error = ScriptRuntimeError(
             f"{name}: {message}" if name else message,
@@ -1016,9 +1040,13 @@ class ScriptContext:
 
     # -- the two entry points ---------------------------------------------------------
 
-    async def load(self, source: str, context: dict, limits: Limits) -> Outcome:
+    async def load(
+        self, source: str, context: dict, limits: Limits, strict: bool = False
+    ) -> Outcome:
         """Run the script's top level, then init(context); return registrations.
 
+        With `strict`, the source runs in strict mode whatever it says; line
+        and column numbers stay those of `source`.
         Raises CompileError when the source is not valid JavaScript.
         """
         started = time.monotonic()
@@ -1036,8 +1064,14 @@ class ScriptContext:
                 limits,
             )
             await self._open_channel(attach, deadline, limits)
+            code = source
+            if strict:
+                # A directive is only one as the first statement; comments
+                # before it (a Predix header) would not matter, but a BOM would.
+                code = STRICT_DIRECTIVE + source.removeprefix("\ufeff")
+                self._line1_shift = len(code) - len(source)
             await self._eval(
-                source + f"\n//# sourceURL={self.filename}", deadline, limits
+                code + f"\n//# sourceURL={self.filename}", deadline, limits
             )
             outcome = await self._run(
                 "load", {"id": 0, "context": context}, deadline, limits
@@ -1048,6 +1082,8 @@ class ScriptContext:
             end = _end_of(source)
             if exc.line is None or exc.line > end[0]:
                 exc.line, exc.column = end
+            else:
+                exc.column = self._column(exc.line, exc.column)
             raise
         except ScriptTimeout as exc:
             logs = getattr(exc, "logs", None)

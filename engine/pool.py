@@ -25,6 +25,9 @@ class ScriptSource:
     source: str
     filename: str
     init_context: dict
+    # Run the source in strict mode even without its own "use strict" (a
+    # Predix script: the seed says they all run strict).
+    strict: bool = False
 
 
 # How often one call may find its context discarded before it started on it.
@@ -105,7 +108,9 @@ class Engine:
         """
         ctx = ScriptContext(source.filename, self.config, self.modules)
         try:
-            return await ctx.load(source.source, source.init_context, self.load_limits)
+            return await ctx.load(
+                source.source, source.init_context, self.load_limits, source.strict
+            )
         finally:
             ctx.close()
 
@@ -241,7 +246,7 @@ class Engine:
             source = await load()
             ctx = ScriptContext(source.filename, self.config, self.modules)
             outcome = await ctx.load(
-                source.source, source.init_context, self.load_limits
+                source.source, source.init_context, self.load_limits, source.strict
             )
             if outcome.error is not None:
                 ctx.close()

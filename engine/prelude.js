@@ -432,13 +432,19 @@
     }
     if (state.phase === "load") {
       // A route to a missing function would only fail at request time; say so now.
+      // Such a route is dropped (a registration that fails registers nothing)
+      // and reported with the other registration problems, as a warning.
       const routes = state.registrations.routes;
+      const served = [];
       for (let i = 0; i < routes.length; i++) {
-        if (!lookup(routes[i].handler)) {
+        if (lookup(routes[i].handler)) {
+          served[served.length] = routes[i];
+        } else {
           registrationError("route " + routes[i].method + " " + routes[i].path +
             " names handler '" + routes[i].handler + "', which is not a function in this script");
         }
       }
+      state.registrations.routes = served;
       for (let i = 0; i < loadChecks.length; i++) loadChecks[i]();
       out.registrations = state.registrations;
       out.registrationErrors = state.registrationErrors;

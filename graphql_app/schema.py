@@ -149,6 +149,11 @@ class UpsertScript(graphene.Mutation):
     chars = graphene.Int(description="Length of the stored source, in characters.")
     version = graphene.Int(description="The stored version's number.")
     created = graphene.Boolean(description="True if the script did not exist yet.")
+    warnings = graphene.List(
+        graphene.NonNull(graphene.String),
+        description="Registration calls that failed (each returned its error "
+        "and registered nothing); the upload kept the others.",
+    )
     code = graphene.String(
         description="Why it was refused, as the REST API's error code says it: "
         "compile_error, route_conflict, reserved_path, ..."
@@ -179,6 +184,7 @@ class UpsertScript(graphene.Mutation):
             chars=len(script.source),
             version=script.version,
             created=saved.created,
+            warnings=saved.warnings,
         )
 
 

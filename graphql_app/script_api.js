@@ -164,6 +164,7 @@
       if (api.handler(operations[i].handler) === null) {
         api.registrationError("GraphQL " + operations[i].kind + " '" + operations[i].name +
           "' names resolver '" + operations[i].handler + "', which is not a function in this script");
+        operations.splice(i--, 1); // dropped: a failed registration registers nothing
       }
     }
   });

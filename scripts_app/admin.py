@@ -1,7 +1,7 @@
 """Admin screens: scripts (checked in V8 on save), versions, logs, executions."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from core.plugins import capabilities
 from scripts_app.models import (
@@ -114,6 +114,8 @@ class ScriptAdmin(admin.ModelAdmin):
         # the stored row.
         obj.pk = saved.script.pk
         obj.version = saved.script.version
+        for warning in saved.warnings:
+            messages.warning(request, f"Registration refused: {warning}")
         obj._state.adding = False
         form.instance = obj
 

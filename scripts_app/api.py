@@ -73,6 +73,21 @@ class ScriptSerializer(serializers.ModelSerializer):
         return obj.registrations.get("assets", [])
 
 
+class ScriptSavedSerializer(ScriptSerializer):
+    """A script just uploaded, with the registrations its upload refused."""
+
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Registration calls that failed: each returned its error to the "
+        "script and registered nothing; the upload kept the others.",
+    )
+
+    class Meta(ScriptSerializer.Meta):
+        fields = [*ScriptSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+
 class ScriptWriteSerializer(serializers.Serializer):
     id = serializers.CharField(max_length=128, required=False)
     source = serializers.CharField(trim_whitespace=False, allow_blank=True)
@@ -168,13 +183,14 @@ class ScriptViewSet(viewsets.ViewSet):
         except ScriptRejected as exc:
             raise Rejected(exc) from None
         code = status.HTTP_201_CREATED if saved.created else status.HTTP_200_OK
-        return Response(ScriptSerializer(saved.script).data, status=code)
+        saved.script.warnings = saved.warnings
+        return Response(ScriptSavedSerializer(saved.script).data, status=code)
 
-    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSerializer)
+    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSavedSerializer)
     def create(self, request):
         return self._save(request, None, create=True)
 
-    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSerializer)
+    @extend_schema(request=ScriptWriteSerializer, responses=ScriptSavedSerializer)
     def update(self, request, name=None):
         return self._save(request, name, create=False)
 

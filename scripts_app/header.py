@@ -21,6 +21,11 @@ class HeaderError(ValueError):
         self.line = line
 
 
+def runs_strict(header: dict) -> bool:
+    """True for a Predix script (an @execution tag): the seed runs them all strict."""
+    return "execution" in header
+
+
 def parse_header(source: str) -> dict:
     """Return the header's tags as a dict; {} when the script has no header.
 

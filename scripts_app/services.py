@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
@@ -10,7 +10,7 @@ from core.conf import scripts_setting
 from core.plugins import overriding
 from engine import CompileError, ScriptSource
 from scripts_app.engines import engine, run_sync
-from scripts_app.header import HeaderError, parse_header
+from scripts_app.header import HeaderError, parse_header, runs_strict
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import reserved, reserved_prefixes
@@ -38,6 +38,7 @@ class Saved:
     script: Script
     created: bool
     registrations: dict
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_name(name: str) -> None:
@@ -62,14 +63,19 @@ class Prepared:
     header: dict
     registrations: dict
     logs: list
+    # The registrations the script made that failed (each call returned its
+    # "Error: ..." string and registered nothing), without the "Error: ".
+    warnings: list[str] = field(default_factory=list)
 
 
 def save_script(tenant, name: str, source, user=None) -> Saved:
     """Analyse and store a script version, making it live everywhere.
 
     Raises ScriptRejected (and stores nothing) when the source is too large,
-    does not compile, fails in its top level or init(), or registers routes
-    that are invalid or taken by another script.
+    does not compile, fails in its top level or init(), or registers paths
+    the platform keeps or another script holds. A registration call that
+    failed (a bad path, a missing handler) does not refuse the upload: the
+    call returned its error, and Saved.warnings lists it.
     """
     return store(prepare(tenant, name, source), user)
 
@@ -111,7 +117,13 @@ def prepare(tenant, name: str, source) -> Prepared:
     )
     try:
         outcome = run_sync(
-            _analyze, ScriptSource(source, probe.filename, init_context(tenant, probe))
+            _analyze,
+            ScriptSource(
+                source,
+                probe.filename,
+                init_context(tenant, probe),
+                strict=runs_strict(header),
+            ),
         )
     except CompileError as exc:
         line, column = _within_source(source, exc.line, exc.column)
@@ -124,15 +136,10 @@ def prepare(tenant, name: str, source) -> Prepared:
         ) from None
     if outcome.error is not None:
         raise _load_failure(outcome.error)
-    if outcome.registration_errors:
-        problems = outcome.registration_errors
-        raise ScriptRejected(
-            400,
-            "invalid_registration",
-            f"The script registered {len(problems)} invalid "
-            f"registration{'s' if len(problems) > 1 else ''}: " + "; ".join(problems),
-            details={"errors": problems},
-        )
+    # A registration call that failed returned its error to the script and
+    # registered nothing; the upload goes through with the others, and its
+    # answer lists the failures as warnings.
+    warnings = [str(problem) for problem in outcome.registration_errors]
     registrations = outcome.registrations or {"routes": []}
     _check_counts(registrations)
     refused = [
@@ -155,7 +162,7 @@ def prepare(tenant, name: str, source) -> Prepared:
         )
     _check_route_clashes(tenant, name, declared_routes(registrations))
     _check_app_clashes(tenant, name, registrations)
-    return Prepared(tenant, name, source, header, registrations, outcome.logs)
+    return Prepared(tenant, name, source, header, registrations, outcome.logs, warnings)
 
 
 def _check_counts(registrations: dict) -> None:
@@ -264,11 +271,17 @@ def store(prepared: Prepared, user=None) -> Saved:
         raise ScriptRejected(
             409, "conflict", "The script was changed at the same time; try again."
         ) from None
-    if prepared.logs:
+    # The refused registrations go to the script's logs too, where people
+    # look later, not only to the answer of the upload.
+    refused = [
+        {"level": "WARN", "message": f"Registration refused at upload: {w}"}
+        for w in prepared.warnings
+    ]
+    if prepared.logs or refused:
         buffer().add_logs(
-            log_rows(tenant.id, script.id, script.name, None, prepared.logs)
+            log_rows(tenant.id, script.id, script.name, None, prepared.logs, refused)
         )
-    return Saved(script, created, prepared.registrations)
+    return Saved(script, created, prepared.registrations, prepared.warnings)
 
 
 def _check_route_clashes(tenant, name, entries) -> None:

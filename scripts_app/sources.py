@@ -7,6 +7,7 @@ from collections import OrderedDict
 from asgiref.sync import sync_to_async
 
 from engine import ScriptSource
+from scripts_app.header import parse_header, runs_strict
 from scripts_app.routing import RouteTarget
 
 # Sources of recently built versions: a version never changes, and with more
@@ -50,6 +51,8 @@ def source_of(tenant, target: RouteTarget) -> ScriptSource:
         version.source,
         version.script.filename,
         init_context=init_context(tenant, version.script),
+        # This version's own header (it passed the parser at upload).
+        strict=runs_strict(parse_header(version.source)),
     )
 
 

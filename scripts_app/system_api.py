@@ -178,6 +178,8 @@ class ScriptDetail(APIView):
             return rejected(request, exc)
         body = ScriptSummarySerializer(saved.script).data
         body["message"] = "Script created" if saved.created else "Script updated"
+        # The registration calls that failed (and registered nothing).
+        body["warnings"] = saved.warnings
         return Response(body, status=status.HTTP_201_CREATED if saved.created else 200)
 
     @extend_schema(operation_id="system_scripts_delete", responses={204: None})

@@ -1,4 +1,7 @@
-"""Apply the stream sends of a successful invocation (R5).
+"""Apply the stream sends of a successful invocation (R5), and its listeners.
+
+Listeners registered from a handler (dispatcher.registerListener outside
+init()) are stored by streams_app.registry.register_later.
 
 Runs in a sync thread inside the invocation's transaction (on SQLite maybe a
 savepoint in a batch of several invocations). Each message becomes a
@@ -16,6 +19,11 @@ from streams_app.models import StreamMessage, StreamRoute
 
 
 def apply(invocation, effects: list[dict]) -> None:
+    later = [e.get("data") or {} for e in effects if e.get("kind") == "stream.listener"]
+    if later:
+        from streams_app.registry import register_later
+
+        register_later(invocation, later)
     sends = [e.get("data") or {} for e in effects if e.get("kind") == "stream.send"]
     if not sends:
         return

@@ -6,8 +6,10 @@ scripts_app.services calls these through the app's hooks
 
 from __future__ import annotations
 
+from core.conf import scripts_setting
 from scripts_app.routing import reserved
 from streams_app.models import Listener, StreamRoute
+from tenants.models import ChangeCounter
 
 
 def check(tenant, name: str, registrations: dict) -> list[dict]:
@@ -93,3 +95,89 @@ def store(script, registrations: dict) -> None:
             for entry in registrations.get("listeners", [])
         ]
     )
+
+
+def register_later(invocation, entries: list[dict]) -> None:
+    """Store listeners a handler registered (inside the invocation's transaction).
+
+    They join the script's load-time listeners (Listener rows, and the
+    script's stored registrations, so the next upload's bookkeeping sees
+    them) and last until the script is uploaded again or deleted, as
+    listeners registered in init() do. Bumping the "listeners" counter makes
+    every process reload its ListenerDirectory. A registration by a version
+    that is no longer the script's, or past the script's registration limit,
+    is dropped with a WARN entry in the script's logs.
+    """
+    from scripts_app.models import Script
+
+    script = (
+        Script.objects.select_for_update()
+        .filter(pk=invocation.script_id, tenant=invocation.tenant)
+        .first()
+    )
+    if script is None:
+        return
+    wanted = [
+        {"messageType": str(e.get("messageType")), "handler": str(e.get("handler"))}
+        for e in entries
+    ]
+    if invocation.version is not None and script.version != invocation.version:
+        _warn_later(
+            invocation,
+            f"Listener not registered: version {invocation.version} of the script "
+            f"registered it, but version {script.version} has replaced it",
+        )
+        return
+    registrations = dict(script.registrations or {})
+    listeners = list(registrations.get("listeners") or [])
+    known = {(entry["messageType"], entry["handler"]) for entry in listeners}
+    limit = scripts_setting("MAX_REGISTRATIONS_PER_SCRIPT")
+    added, refused = [], []
+    for entry in wanted:
+        key = (entry["messageType"], entry["handler"])
+        if key in known:
+            continue
+        if len(listeners) >= limit:
+            refused.append(entry)
+            continue
+        known.add(key)
+        listeners.append(entry)
+        added.append(entry)
+    if added:
+        registrations["listeners"] = listeners
+        # update(), not save(): only the listeners changed, so only their
+        # directory reloads.
+        Script.objects.filter(pk=script.pk).update(registrations=registrations)
+        Listener.objects.bulk_create(
+            [
+                Listener(
+                    tenant_id=script.tenant_id,
+                    script=script,
+                    message_type=entry["messageType"],
+                    handler=entry["handler"],
+                )
+                for entry in added
+            ],
+            ignore_conflicts=True,
+        )
+        ChangeCounter.bump("listeners")
+    if refused:
+        _warn_later(
+            invocation,
+            *(
+                f"Listener not registered: {e['messageType']} -> {e['handler']}; the "
+                f"script already has {limit} (SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT)"
+                for e in refused
+            ),
+        )
+
+
+def _warn_later(invocation, *messages: str) -> None:
+    """WARN entries in the script's logs, once the invocation has committed."""
+
+    async def warn():
+        from scripts_app.records import log_for
+
+        log_for(invocation, "WARN", *messages)
+
+    invocation.after_commit.append(warn)

@@ -4,7 +4,7 @@
 // script to the listeners every script of the tenant registered.
 //
 // dispatcher.registerListener(messageType, handlerName) registers at load time
-// (top level or init()), like routes. dispatcher.sendMessage(messageType,
+// (top level or init()), like routes, or from a handler (registerLater). dispatcher.sendMessage(messageType,
 // messageDataJson) and events.publish(type, data) deliver to every listener
 // of the tenant, in registration order, before they return the seed's
 // statistics string (synchronous host calls, R6). A listener of this same
@@ -32,15 +32,13 @@
   }
 
   function registerListener(messageType, handlerName) {
-    if (api.phase() !== "load") {
-      return api.registrationError("listeners can only be registered at top level or in init()");
-    }
     const problem = checkType(messageType);
     if (problem) return api.registrationError(problem);
     if (typeof handlerName !== "string" || !IDENTIFIER.test(handlerName)) {
       return api.registrationError(
         "listener handler name must be a function name, got " + api.show(handlerName));
     }
+    if (api.phase() !== "load") return registerLater(messageType, handlerName);
     const listeners = api.registrations("listeners");
     for (let i = 0; i < listeners.length; i++) {
       const l = listeners[i];
@@ -49,6 +47,18 @@
       }
     }
     listeners[listeners.length] = { messageType: messageType, handler: handlerName };
+    return "Listener registered: " + messageType + " -> " + handlerName;
+  }
+
+  // Registered from a handler (the reference keeps such a listener for the
+  // script's lifetime): an effect (R5), stored with the script's load-time
+  // listeners once the invocation succeeds, until the script's next upload.
+  function registerLater(messageType, handlerName) {
+    if (api.handler(handlerName) === null) {
+      return "Error: listener for '" + messageType + "' names handler '" + handlerName +
+        "', which is not a function in this script";
+    }
+    api.effect("stream.listener", { messageType: messageType, handler: handlerName });
     return "Listener registered: " + messageType + " -> " + handlerName;
   }
 
@@ -130,12 +140,15 @@
 
   const streams = () => api.registrations("streams");
   api.claimPaths("streams", (st) => ({ path: st.path, methods: ["GET", "HEAD"], what: "a stream" }));
+  // A registration naming a missing function is dropped and reported (a
+  // registration that fails registers nothing; the upload lists it as a warning).
   api.checkAtLoad(() => {
     const list = streams();
     for (let i = 0; i < list.length; i++) {
       if (list[i].customizer && api.handler(list[i].customizer) === null) {
         api.registrationError("stream " + list[i].path + " names customizer '" +
           list[i].customizer + "', which is not a function in this script");
+        list.splice(i--, 1);
       }
     }
   });
@@ -271,6 +284,7 @@
       if (api.handler(listeners[i].handler) === null) {
         api.registrationError("listener for '" + listeners[i].messageType + "' names handler '" +
           listeners[i].handler + "', which is not a function in this script");
+        listeners.splice(i--, 1);
       }
     }
   });

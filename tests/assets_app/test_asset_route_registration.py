@@ -53,11 +53,17 @@ def test_registering_returns_a_description(upload, api):
         ('("/img", 42)', "asset name must be"),
     ],
 )
-def test_an_invalid_asset_route_is_refused_at_upload(upload, call, problem):
+def test_an_invalid_asset_route_registers_nothing_and_is_a_warning(
+    upload, call, problem
+):
+    from scripts_app.models import Route
+
     reply = upload("bad", f"routeRegistry.registerAssetRoute{call};")
 
-    assert reply.status_code == 400
-    assert problem in reply.json()["error"]["message"]
+    assert reply.status_code == 201, reply.content
+    (warning,) = reply.json()["warnings"]
+    assert problem in warning
+    assert not Route.objects.exists()
 
 
 def test_an_asset_route_under_a_reserved_prefix_is_refused(upload):
@@ -75,11 +81,14 @@ def test_a_path_cannot_be_both_a_handler_and_an_asset_route_in_a_script(upload, 
     )
     reply = upload("both", source)
 
-    assert reply.status_code == 400
-    assert (
+    # The asset route's call failed and registered nothing; the handler route stays.
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
         f"path /img/logo.png is already a {method} route in this script"
-        in (reply.json()["error"]["message"])
-    )
+    ]
+    from scripts_app.models import Route
+
+    assert list(Route.objects.values_list("method", "kind")) == [(method, "")]
 
 
 @pytest.mark.parametrize(

@@ -126,3 +126,43 @@ def test_the_users_example_tells_the_analytics_example(server):
     )
     assert after == {"totalUsers": before + 1, "lastUser": "ada"}
     assert user == {"username": "ada", "email": "a@b.c"}
+
+
+# Registers its listener from a handler, not in init() (issue 13).
+LATE_ANALYTICS = ANALYTICS.replace(
+    'function init(context) {\n  dispatcher.registerListener("PREFIX.user.created", '
+    '"onUserCreated");',
+    "function subscribe(context) {\n  return dispatcher.registerListener("
+    '"PREFIX.user.created", "onUserCreated");\n}\n'
+    "function init(context) {\n"
+    '  routeRegistry.registerRoute("/PREFIX/subscribe", "subscribe", "POST");',
+)
+
+
+def test_a_listener_registered_by_a_handler_reaches_every_worker(installation):
+    assert "subscribe" in LATE_ANALYTICS  # the replacement above took
+
+    def send(server, name):
+        return httpx.post(f"{server.url}/late/users", params={"name": name})
+
+    with launch(installation, workers=2) as server:
+        for name, source in (("analytics", LATE_ANALYTICS), ("users", USERS)):
+            reply = put_script(server, f"late-{name}", source.replace("PREFIX", "late"))
+            assert reply.status_code == 201, reply.text
+        before = send(server, "early").json()["result"]
+        said = httpx.post(f"{server.url}/late/subscribe")
+
+        replies, _ = poll(
+            lambda: [send(server, str(i)).json()["result"] for i in range(20)],
+            lambda rs: all("delivered to 1 listener" in r for r in rs),
+            10.0,
+        )
+        with server.client() as client:
+            stats = client.get("/late/stats").json()
+
+    assert before == "No listeners for message type 'late.user.created'"
+    assert said.text == "Listener registered: late.user.created -> onUserCreated"
+    assert set(replies) == {
+        "Message 'late.user.created' delivered to 1 listener: 1 succeeded, 0 failed"
+    }
+    assert stats["totalUsers"] >= 20

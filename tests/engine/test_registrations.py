@@ -52,13 +52,30 @@ async def test_registering_the_same_path_and_method_again_replaces_the_handler(e
         engine,
         """
         routeRegistry.registerRoute("/x", "first", "GET");
-        routeRegistry.registerRoute("/x", "second", "GET");
-        routeRegistry.registerRoute("/x", "third", "POST");
+        routeRegistry.registerRoute("/x", "h", "GET");
+        routeRegistry.registerRoute("/x", "h", "POST");
         """,
     )
     assert outcome.registrations["routes"] == [
-        {"path": "/x", "method": "GET", "handler": "second"},
-        {"path": "/x", "method": "POST", "handler": "third"},
+        {"path": "/x", "method": "GET", "handler": "h"},
+        {"path": "/x", "method": "POST", "handler": "h"},
+    ]
+
+
+async def test_a_route_to_a_missing_function_is_dropped_and_listed(engine):
+    outcome = await analyze(
+        engine,
+        """
+        routeRegistry.registerRoute("/gone", "nothere", "GET");
+        routeRegistry.registerRoute("/kept", "h", "GET");
+        """,
+    )
+    assert outcome.registrations["routes"] == [
+        {"path": "/kept", "method": "GET", "handler": "h"}
+    ]
+    assert outcome.registration_errors == [
+        "route GET /gone names handler 'nothere', which is not a function in this "
+        "script"
     ]
 
 

@@ -11,7 +11,7 @@ query Get($uri: String!) {
 UPSERT = """
 mutation Up($uri: String!, $content: String!) {
   upsertScript(uri: $uri, content: $content) {
-    success message uri chars version created code line column
+    success message uri chars version created code line column warnings
   }
 }
 """

@@ -33,6 +33,7 @@ def test_upsert_creates_a_script_whose_route_is_live(graphql, api):
         "code": None,
         "line": None,
         "column": None,
+        "warnings": [],
     }
     script = Script.objects.get(tenant__slug="acme", name="hello")
     assert (script.source, script.author.username) == (HELLO, "alice")
@@ -92,11 +93,18 @@ REFUSED = {
     "invalid id": ("bad id!", "var a = 1;"),
     "empty": ("empty", "   \n"),
     "throws in init": ("thrower", "function init() { throw new Error('nope'); }"),
-    "invalid registration": (
-        "badreg",
-        'routeRegistry.registerRoute("no-slash", "missing", "GET");',
-    ),
 }
+
+
+def test_a_failed_registration_is_success_with_the_rest_apis_warnings(graphql, upload):
+    source = 'routeRegistry.registerRoute("no-slash", "missing", "GET");'
+    rest = upload("badreg", source, user="bob").json()
+
+    result = _upsert(graphql, "badreg", source, user="bob")
+
+    assert (result["success"], result["version"]) == (True, 2)
+    assert result["warnings"] == rest["warnings"]
+    assert result["warnings"] == ["path must start with '/': no-slash"]
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))

@@ -129,6 +129,16 @@ def test_add_with_valid_source_stores_version_and_routes(admin_client, cast, api
     assert api(host="acme.test").get("/hello?name=admin").content == b"Hello, admin!"
 
 
+def test_add_with_a_failed_registration_saves_and_shows_a_warning(admin_client, cast):
+    source = HELLO + 'routeRegistry.registerStreamRoute("no-slash");\n'
+    response = _add(admin_client, cast, "hello", source)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    page = admin_client.get(response.url)
+    shown = [str(m) for m in page.context["messages"]]
+    assert "Registration refused: path must start with '/': no-slash" in shown
+    assert list(Route.objects.values_list("method", "path")) == [("GET", "/hello")]
+
+
 def test_add_refuses_a_route_another_script_holds(admin_client, cast, upload):
     upload("hello", HELLO)
     response = _add(admin_client, cast, "rival", HELLO)

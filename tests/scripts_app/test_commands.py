@@ -96,6 +96,22 @@ def test_upload_script_creates_then_updates_from_a_file(cast, tmp_path):
     assert script.source == HELLO
 
 
+def test_upload_script_prints_a_warning_for_each_failed_registration(cast, tmp_path):
+    path = tmp_path / "mixed.js"
+    path.write_text(
+        "function h() { return 'x'; }\n"
+        "routeRegistry.registerRoute('/cmd-ok', 'h');\n"
+        "routeRegistry.registerStreamRoute('bad');\n"
+    )
+    out, err = StringIO(), StringIO()
+    call_command("upload_script", str(path), tenant="acme", stdout=out, stderr=err)
+
+    assert out.getvalue() == "Created mixed v1: GET /cmd-ok\n"
+    assert err.getvalue() == (
+        "Warning: registration refused: path must start with '/': bad\n"
+    )
+
+
 def test_upload_script_takes_an_explicit_id(cast, tmp_path):
     path = tmp_path / "whatever.js"
     path.write_text("var x = 1;\n")

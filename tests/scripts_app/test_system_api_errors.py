@@ -142,29 +142,6 @@ def test_source_that_is_not_utf8_is_400(api, live_hello):
     live_hello()
 
 
-def test_invalid_registration_is_400_listing_each_problem(upload, live_hello):
-    source = (
-        "function h() {}\n"
-        "routeRegistry.registerRoute('nope', 'h', 'GET');\n"
-        "routeRegistry.registerRoute('/ok', 'h', 'FETCH');\n"
-    )
-    error = _error(upload("hello", source), 400, "invalid_registration")
-    assert "2 invalid registrations" in error["message"]
-    assert len(error["details"]["errors"]) == 2
-    assert "must start with '/'" in error["details"]["errors"][0]
-    assert "FETCH" in error["details"]["errors"][1]
-    live_hello()
-
-
-def test_route_to_a_function_the_script_lacks_is_400_naming_it(upload, live_hello):
-    source = "function hello() {}\nrouteRegistry.registerRoute('/hi', 'helo', 'GET');\n"
-    error = _error(upload("hello", source), 400, "invalid_registration")
-    assert error["details"]["errors"] == [
-        "route GET /hi names handler 'helo', which is not a function in this script"
-    ]
-    live_hello()
-
-
 def test_route_taken_by_another_script_is_409_naming_it(upload, live_hello):
     error = _error(upload("copycat", HELLO), 409, "route_conflict")
     assert "GET /hello" in error["message"]

@@ -178,15 +178,14 @@ def test_a_message_over_the_size_limit_is_refused(cast, upload, api, settings, r
         ),
     ],
 )
-def test_invalid_listener_registrations_are_refused_at_upload(
+def test_invalid_listener_registrations_register_nothing_and_are_warnings(
     cast, upload, source, message
 ):
     reply = upload("bad-listener", "function h(context) {}\n" + source)
 
-    assert reply.status_code == 400, reply.content
-    error = reply.json()["error"]
-    assert error["code"] == "invalid_registration"
-    assert message in error["message"]
+    assert reply.status_code == 201, reply.content
+    (warning,) = reply.json()["warnings"]
+    assert message in warning
     from streams_app.models import Listener
 
     assert not Listener.objects.exists()

@@ -69,13 +69,15 @@ def test_deleting_the_script_drops_its_streams(cast, upload, api):
         ('"/news", "nope"', "not a function in this script"),
     ],
 )
-def test_an_invalid_stream_is_refused_with_its_reason(cast, upload, call, expected):
+def test_an_invalid_stream_registers_nothing_and_is_a_warning(
+    cast, upload, call, expected
+):
     reply = upload("bad", f"routeRegistry.registerStreamRoute({call});")
 
-    assert reply.status_code == 400, reply.content
-    body = reply.json()["error"]
-    assert body["code"] == "invalid_registration"
-    assert expected in body["message"]
+    assert reply.status_code == 201, reply.content
+    (warning,) = reply.json()["warnings"]
+    assert expected in warning
+    assert not StreamRoute.objects.exists()
 
 
 def test_registering_returns_a_status_string_or_an_error_string(cast, upload, api):

@@ -39,3 +39,5 @@ class Command(BaseCommand):
             f"{verb} {saved.script.name} v{saved.script.version}"
             f"{': ' + routes if routes else ''}"
         )
+        for warning in saved.warnings:
+            self.stderr.write(f"Warning: registration refused: {warning}")
