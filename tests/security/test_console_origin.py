@@ -2,7 +2,7 @@
 
 Every request goes through the ASGI application (the fast path, then
 Django), as a server would serve it. The console is the admin, /system,
-/api and /graphql; script routes are tenants' code.
+/system/api and /graphql; script routes are tenants' code.
 """
 
 import httpx
@@ -255,7 +255,8 @@ async def test_a_session_write_from_another_page_is_refused(scripts, session, or
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/scripts", "/admin/auth/user/add/", "/graphql", "/t/globex/graphql"]
+    "path",
+    ["/system/api/scripts", "/admin/auth/user/add/", "/graphql", "/t/globex/graphql"],
 )
 async def test_every_console_write_checks_the_origin(scripts, session, path):
     r = await request(
@@ -309,7 +310,7 @@ def console(settings, scripts):
     [
         ("acme.test", "/admin/login/"),
         ("acme.test", "/system/scripts"),
-        ("acme.test", "/api/scripts"),
+        ("acme.test", "/system/api/scripts"),
         ("acme.test", "/graphql"),
         ("scripts.test", "/t/acme/admin/login/"),
     ],
