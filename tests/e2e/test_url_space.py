@@ -120,6 +120,18 @@ def test_the_api_root_lists_the_endpoints(server, client):
     assert reply.json()["scripts"].endswith("/system/api/scripts")
 
 
+def test_the_api_root_is_browsable_with_its_files_from_static(
+    server, client, static_files
+):
+    reply = client.get("/system/api/", headers={**server.auth, "Accept": HTML})
+
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("text/html")
+    assert "/system/api/scripts" in reply.text
+    assets = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', reply.text)
+    assert assets and all(url.startswith("/static/") for url in assets), assets
+
+
 def test_the_schema_and_the_docs_page_answer_and_load_nothing_from_elsewhere(
     server, client, static_files
 ):
