@@ -44,7 +44,9 @@ urlpatterns = [
     path(
         "system/api/docs",
         SpectacularSwaggerView.as_view(
-            url_name="api-schema", permission_classes=[AllowAny]
+            url_name="api-schema",
+            permission_classes=[AllowAny],
+            authentication_classes=[],
         ),
         name="api-docs",
     ),
