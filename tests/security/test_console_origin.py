@@ -351,6 +351,23 @@ async def test_script_routes_are_not_served_on_the_console_host(
     assert on_tenant.status_code == 200 and b"hello" in on_tenant.content
 
 
+@pytest.fixture
+def api_users(upload):
+    source = 'function u() { return "users"; }\nrouteRegistry.registerRoute("/api/users", "u");'
+    assert upload("api-users", source).status_code == 201
+
+
+async def test_api_paths_are_script_paths_not_the_consoles(api_users, console):
+    # /api/ is the scripts' since the REST API moved to /system/api/ (issue 13).
+
+    on_tenant = await request("GET", "/api/users", host="acme.test")
+    on_console = await request("GET", "/t/acme/api/users", host="console.test")
+
+    assert (on_tenant.status_code, on_tenant.content) == (200, b"users")
+    assert on_console.status_code == 404
+    assert "tenant's domain" in on_console.json()["error"]["message"]
+
+
 async def test_health_answers_on_every_host(console):
     for host in ("console.test", "acme.test"):
         assert (await request("GET", "/health", host=host)).status_code == 200
