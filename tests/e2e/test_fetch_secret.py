@@ -135,6 +135,7 @@ def test_the_secret_never_appears_in_logs_executions_errors_or_the_api(site, ups
     assert failed.status_code == 500
     assert "[secret:partner_key]" in logs.text
     assert "[secret:partner_key]" in executions.text
-    assert [s["identifier"] for s in secrets.json()] == ["partner_key"]
+    # e2e modules share one database: other modules' secrets may be listed too.
+    assert "partner_key" in [s["identifier"] for s in secrets.json()]
     for reply in (failed, logs, executions, secrets, one):
         assert VALUE not in reply.text
