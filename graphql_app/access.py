@@ -1,8 +1,8 @@
 """Who may use the platform schema: the REST API's authentication and roles.
 
-Requests authenticate exactly as on /system/ (the REST API): DRF's authenticators
-from REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] (a token, then the
-admin session, which needs a CSRF token on POST). Resolvers then ask
+Requests authenticate exactly as on /system/ (/system/api/ included): DRF's
+authenticators from REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] (a token,
+then the admin session, which needs a CSRF token on POST). Resolvers then ask
 tenants.permissions.TenantRolePermission, the class the REST API uses, whether
 the user may read (any role) or write (owners and developers) in the
 request's tenant.
