@@ -1,4 +1,4 @@
-"""REST for assets under /api/assets: list, upload, download, delete."""
+"""REST for assets under /system/api/assets: list, upload, download, delete."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def guess_mimetype(name: str, uploaded=None) -> str:
 class AssetViewSet(viewsets.ViewSet):
     """The tenant's assets, shared by all its scripts.
 
-    GET /api/assets lists them; GET /api/assets/<name> downloads one.
+    GET /system/api/assets lists them; GET /system/api/assets/<name> downloads one.
     """
 
     lookup_field = "name"
@@ -65,7 +65,9 @@ class AssetViewSet(viewsets.ViewSet):
     lookup_value_regex = r".+?"
 
     def _get(self, request, name) -> Asset:
-        return tenant_object_or_404(Asset, request, "asset", "/api/assets", name=name)
+        return tenant_object_or_404(
+            Asset, request, "asset", "/system/api/assets", name=name
+        )
 
     @extend_schema(responses=AssetSerializer(many=True))
     def list(self, request):

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "tenants",
     "scripts_app",
@@ -193,7 +194,7 @@ STATICFILES_DIRS = [d for d in [BASE_DIR / "static"] if d.is_dir()]
 # Asset content goes through default_storage: files here unless STORAGES["default"]
 # names another backend (object storage) in a settings module importing this one.
 MEDIA_ROOT = Path(os.environ.get("SCRIPTHOST_MEDIA_ROOT", VAR_DIR / "media"))
-MEDIA_URL = "media/"  # never served: asset routes and /api/assets serve content
+MEDIA_URL = "media/"  # never served: asset routes and /system/api/assets serve content
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +223,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Manage scripts, logs and executions of a scripthost tenant.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /system/api/docs loads Swagger UI from /static/ (drf-spectacular-sidecar).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 
@@ -294,7 +299,7 @@ SCRIPTS = {
     "GRAPHQL_MAX_ALIASES": envint("SCRIPTHOST_GRAPHQL_MAX_ALIASES"),
     "GRAPHQL_MAX_FIELDS": envint("SCRIPTHOST_GRAPHQL_MAX_FIELDS"),
     "GRAPHQL_MAX_RESULT_BYTES": envint("SCRIPTHOST_GRAPHQL_MAX_RESULT_BYTES"),
-    # Hosts that serve the console (admin, /system, /api, /graphql) and no
+    # Hosts that serve the console (admin, /system, /graphql) and no
     # script route; empty: one host serves everything.
     "CONSOLE_HOSTS": envlist("SCRIPTHOST_CONSOLE_HOSTS"),
     # Headers of replies on script paths; only the CSP has a variable ("" or

@@ -4,9 +4,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve as serve_static
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
-from rest_framework.routers import SimpleRouter
+from rest_framework.routers import DefaultRouter
 
 from assets_app.api import AssetViewSet
 from graphql_app.sse import graphql_sse
@@ -16,8 +16,10 @@ from scripts_app.health import health
 from scripts_app.views import script_route
 from secrets_app.api import SecretViewSet
 
-router = SimpleRouter()
-router.trailing_slash = "/?"  # accept /api/logs and /api/logs/
+# The REST API lives under /system/api/, never /api/: the seeds' own examples
+# register script routes there (/api/users, /api/custom/sales-report).
+router = DefaultRouter()  # its root view lists the endpoints (JSON or browsable)
+router.trailing_slash = "/?"  # accept /system/api/logs and /system/api/logs/
 router.register("scripts", api.ScriptViewSet, basename="script")
 router.register("logs", api.LogViewSet, basename="log")
 router.register("executions", api.ExecutionViewSet, basename="execution")
@@ -33,13 +35,22 @@ urlpatterns = [
         name="system-script",
     ),
     path(
-        "api/schema",
+        "system/api/schema",
         SpectacularAPIView.as_view(
             permission_classes=[AllowAny], authentication_classes=[]
         ),
         name="api-schema",
     ),
-    path("api/", include(router.urls)),
+    path(
+        "system/api/docs",
+        SpectacularSwaggerView.as_view(
+            url_name="api-schema",
+            permission_classes=[AllowAny],
+            authentication_classes=[],
+        ),
+        name="api-docs",
+    ),
+    path("system/api/", include(router.urls)),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
     path("admin/", admin.site.urls),

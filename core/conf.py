@@ -65,7 +65,7 @@ DEFAULTS = {
     # How deep JSON from outside may nest (core.json_input): request bodies of
     # the REST API and the GraphQL endpoints, GraphQL variables.
     "MAX_JSON_DEPTH": 100,
-    # Host names of the console (admin, /system, /api, /graphql); empty: one
+    # Host names of the console (admin, /system, /graphql); empty: one
     # host serves everything (scripts_app.console).
     "CONSOLE_HOSTS": (),
     # Headers of every reply on a script path, unless the script sets them

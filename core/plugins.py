@@ -74,7 +74,7 @@ class ScriptPlugin:
 
     - `refused_script_paths(registrations)`: the registrations the app
       refuses because their path is the platform's, as strings for the
-      message ("stream /api/feed").
+      message ("stream /system/feed").
     - `check_script_registrations(tenant, name, registrations)`: the clashes
       with the tenant's other scripts, as {method, path, script} (or raise
       scripts_app.services.ScriptRejected).

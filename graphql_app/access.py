@@ -1,8 +1,8 @@
 """Who may use the platform schema: the REST API's authentication and roles.
 
-Requests authenticate exactly as on /api/ and /system/: DRF's authenticators
-from REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] (a token, then the
-admin session, which needs a CSRF token on POST). Resolvers then ask
+Requests authenticate exactly as on /system/ (/system/api/ included): DRF's
+authenticators from REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] (a token,
+then the admin session, which needs a CSRF token on POST). Resolvers then ask
 tenants.permissions.TenantRolePermission, the class the REST API uses, whether
 the user may read (any role) or write (owners and developers) in the
 request's tenant.
@@ -84,7 +84,7 @@ def refusal(request, exc: exceptions.APIException) -> tuple[int, dict, dict]:
     """Describe a failed authentication as (status, GraphQL body, headers).
 
     The message and code are the REST API's (tenants.errors), so a bad token or
-    a missing CSRF token reads the same on /graphql as on /api/.
+    a missing CSRF token reads the same on /graphql as on /system/api/.
     """
     from tenants.errors import api_exception_handler
 

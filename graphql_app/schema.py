@@ -72,7 +72,7 @@ class Script(graphene.ObjectType):
             description=f"How many of the newest messages (at most {LOGS_MAX}).",
         ),
         description="The script's newest log messages, oldest first "
-        "(GET /api/logs?script=<id> has their levels and times).",
+        "(GET /system/api/logs?script=<id> has their levels and times).",
     )
 
     @staticmethod

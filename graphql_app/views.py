@@ -52,7 +52,7 @@ class PlatformGraphQLView(GraphiQLOfflineView):
     @classmethod
     def as_view(cls, **initkwargs):
         # CSRF is enforced by DRF's SessionAuthentication, for sessions only, as
-        # on /api/; token clients send none.
+        # on /system/api/; token clients send none.
         return csrf_exempt(super().as_view(**initkwargs))
 
     def dispatch(self, request, *args, **kwargs):

@@ -1,4 +1,4 @@
-"""The REST API under /api/: scripts, versions, logs and executions (DRF)."""
+"""The REST API under /system/api/: scripts, versions, logs and executions (DRF)."""
 
 import uuid
 
@@ -149,7 +149,7 @@ class ScriptViewSet(viewsets.ViewSet):
 
     def _get(self, request, name):
         return tenant_object_or_404(
-            Script, request, "script", "/api/scripts", name=name
+            Script, request, "script", "/system/api/scripts", name=name
         )
 
     @extend_schema(responses=ScriptSerializer(many=True))
@@ -173,7 +173,7 @@ class ScriptViewSet(viewsets.ViewSet):
                     409,
                     "script_exists",
                     f"Script '{name}' already exists; replace it with "
-                    f"PUT /api/scripts/{name}.",
+                    f"PUT /system/api/scripts/{name}.",
                 )
             )
         try:

@@ -5,8 +5,8 @@ such a page would share the console's origin, so it could act with the
 admin's session. So:
 
 - With SCRIPTHOST_CONSOLE_HOSTS set (the production shape), the console (the
-  admin and its sign-in, /system, /api, /graphql) answers on those hosts
-  only, and script routes answer on every other host only. The session and
+  admin and its sign-in, /system with the REST API, /graphql) answers on
+  those hosts only, and script routes answer on every other host only. The session and
   CSRF cookies are host-only, so they never reach a tenant's domain.
 - On the single-host default, everything answers on one host, and a
   session-authenticated write to the console must come from a page of the

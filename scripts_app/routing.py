@@ -26,10 +26,11 @@ from core.plugins import plugins
 from tenants.resolve import CachedSnapshot
 
 # Paths the platform serves itself; scripts may not register under them. The
-# apps add theirs (core.plugins.ScriptPlugin.script_reserved_paths).
+# apps add theirs (core.plugins.ScriptPlugin.script_reserved_paths). Kept short:
+# /api/... and / belong to scripts (the seeds' examples register /api/users and
+# /api/custom/sales-report); the REST API is under /system/api/.
 RESERVED_PREFIXES = (
     "/system",
-    "/api",
     "/admin",
     "/health",
     "/metrics",

@@ -23,7 +23,8 @@ from scripts_app.http import (
     form_of,
     removed_headers,
 )
-from scripts_app.serving import serve
+from scripts_app.landing import landing, owns_nothing_at_root
+from scripts_app.serving import find_route, serve
 from tenants.models import role_of
 
 
@@ -129,7 +130,10 @@ async def script_route(request):
         response = await app.serve_path(request, call)
         if response is not None:
             return with_platform_headers(response, call)
-    return to_django(await serve(call))
+    found = await find_route(call.tenant, call.method, call.path)
+    if owns_nothing_at_root(call, found):
+        return landing(request)  # a script's route for / wins over the page
+    return to_django(await serve(call, found))
 
 
 def with_platform_headers(response: HttpResponse, call: HttpCall) -> HttpResponse:

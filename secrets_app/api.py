@@ -1,4 +1,4 @@
-"""REST for secrets under /api/secrets: identifiers, hosts and times out, values only in."""
+"""REST for secrets under /system/api/secrets: identifiers, hosts and times out, values only in."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -63,7 +63,7 @@ class SecretViewSet(viewsets.ViewSet):
 
     def _get(self, request, identifier):
         return tenant_object_or_404(
-            Secret, request, "secret", "/api/secrets", identifier=identifier
+            Secret, request, "secret", "/system/api/secrets", identifier=identifier
         )
 
     @extend_schema(responses=SecretSerializer(many=True))
@@ -93,7 +93,7 @@ class SecretViewSet(viewsets.ViewSet):
         except IntegrityError:
             raise SecretExists(
                 f"Secret '{identifier}' already exists; replace its value with "
-                f"PUT /api/secrets/{identifier}."
+                f"PUT /system/api/secrets/{identifier}."
             ) from None
         return Response(SecretSerializer(secret).data, status=status.HTTP_201_CREATED)
 

@@ -92,7 +92,7 @@ class Bound:
                 raise FetchError(
                     f"fetch refused: secret '{identifier}' may not be sent to "
                     f"{host} (it may go to: {may}); an owner can add the host "
-                    f"in the admin (Secrets) or with PATCH /api/secrets/{identifier}"
+                    f"in the admin (Secrets) or with PATCH /system/api/secrets/{identifier}"
                 )
 
 
@@ -229,7 +229,7 @@ async def _load(tenant, wanted: set[str]) -> dict[str, tuple[str, list[str]]]:
     if missing:
         raise FetchError(
             f"fetch: unknown secret '{missing[0]}'; add it in the admin "
-            "(Secrets) or with PUT /api/secrets/" + missing[0]
+            "(Secrets) or with PUT /system/api/secrets/" + missing[0]
         )
     return found
 

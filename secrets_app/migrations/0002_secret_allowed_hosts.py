@@ -9,7 +9,7 @@ def keep_existing_secrets_usable(apps, schema_editor):
     """Bind secrets stored before this migration to any host, as they were.
 
     New secrets start bound to no host. Existing ones keep working where they
-    are used today; the admin and GET /api/secrets show them with "*" so an
+    are used today; the admin and GET /system/api/secrets show them with "*" so an
     owner can narrow them (docs/operations.md, "Secrets").
     """
     Secret = apps.get_model("secrets_app", "Secret")

@@ -48,7 +48,7 @@ def test_capabilities_are_readable_but_not_writable_over_rest(api, upload, cast)
     assert upload("site", "function h() { return 1; }").status_code == 201
     Script.objects.filter(name="site").update(capabilities=["ReadAssets"])
 
-    shown = api("alice").get("/api/scripts/site").json()
+    shown = api("alice").get("/system/api/scripts/site").json()
 
     assert shown["capabilities"] == ["ReadAssets"]
 

@@ -1,4 +1,4 @@
-"""/api/assets: list, upload, download, delete, with the tenant's role rules."""
+"""/system/api/assets: list, upload, download, delete, with the tenant's role rules."""
 
 import base64
 
@@ -14,12 +14,14 @@ IMAGE = png()
 
 def upload_file(client, filename="logo.png", content=IMAGE, **fields):
     file = SimpleUploadedFile(filename, content, content_type="image/png")
-    return client.post("/api/assets", {"file": file, **fields}, format="multipart")
+    return client.post(
+        "/system/api/assets", {"file": file, **fields}, format="multipart"
+    )
 
 
 def test_a_developer_uploads_a_file_and_it_is_listed(api):
     created = upload_file(api("bob"))
-    listed = api("charlie").get("/api/assets")
+    listed = api("charlie").get("/system/api/assets")
 
     assert created.status_code == 201
     assert created.json()["name"] == "logo.png"
@@ -30,8 +32,8 @@ def test_a_developer_uploads_a_file_and_it_is_listed(api):
 
 def test_uploading_base64_json_under_a_path_like_name(api):
     body = {"name": "css/site.css", "content": base64.b64encode(b"p{}").decode()}
-    created = api("bob").post("/api/assets", body, format="json")
-    downloaded = api("charlie").get("/api/assets/css/site.css")
+    created = api("bob").post("/system/api/assets", body, format="json")
+    downloaded = api("charlie").get("/system/api/assets/css/site.css")
 
     assert created.status_code == 201
     assert created.json()["mimetype"] == "text/css"
@@ -42,7 +44,7 @@ def test_uploading_base64_json_under_a_path_like_name(api):
 def test_download_returns_the_bytes_with_type_and_etag(api):
     upload_file(api("bob"))
 
-    reply = api("charlie").get("/api/assets/logo.png")
+    reply = api("charlie").get("/system/api/assets/logo.png")
 
     assert reply.status_code == 200
     assert reply.content == IMAGE
@@ -55,22 +57,22 @@ def test_put_replaces_an_asset(api):
     file = SimpleUploadedFile("x.txt", b"new", content_type="text/plain")
 
     replaced = api("bob").put(
-        "/api/assets/logo.png", {"file": file}, format="multipart"
+        "/system/api/assets/logo.png", {"file": file}, format="multipart"
     )
 
     assert replaced.status_code == 200
-    assert api("bob").get("/api/assets/logo.png").content == b"new"
+    assert api("bob").get("/system/api/assets/logo.png").content == b"new"
 
 
 def test_delete_removes_it_and_a_second_delete_is_404(api):
     upload_file(api("bob"))
 
-    first = api("alice").delete("/api/assets/logo.png")
-    second = api("alice").delete("/api/assets/logo.png")
+    first = api("alice").delete("/system/api/assets/logo.png")
+    second = api("alice").delete("/system/api/assets/logo.png")
 
     assert first.status_code == 204
     assert second.status_code == 404
-    assert api("alice").get("/api/assets").json() == []
+    assert api("alice").get("/system/api/assets").json() == []
 
 
 @pytest.mark.parametrize(
@@ -89,7 +91,7 @@ def test_invalid_uploads_get_400_with_the_rule(api, fields, message):
 
 def test_invalid_base64_gets_400(api):
     body = {"name": "a.txt", "content": "not base64!"}
-    reply = api("bob").post("/api/assets", body, format="json")
+    reply = api("bob").post("/system/api/assets", body, format="json")
 
     assert reply.status_code == 400
     assert "not valid base64" in reply.json()["error"]["message"]
@@ -111,13 +113,13 @@ def test_only_owners_and_developers_upload(api, user, status):
 
 @pytest.mark.parametrize(("user", "status"), [("dave", 403), (None, 401)])
 def test_outsiders_cannot_list(api, user, status):
-    assert api(user).get("/api/assets").status_code == status
+    assert api(user).get("/system/api/assets").status_code == status
 
 
 def test_a_viewer_cannot_delete(api):
     upload_file(api("bob"))
 
-    assert api("charlie").delete("/api/assets/logo.png").status_code == 403
+    assert api("charlie").delete("/system/api/assets/logo.png").status_code == 403
 
 
 def test_another_tenant_sees_none_of_them(api):
@@ -125,5 +127,5 @@ def test_another_tenant_sees_none_of_them(api):
 
     erin = api("erin", host="globex.test")
 
-    assert erin.get("/api/assets").json() == []
-    assert erin.get("/api/assets/logo.png").status_code == 404
+    assert erin.get("/system/api/assets").json() == []
+    assert erin.get("/system/api/assets/logo.png").status_code == 404

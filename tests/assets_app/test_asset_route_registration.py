@@ -18,7 +18,7 @@ def test_an_asset_route_is_stored_and_listed(upload, api):
     )
     assert upload("site", source).status_code == 201
 
-    script = api("alice").get("/api/scripts/site").json()
+    script = api("alice").get("/system/api/scripts/site").json()
     paths = api().get("/paths")
 
     assert script["asset_routes"] == [
@@ -67,10 +67,12 @@ def test_an_invalid_asset_route_registers_nothing_and_is_a_warning(
 
 
 def test_an_asset_route_under_a_reserved_prefix_is_refused(upload):
-    reply = upload("bad", 'routeRegistry.registerAssetRoute("/api/logo", "logo.png");')
+    reply = upload(
+        "bad", 'routeRegistry.registerAssetRoute("/system/logo", "logo.png");'
+    )
 
     assert reply.status_code == 400
-    assert "asset /api/logo" in reply.json()["error"]["message"]
+    assert "asset /system/logo" in reply.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -1,4 +1,4 @@
-"""PUT /api/scripts/<id>/capabilities: owners grant, others only read."""
+"""PUT /system/api/scripts/<id>/capabilities: owners grant, others only read."""
 
 import pytest
 
@@ -6,7 +6,7 @@ from scripts_app.models import Script
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/scripts/site/capabilities"
+URL = "/system/api/scripts/site/capabilities"
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def test_an_owner_grants_capabilities(api, site, user):
     assert reply.status_code == 200
     assert reply.json() == {"capabilities": ["ReadAssets", "WriteAssets"]}
     assert Script.objects.get(name="site").capabilities == ["ReadAssets", "WriteAssets"]
-    assert api("charlie").get("/api/scripts/site").json()["capabilities"] == [
+    assert api("charlie").get("/system/api/scripts/site").json()["capabilities"] == [
         "ReadAssets",
         "WriteAssets",
     ]

@@ -52,7 +52,7 @@ def test_an_asset_route_image_loads_in_the_browser(server, chromium):
     assert put_script(server, "browser-assets", PAGE).status_code == 201
     with server.client() as client:
         stored = client.post(
-            "/api/assets",
+            "/system/api/assets",
             json={
                 "name": "browser/logo.png",
                 "content": base64.b64encode(image).decode(),

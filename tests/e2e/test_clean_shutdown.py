@@ -26,7 +26,7 @@ def api_results(server, path: str, **params) -> list[dict]:
 
 def logged(server) -> dict[str, str]:
     """Map each hello log message to its execution id."""
-    entries = api_results(server, "/api/logs", script="hello", limit=1000)
+    entries = api_results(server, "/system/api/logs", script="hello", limit=1000)
     return {entry["message"]: entry["execution_id"] for entry in entries}
 
 
@@ -54,7 +54,7 @@ def test_logs_written_just_before_shutdown_are_kept(installation, server, worker
     assert set(expected) <= set(after), doomed.output()
     assert status == 0, doomed.output()
     for message in expected:
-        runs = api_results(server, "/api/executions", execution=after[message])
+        runs = api_results(server, "/system/api/executions", execution=after[message])
         assert [(run["status"], run["response_status"]) for run in runs] == [
             ("ok", 200)
         ]

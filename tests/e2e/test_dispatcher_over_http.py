@@ -55,7 +55,7 @@ def test_a_message_sent_by_a_route_reaches_the_listener_of_another_script(server
         stats = client.get("/dispatch/stats").json()
         logs, _ = poll(
             lambda: client.get(
-                "/api/logs",
+                "/system/api/logs",
                 params={"script": "dispatch-analytics"},
                 headers=server.auth,
             ).json(),

@@ -51,7 +51,7 @@ def site(installation, upstream):
     with launch(installation, SCRIPT_FETCH_ALLOW=address(upstream)) as server:
         with server.client(headers=server.auth) as client:
             stored = client.put(
-                "/api/secrets/partner_key",
+                "/system/api/secrets/partner_key",
                 json={"value": VALUE, "allowed_hosts": ["127.0.0.1"]},
             )
             assert stored.status_code == 201, stored.text
@@ -122,17 +122,20 @@ def test_the_secret_never_appears_in_logs_executions_errors_or_the_api(site, ups
 
     with site.client(headers=site.auth) as client:
         logs, _ = poll(
-            lambda: client.get("/api/logs", params={"script": "fetch-e2e"}),
+            lambda: client.get("/system/api/logs", params={"script": "fetch-e2e"}),
             lambda r: "upstream said" in r.text,
             within=5.0,
         )
-        executions = client.get("/api/executions", params={"script": "fetch-e2e"})
-        secrets = client.get("/api/secrets")
-        one = client.get("/api/secrets/partner_key")
+        executions = client.get(
+            "/system/api/executions", params={"script": "fetch-e2e"}
+        )
+        secrets = client.get("/system/api/secrets")
+        one = client.get("/system/api/secrets/partner_key")
 
     assert failed.status_code == 500
     assert "[secret:partner_key]" in logs.text
     assert "[secret:partner_key]" in executions.text
-    assert [s["identifier"] for s in secrets.json()] == ["partner_key"]
+    # e2e modules share one database: other modules' secrets may be listed too.
+    assert "partner_key" in [s["identifier"] for s in secrets.json()]
     for reply in (failed, logs, executions, secrets, one):
         assert VALUE not in reply.text

@@ -36,7 +36,7 @@ def test_console_log_of_a_call_is_readable_through_the_api_within_a_second(serve
 
         def messages():
             reply = client.get(
-                "/api/logs", params={"script": "hello"}, headers=server.auth
+                "/system/api/logs", params={"script": "hello"}, headers=server.auth
             )
             assert reply.status_code == 200, reply.text
             return [entry["message"] for entry in reply.json()["results"]]

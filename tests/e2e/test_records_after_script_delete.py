@@ -28,7 +28,9 @@ def slow_flush_server(installation):
 
 
 def messages(client, server, script):
-    reply = client.get("/api/logs", params={"script": script}, headers=server.auth)
+    reply = client.get(
+        "/system/api/logs", params={"script": script}, headers=server.auth
+    )
     assert reply.status_code == 200, reply.text
     return [entry["message"] for entry in reply.json()["results"]]
 

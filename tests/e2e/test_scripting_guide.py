@@ -11,7 +11,7 @@ Each ```javascript block in the guide follows a comment of this form:
 
 The block is uploaded as script-id (expecting 201 unless an `upload` line says
 otherwise), then each request is sent and must answer with the status and a
-body containing the text (whitespace aside). /api/ requests carry the admin's
+body containing the text (whitespace aside). /system/api/ requests carry the admin's
 token and are retried for two seconds, since logs are written in batches.
 """
 
@@ -136,7 +136,7 @@ def test_guide_example_works_as_documented(server, example):
 
 
 def send(client, server, check: Check):
-    api = check.path.startswith("/api/")
+    api = check.path.startswith("/system/api/")
     headers = dict(server.auth) if check.admin or api else {}
     if check.body:
         headers["Content-Type"] = "application/json"

@@ -68,7 +68,7 @@ def test_an_invalid_token_gets_401_like_the_rest_api(graphql, api, cast):
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    rest = client.get("/api/scripts").json()["error"]
+    rest = client.get("/system/api/scripts").json()["error"]
     (error,) = response.json()["errors"]
     assert error["message"] == rest["message"]
     assert error["extensions"]["code"] == "not_authenticated"

@@ -65,7 +65,9 @@ def test_create_user_mutation_runs_and_logs(graphql, upload, records, api):
         "{ id name email createdAt } }"
     )
     records()
-    logs = api("alice").get("/api/logs?script=users", HTTP_HOST="acme.test").json()
+    logs = (
+        api("alice").get("/system/api/logs?script=users", HTTP_HOST="acme.test").json()
+    )
 
     assert response.json() == {
         "data": {

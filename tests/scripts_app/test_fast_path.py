@@ -75,7 +75,7 @@ async def test_warm_fast_path_request_runs_no_database_query(
     [
         ("/echo", {"Authorization": "Bearer x"}),
         ("/echo", {"Cookie": "sessionid=abc"}),
-        ("/api/logs", {}),
+        ("/system/api/logs", {}),
         ("/system/scripts", {}),
         ("/t/nobody/echo", {}),
         ("/nowhere", {}),

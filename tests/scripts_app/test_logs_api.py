@@ -1,4 +1,4 @@
-"""GET /api/logs and /api/executions list a script's records, newest first."""
+"""GET /system/api/logs and /system/api/executions list a script's records, newest first."""
 
 import pytest
 
@@ -37,7 +37,7 @@ def messages(response):
 
 
 def test_logs_of_a_script_are_listed_newest_first(calls, api):
-    assert messages(api("alice").get("/api/logs?script=greet")) == [
+    assert messages(api("alice").get("/system/api/logs?script=greet")) == [
         "greeting cy",
         "odd name bad",
         "greeting bad",
@@ -46,26 +46,26 @@ def test_logs_of_a_script_are_listed_newest_first(calls, api):
 
 
 def test_logs_can_be_filtered_by_level_in_any_case(calls, api):
-    assert messages(api("alice").get("/api/logs?script=greet&level=warn")) == [
+    assert messages(api("alice").get("/system/api/logs?script=greet&level=warn")) == [
         "odd name bad"
     ]
 
 
 def test_logs_can_be_filtered_by_execution(calls, api):
-    r = api("bob").get(f"/api/logs?execution={calls[1]}")
+    r = api("bob").get(f"/system/api/logs?execution={calls[1]}")
     assert messages(r) == ["odd name bad", "greeting bad"]
     assert {e["execution_id"] for e in r.json()["results"]} == {calls[1]}
 
 
 def test_log_entries_name_their_script_and_level(calls, api):
-    (entry,) = api("charlie").get("/api/logs?script=other").json()["results"]
+    (entry,) = api("charlie").get("/system/api/logs?script=other").json()["results"]
     assert entry["script"] == "other"
     assert entry["level"] == "LOG"
     assert entry["message"] == "from other"
 
 
 def test_executions_of_a_script_are_listed_newest_first(calls, api):
-    r = api("alice").get("/api/executions?script=greet")
+    r = api("alice").get("/system/api/executions?script=greet")
     assert r.status_code == 200
     rows = r.json()["results"]
     assert [row["id"] for row in rows] == list(reversed(calls))

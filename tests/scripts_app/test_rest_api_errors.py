@@ -1,4 +1,4 @@
-"""/api/scripts refuses bad uploads in the platform's one error shape."""
+"""/system/api/scripts refuses bad uploads in the platform's one error shape."""
 
 import pytest
 from rest_framework.exceptions import ValidationError
@@ -20,7 +20,7 @@ def _error(response, status, code):
 @pytest.fixture
 def hello_v1(api):
     created = api("alice").post(
-        "/api/scripts", {"id": "hello", "source": HELLO}, format="json"
+        "/system/api/scripts", {"id": "hello", "source": HELLO}, format="json"
     )
     assert created.status_code == 201
 
@@ -34,7 +34,9 @@ def hello_v1(api):
 
 
 def _put(api, source):
-    return api("alice").put("/api/scripts/hello", {"source": source}, format="json")
+    return api("alice").put(
+        "/system/api/scripts/hello", {"source": source}, format="json"
+    )
 
 
 def test_compile_error_carries_line_and_column(api, hello_v1):
@@ -71,7 +73,7 @@ def test_empty_source_is_400(api, hello_v1):
 
 def test_route_conflict_is_409_naming_the_other_script(api, hello_v1):
     response = api("bob").post(
-        "/api/scripts", {"id": "rival", "source": HELLO}, format="json"
+        "/system/api/scripts", {"id": "rival", "source": HELLO}, format="json"
     )
     error = _error(response, 409, "route_conflict")
     assert "'hello'" in error["message"]
@@ -92,36 +94,40 @@ def test_invalid_header_is_400(api, hello_v1):
 
 def test_invalid_script_id_is_400(api, cast):
     response = api("alice").post(
-        "/api/scripts", {"id": "../etc", "source": "var a;"}, format="json"
+        "/system/api/scripts", {"id": "../etc", "source": "var a;"}, format="json"
     )
     _error(response, 400, "invalid_script_id")
     assert not Script.objects.exists()
 
 
 def test_missing_fields_are_400_naming_them(api, cast):
-    no_id = api("alice").post("/api/scripts", {"source": "var a;"}, format="json")
+    no_id = api("alice").post(
+        "/system/api/scripts", {"source": "var a;"}, format="json"
+    )
     assert "id" in _error(no_id, 400, "bad_request")["fields"]
-    no_source = api("alice").post("/api/scripts", {"id": "x"}, format="json")
+    no_source = api("alice").post("/system/api/scripts", {"id": "x"}, format="json")
     assert "source" in _error(no_source, 400, "bad_request")["fields"]
     assert not Script.objects.exists()
 
 
 def test_malformed_json_is_400(api, cast):
     response = api("alice").generic(
-        "POST", "/api/scripts", b"{not json", content_type="application/json"
+        "POST", "/system/api/scripts", b"{not json", content_type="application/json"
     )
     _error(response, 400, "bad_request")
 
 
 def test_unsupported_media_type_is_415(api, cast):
     response = api("alice").generic(
-        "POST", "/api/scripts", b"var a;", content_type="application/javascript"
+        "POST", "/system/api/scripts", b"var a;", content_type="application/javascript"
     )
     _error(response, 415, "unsupported_media_type")
 
 
 def test_patch_is_405(api, hello_v1):
-    response = api("alice").patch("/api/scripts/hello", {"source": "x"}, format="json")
+    response = api("alice").patch(
+        "/system/api/scripts/hello", {"source": "x"}, format="json"
+    )
     _error(response, 405, "method_not_allowed")
     hello_v1()
 

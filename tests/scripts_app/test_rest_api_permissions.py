@@ -1,4 +1,4 @@
-"""Who may read and write /api/: anonymous, non-members, viewers, writers, tenants."""
+"""Who may read and write /system/api/: anonymous, non-members, viewers, writers, tenants."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -8,18 +8,20 @@ from tests.cast import PASSWORD
 from tests.conftest import HELLO
 
 READS = [
-    "/api/scripts",
-    "/api/scripts/hello",
-    "/api/scripts/hello/versions",
-    "/api/logs",
-    "/api/executions",
+    "/system/api/scripts",
+    "/system/api/scripts/hello",
+    "/system/api/scripts/hello/versions",
+    "/system/api/logs",
+    "/system/api/executions",
 ]
 
 
 def _writes(client):
-    yield client.post("/api/scripts", {"id": "new", "source": "var a;"}, format="json")
-    yield client.put("/api/scripts/hello", {"source": "var b;"}, format="json")
-    yield client.delete("/api/scripts/hello")
+    yield client.post(
+        "/system/api/scripts", {"id": "new", "source": "var a;"}, format="json"
+    )
+    yield client.put("/system/api/scripts/hello", {"source": "var b;"}, format="json")
+    yield client.delete("/system/api/scripts/hello")
 
 
 def _assert_untouched():
@@ -80,7 +82,7 @@ def test_owner_and_developer_can_write(api, upload, user):
 def test_superuser_writes_in_any_tenant(api):
     for host in ("acme.test", "globex.test"):
         created = api("root", host).post(
-            "/api/scripts", {"id": "x", "source": "var a;"}, format="json"
+            "/system/api/scripts", {"id": "x", "source": "var a;"}, format="json"
         )
         assert created.status_code == 201
     assert sorted(Script.objects.values_list("tenant__slug", flat=True)) == [
@@ -92,27 +94,27 @@ def test_superuser_writes_in_any_tenant(api):
 def test_globex_owner_cannot_reach_acme_scripts(api, upload):
     upload("hello", HELLO)
     erin_at_acme = api("erin", "acme.test")
-    assert erin_at_acme.get("/api/scripts").status_code == 403
+    assert erin_at_acme.get("/system/api/scripts").status_code == 403
     assert [r.status_code for r in _writes(erin_at_acme)] == [403, 403, 403]
     erin_at_home = api("erin", "globex.test")
-    assert erin_at_home.get("/api/scripts").json() == []
-    assert erin_at_home.get("/api/scripts/hello").status_code == 404
-    assert erin_at_home.delete("/api/scripts/hello").status_code == 404
+    assert erin_at_home.get("/system/api/scripts").json() == []
+    assert erin_at_home.get("/system/api/scripts/hello").status_code == 404
+    assert erin_at_home.delete("/system/api/scripts/hello").status_code == 404
     _assert_untouched()
 
 
 def test_session_authentication_reads_and_needs_csrf_to_write(cast):
     client = APIClient(HTTP_HOST="acme.test", enforce_csrf_checks=True)
     assert client.login(username="bob", password=PASSWORD)
-    assert client.get("/api/scripts").status_code == 200
+    assert client.get("/system/api/scripts").status_code == 200
     refused = client.post(
-        "/api/scripts", {"id": "s", "source": "var a;"}, format="json"
+        "/system/api/scripts", {"id": "s", "source": "var a;"}, format="json"
     )
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "csrf_failed"
     client.get("/admin/login/")  # sets the csrftoken cookie
     accepted = client.post(
-        "/api/scripts",
+        "/system/api/scripts",
         {"id": "s", "source": "var a;"},
         format="json",
         HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,

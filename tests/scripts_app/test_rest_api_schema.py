@@ -1,10 +1,10 @@
-"""/api/schema serves a complete OpenAPI document for the platform's own API."""
+"""/system/api/schema serves a complete OpenAPI document for the platform's own API."""
 
 from django.core.management import call_command
 
 
 def test_schema_is_an_openapi_document_listing_the_script_api(api, cast):
-    response = api().get("/api/schema?format=json")
+    response = api().get("/system/api/schema?format=json")
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
@@ -12,20 +12,20 @@ def test_schema_is_an_openapi_document_listing_the_script_api(api, cast):
     paths = {
         path.rstrip("/"): operations for path, operations in schema["paths"].items()
     }
-    assert {"get", "post"} <= set(paths["/api/scripts"])
-    assert {"get", "put", "delete"} <= set(paths["/api/scripts/{name}"])
-    assert "/api/scripts/{name}/versions" in paths
-    assert "/api/logs" in paths
-    assert "/api/executions" in paths
+    assert {"get", "post"} <= set(paths["/system/api/scripts"])
+    assert {"get", "put", "delete"} <= set(paths["/system/api/scripts/{name}"])
+    assert "/system/api/scripts/{name}/versions" in paths
+    assert "/system/api/logs" in paths
+    assert "/system/api/executions" in paths
     assert {"get", "put", "delete"} <= set(paths["/system/scripts/{script_id}"])
     upload = paths["/system/scripts/{script_id}"]["put"]
     assert "application/javascript" in upload["requestBody"]["content"]
 
 
 def test_schema_needs_no_credentials_and_defaults_to_yaml(api, cast):
-    response = api().get("/api/schema")
+    response = api().get("/system/api/schema")
     assert response.status_code == 200
-    assert b"/api/scripts" in response.content
+    assert b"/system/api/scripts" in response.content
     assert response.content.startswith(b"openapi:")
 
 

@@ -1,4 +1,4 @@
-"""List, retrieve, create, replace and delete scripts, and read versions, at /api/."""
+"""List, retrieve, create, replace and delete scripts, and read versions, at /system/api/."""
 
 import pytest
 
@@ -20,7 +20,7 @@ def _no_periodic_route_refresh(settings):
 
 def _create(client, script_id="hello", source=HELLO):
     return client.post(
-        "/api/scripts", {"id": script_id, "source": source}, format="json"
+        "/system/api/scripts", {"id": script_id, "source": source}, format="json"
     )
 
 
@@ -39,16 +39,16 @@ def test_post_creates_a_script_with_201_and_its_routes(api, cast):
 
 def test_trailing_slash_is_accepted(api):
     response = api("alice").post(
-        "/api/scripts/", {"id": "hello", "source": HELLO}, format="json"
+        "/system/api/scripts/", {"id": "hello", "source": HELLO}, format="json"
     )
     assert response.status_code == 201
-    assert api("alice").get("/api/scripts/hello/").status_code == 200
+    assert api("alice").get("/system/api/scripts/hello/").status_code == 200
 
 
 def test_list_returns_the_tenant_scripts(api, upload):
     upload("hello", HELLO)
     upload("other", "var x = 1;", user="erin", host="globex.test")
-    listing = api("alice").get("/api/scripts")
+    listing = api("alice").get("/system/api/scripts")
     assert listing.status_code == 200
     assert [s["id"] for s in listing.json()] == ["hello"]
 
@@ -56,7 +56,7 @@ def test_list_returns_the_tenant_scripts(api, upload):
 def test_retrieve_returns_source_version_and_header(api, upload):
     source = "/**\n * @name Greeter\n * @methods GET\n */\n" + HELLO
     upload("hello", source)
-    body = api("alice").get("/api/scripts/hello").json()
+    body = api("alice").get("/system/api/scripts/hello").json()
     assert body["source"] == source
     assert body["version"] == 1
     assert body["header"] == {"name": "Greeter", "methods": ["GET"]}
@@ -66,7 +66,7 @@ def test_retrieve_returns_source_version_and_header(api, upload):
 def test_put_replaces_the_source_with_200_and_a_new_version(api):
     client = api("bob")
     _create(client)
-    response = client.put("/api/scripts/hello", {"source": HOWDY}, format="json")
+    response = client.put("/system/api/scripts/hello", {"source": HOWDY}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["version"] == 2
     assert api(host="acme.test").get("/hello").content == b"Howdy!"
@@ -74,7 +74,7 @@ def test_put_replaces_the_source_with_200_and_a_new_version(api):
 
 def test_put_to_a_new_id_creates_it_with_201(api):
     response = api("alice").put(
-        "/api/scripts/fresh", {"source": "var a;"}, format="json"
+        "/system/api/scripts/fresh", {"source": "var a;"}, format="json"
     )
     assert response.status_code == 201
     assert response.json()["id"] == "fresh"
@@ -82,7 +82,9 @@ def test_put_to_a_new_id_creates_it_with_201(api):
 
 def test_put_ignores_an_id_in_the_body_that_differs_from_the_url(api):
     client = api("alice")
-    client.put("/api/scripts/real", {"id": "decoy", "source": "var a;"}, format="json")
+    client.put(
+        "/system/api/scripts/real", {"id": "decoy", "source": "var a;"}, format="json"
+    )
     assert list(Script.objects.values_list("name", flat=True)) == ["real"]
 
 
@@ -93,7 +95,7 @@ def test_post_of_an_existing_id_is_409_and_changes_nothing(api):
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "script_exists"
-    assert "PUT /api/scripts/hello" in error["message"]
+    assert "PUT /system/api/scripts/hello" in error["message"]
     script = Script.objects.get(name="hello")
     assert (script.version, script.source) == (1, HELLO)
 
@@ -101,9 +103,9 @@ def test_post_of_an_existing_id_is_409_and_changes_nothing(api):
 def test_versions_lists_every_saved_source_newest_first(api):
     client = api("alice")
     _create(client)
-    client.put("/api/scripts/hello", {"source": HOWDY}, format="json")
-    api("bob").put("/api/scripts/hello", {"source": HELLO}, format="json")
-    versions = client.get("/api/scripts/hello/versions").json()
+    client.put("/system/api/scripts/hello", {"source": HOWDY}, format="json")
+    api("bob").put("/system/api/scripts/hello", {"source": HELLO}, format="json")
+    versions = client.get("/system/api/scripts/hello/versions").json()
     assert [(v["number"], v["source"], v["author"]) for v in versions] == [
         (3, HELLO, "bob"),
         (2, HOWDY, "alice"),
@@ -115,14 +117,14 @@ def test_delete_answers_204_and_the_route_is_gone_at_once(api):
     client = api("alice")
     _create(client)
     assert api(host="acme.test").get("/hello").status_code == 200
-    assert client.delete("/api/scripts/hello").status_code == 204
-    assert client.get("/api/scripts/hello").status_code == 404
-    assert client.get("/api/scripts/hello/versions").status_code == 404
+    assert client.delete("/system/api/scripts/hello").status_code == 204
+    assert client.get("/system/api/scripts/hello").status_code == 404
+    assert client.get("/system/api/scripts/hello/versions").status_code == 404
     assert api(host="acme.test").get("/hello").status_code == 404
 
 
 def test_unknown_script_is_404_in_the_error_shape(api, cast):
-    response = api("alice").get("/api/scripts/nothing")
+    response = api("alice").get("/system/api/scripts/nothing")
     assert response.status_code == 404
     error = response.json()["error"]
     assert error["code"] == "not_found"

@@ -10,5 +10,5 @@ def test_uploaded_hello_answers_and_logs(upload, api, records):
     assert reply.status_code == 200
     assert reply.content == b"Hello, Bob!"
     records()
-    logs = api("alice").get("/api/logs?script=hello").json()
+    logs = api("alice").get("/system/api/logs?script=hello").json()
     assert [e["message"] for e in logs["results"]] == ["hello Bob"]

@@ -160,7 +160,9 @@ def test_same_route_in_another_tenant_is_no_conflict(upload, api, live_hello):
     live_hello()
 
 
-@pytest.mark.parametrize("path", ["/admin/x", "/system/x", "/api/x", "/api"])
+@pytest.mark.parametrize(
+    "path", ["/admin/x", "/system/x", "/system/api/x", "/graphql", "/health"]
+)
 def test_route_under_a_reserved_prefix_is_400(upload, live_hello, path):
     source = f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"
     error = _error(upload("hello", source), 400, "reserved_path")

@@ -189,8 +189,10 @@ def test_secret_values_stay_out_of_logs_errors_and_executions(
     reply = call("/leaky", url=url(recorder))
     records()
 
-    logs = api("alice").get("/api/logs?script=fetcher").content.decode()
-    executions = api("alice").get("/api/executions?script=fetcher").content.decode()
+    logs = api("alice").get("/system/api/logs?script=fetcher").content.decode()
+    executions = (
+        api("alice").get("/system/api/executions?script=fetcher").content.decode()
+    )
     assert reply.status_code == 500
     assert recorder.seen[0]["headers"]["x-key"] == VALUE
     assert "[secret:api_key]" in logs and "[secret:api_key]" in executions

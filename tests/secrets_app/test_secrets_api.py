@@ -1,4 +1,4 @@
-"""REST /api/secrets: identifiers and times out, values only in, by role."""
+"""REST /system/api/secrets: identifiers and times out, values only in, by role."""
 
 import pytest
 
@@ -11,7 +11,7 @@ VALUE = "sk-live-0123456789abcdef"
 def put(api):
     def send(identifier, value=VALUE, user="alice", host="acme.test"):
         return api(user, host).put(
-            f"/api/secrets/{identifier}", {"value": value}, format="json"
+            f"/system/api/secrets/{identifier}", {"value": value}, format="json"
         )
 
     return send
@@ -37,8 +37,8 @@ def test_list_and_retrieve_show_identifiers_and_times_only(api, put):
     put("api_key")
     put("other_key", "another-secret-value")
 
-    listed = api("charlie").get("/api/secrets")
-    one = api("charlie").get("/api/secrets/api_key")
+    listed = api("charlie").get("/system/api/secrets")
+    one = api("charlie").get("/system/api/secrets/api_key")
 
     assert [s["identifier"] for s in listed.json()] == ["api_key", "other_key"]
     assert one.json()["identifier"] == "api_key"
@@ -50,23 +50,23 @@ def test_list_and_retrieve_show_identifiers_and_times_only(api, put):
 
 def test_post_creates_and_refuses_an_existing_identifier(api):
     first = api("bob").post(
-        "/api/secrets", {"identifier": "token", "value": VALUE}, format="json"
+        "/system/api/secrets", {"identifier": "token", "value": VALUE}, format="json"
     )
     again = api("bob").post(
-        "/api/secrets", {"identifier": "token", "value": VALUE}, format="json"
+        "/system/api/secrets", {"identifier": "token", "value": VALUE}, format="json"
     )
 
     assert first.status_code == 201
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "secret_exists"
-    assert "PUT /api/secrets/token" in again.json()["error"]["message"]
+    assert "PUT /system/api/secrets/token" in again.json()["error"]["message"]
 
 
 def test_delete_removes_the_secret(api, put):
     put("api_key")
 
-    deleted = api("alice").delete("/api/secrets/api_key")
-    missing = api("alice").get("/api/secrets/api_key")
+    deleted = api("alice").delete("/system/api/secrets/api_key")
+    missing = api("alice").get("/system/api/secrets/api_key")
 
     assert deleted.status_code == 204 and missing.status_code == 404
 
@@ -74,7 +74,9 @@ def test_delete_removes_the_secret(api, put):
 def test_invalid_values_and_identifiers_are_refused_with_the_reason(api, put):
     short = put("api_key", "short")
     bad_name = api("alice").post(
-        "/api/secrets", {"identifier": "has space", "value": VALUE}, format="json"
+        "/system/api/secrets",
+        {"identifier": "has space", "value": VALUE},
+        format="json",
     )
 
     assert short.status_code == 400
@@ -90,7 +92,7 @@ def test_viewers_and_outsiders_cannot_write_secrets(put, user, status):
 
 
 def test_anonymous_callers_get_401(api):
-    assert api().get("/api/secrets").status_code == 401
+    assert api().get("/system/api/secrets").status_code == 401
 
 
 def test_tenants_never_see_each_others_secrets(api, put):
@@ -98,15 +100,15 @@ def test_tenants_never_see_each_others_secrets(api, put):
 
     from_globex = api("erin", host="globex.test")
 
-    assert from_globex.get("/api/secrets").json() == []
-    assert from_globex.get("/api/secrets/acme_only").status_code == 404
-    assert from_globex.delete("/api/secrets/acme_only").status_code == 404
+    assert from_globex.get("/system/api/secrets").json() == []
+    assert from_globex.get("/system/api/secrets/acme_only").status_code == 404
+    assert from_globex.delete("/system/api/secrets/acme_only").status_code == 404
     assert Secret.objects.filter(identifier="acme_only").exists()
 
 
 def test_allowed_hosts_are_set_normalized_and_shown(api):
     created = api("bob").post(
-        "/api/secrets",
+        "/system/api/secrets",
         {
             "identifier": "bound",
             "value": VALUE,
@@ -121,7 +123,7 @@ def test_allowed_hosts_are_set_normalized_and_shown(api):
         "api.example.com",
         "xn--bcher-kva.de",
     ]
-    assert api("charlie").get("/api/secrets").json()[0]["allowed_hosts"] == [
+    assert api("charlie").get("/system/api/secrets").json()[0]["allowed_hosts"] == [
         "*.example.com",
         "api.example.com",
         "xn--bcher-kva.de",
@@ -146,7 +148,9 @@ def test_a_new_secret_without_hosts_may_be_sent_nowhere(put):
 )
 def test_invalid_allowed_hosts_are_refused_with_the_reason(api, hosts, message):
     reply = api("alice").put(
-        "/api/secrets/api_key", {"value": VALUE, "allowed_hosts": hosts}, format="json"
+        "/system/api/secrets/api_key",
+        {"value": VALUE, "allowed_hosts": hosts},
+        format="json",
     )
 
     error = reply.json()["error"]
@@ -160,7 +164,9 @@ def test_an_owner_patches_the_hosts_and_the_value_stays(api, put):
     put("api_key")
 
     patched = api("alice").patch(
-        "/api/secrets/api_key", {"allowed_hosts": ["api.example.com"]}, format="json"
+        "/system/api/secrets/api_key",
+        {"allowed_hosts": ["api.example.com"]},
+        format="json",
     )
 
     assert patched.status_code == 200
@@ -173,12 +179,12 @@ def test_a_developer_may_set_hosts_together_with_a_new_value(api, put):
     put("api_key")
 
     patched = api("bob").patch(
-        "/api/secrets/api_key",
+        "/system/api/secrets/api_key",
         {"value": "sk-live-developer-own-value", "allowed_hosts": ["dev.example.com"]},
         format="json",
     )
     rotated = api("bob").put(
-        "/api/secrets/api_key", {"value": "sk-live-rotated-value"}, format="json"
+        "/system/api/secrets/api_key", {"value": "sk-live-rotated-value"}, format="json"
     )
 
     assert patched.status_code == 200 and rotated.status_code == 200
@@ -190,7 +196,7 @@ def test_a_developer_may_set_hosts_together_with_a_new_value(api, put):
 def test_a_patch_with_nothing_to_change_is_refused(api, put):
     put("api_key")
 
-    reply = api("alice").patch("/api/secrets/api_key", {}, format="json")
+    reply = api("alice").patch("/system/api/secrets/api_key", {}, format="json")
 
     assert reply.status_code == 400
     assert "Send allowed_hosts, value, or both." in reply.json()["error"]["message"]
@@ -200,7 +206,7 @@ def test_viewers_cannot_patch_hosts(api, put):
     put("api_key")
 
     reply = api("charlie").patch(
-        "/api/secrets/api_key", {"allowed_hosts": ["*"]}, format="json"
+        "/system/api/secrets/api_key", {"allowed_hosts": ["*"]}, format="json"
     )
 
     assert reply.status_code == 403

@@ -2,7 +2,7 @@
 
 Every request goes through the ASGI application (the fast path, then
 Django), as a server would serve it. The console is the admin, /system,
-/api and /graphql; script routes are tenants' code.
+/system/api and /graphql; script routes are tenants' code.
 """
 
 import httpx
@@ -255,7 +255,8 @@ async def test_a_session_write_from_another_page_is_refused(scripts, session, or
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/scripts", "/admin/auth/user/add/", "/graphql", "/t/globex/graphql"]
+    "path",
+    ["/system/api/scripts", "/admin/auth/user/add/", "/graphql", "/t/globex/graphql"],
 )
 async def test_every_console_write_checks_the_origin(scripts, session, path):
     r = await request(
@@ -309,7 +310,7 @@ def console(settings, scripts):
     [
         ("acme.test", "/admin/login/"),
         ("acme.test", "/system/scripts"),
-        ("acme.test", "/api/scripts"),
+        ("acme.test", "/system/api/scripts"),
         ("acme.test", "/graphql"),
         ("scripts.test", "/t/acme/admin/login/"),
     ],
@@ -348,6 +349,23 @@ async def test_script_routes_are_not_served_on_the_console_host(
     assert on_console.status_code == 404
     assert "tenant's domain" in on_console.json()["error"]["message"]
     assert on_tenant.status_code == 200 and b"hello" in on_tenant.content
+
+
+@pytest.fixture
+def api_users(upload):
+    source = 'function u() { return "users"; }\nrouteRegistry.registerRoute("/api/users", "u");'
+    assert upload("api-users", source).status_code == 201
+
+
+async def test_api_paths_are_script_paths_not_the_consoles(api_users, console):
+    # /api/ is the scripts' since the REST API moved to /system/api/ (issue 13).
+
+    on_tenant = await request("GET", "/api/users", host="acme.test")
+    on_console = await request("GET", "/t/acme/api/users", host="console.test")
+
+    assert (on_tenant.status_code, on_tenant.content) == (200, b"users")
+    assert on_console.status_code == 404
+    assert "tenant's domain" in on_console.json()["error"]["message"]
 
 
 async def test_health_answers_on_every_host(console):

@@ -230,7 +230,7 @@ def upload_all(server, scripts):
 
 def count(client, server, what, **params):
     return client.get(
-        f"/api/{what}", params={**params, "limit": 1}, headers=server.auth
+        f"/system/api/{what}", params={**params, "limit": 1}, headers=server.auth
     ).json()["count"]
 
 
@@ -291,7 +291,7 @@ def test_over_http_nothing_a_request_caused_runs_after_it_answered(storm_server)
             record
             for name in ("slow-a", "slow-b")
             for record in client.get(
-                "/api/executions",
+                "/system/api/executions",
                 params={"script": name, "limit": 1000},
                 headers=server.auth,
             ).json()["results"]

@@ -214,7 +214,7 @@ def test_deep_json_to_a_graphql_endpoint_is_a_400_json_error(server, path):  # n
 
 
 @pytest.mark.server
-@pytest.mark.parametrize("path", ["/api/scripts", "/api/secrets"])
+@pytest.mark.parametrize("path", ["/system/api/scripts", "/system/api/secrets"])
 @pytest.mark.parametrize("depth", [100_000, 500])
 def test_deep_json_to_the_rest_api_is_a_400_platform_error(server, path, depth):  # noqa: F811
     body = '{"name": "deep", "value": ' + "[" * depth + "]" * depth + "}"

@@ -60,7 +60,7 @@ def site(upstreams):
                 body = {"value": value}
                 if hosts is not None:
                     body["allowed_hosts"] = hosts
-                stored = client.put(f"/api/secrets/{identifier}", json=body)
+                stored = client.put(f"/system/api/secrets/{identifier}", json=body)
                 assert stored.status_code == 201, stored.text
         assert put_script(server, "secret-holes", SCRIPT).status_code == 201
         yield server
@@ -81,7 +81,7 @@ def send(site, url, **options):
 def logs_with(site, text):
     with site.client(headers=site.auth) as client:
         reply, _ = poll(
-            lambda: client.get("/api/logs", params={"script": "secret-holes"}),
+            lambda: client.get("/system/api/logs", params={"script": "secret-holes"}),
             lambda r: text in r.text,
             within=5.0,
         )
@@ -225,15 +225,15 @@ def test_a_redirect_to_another_host_the_secret_is_bound_to_goes_through(
 def test_a_developer_cannot_move_a_stored_secret_to_another_host(api):
     owner, developer = api("alice"), api("bob")
     created = owner.put(
-        "/api/secrets/bound",
+        "/system/api/secrets/bound",
         {"value": VALUE, "allowed_hosts": ["api.partner.example"]},
         format="json",
     )
 
     moved = developer.patch(
-        "/api/secrets/bound", {"allowed_hosts": ["evil.example"]}, format="json"
+        "/system/api/secrets/bound", {"allowed_hosts": ["evil.example"]}, format="json"
     )
-    listed = developer.get("/api/secrets/bound").json()
+    listed = developer.get("/system/api/secrets/bound").json()
 
     assert created.status_code == 201
     assert moved.status_code == 403

@@ -99,11 +99,11 @@ def test_registering_returns_a_status_string_or_an_error_string(cast, upload, ap
 
 
 def test_a_reserved_path_is_refused(cast, upload):
-    reply = upload("sys", 'routeRegistry.registerStreamRoute("/api/feed");')
+    reply = upload("sys", 'routeRegistry.registerStreamRoute("/system/feed");')
 
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == "reserved_path"
-    assert "stream /api/feed" in reply.json()["error"]["message"]
+    assert "stream /system/feed" in reply.json()["error"]["message"]
 
 
 def test_a_stream_path_taken_by_another_script_is_a_conflict(cast, upload):

@@ -59,8 +59,8 @@ def test_logs_of_one_tenant_are_not_listed_in_another(db, upload, api, records):
     api(host="acme.test").get("/hello")
     api(host="globex.test").get("/hello")
     records()
-    acme = api("alice").get("/api/logs?script=hello").json()["results"]
-    globex = api("erin", host="globex.test").get("/api/logs?script=hello").json()
+    acme = api("alice").get("/system/api/logs?script=hello").json()["results"]
+    globex = api("erin", host="globex.test").get("/system/api/logs?script=hello").json()
     assert [e["message"] for e in acme] == ["A from acme"]
     assert [e["message"] for e in globex["results"]] == ["G from globex"]
 
@@ -71,6 +71,6 @@ def test_a_member_of_one_tenant_cannot_read_anothers_logs(db, upload, api, recor
     )
     api(host="globex.test").get("/hello")
     records()
-    r = api("alice", host="globex.test").get("/api/logs?script=hello")
+    r = api("alice", host="globex.test").get("/system/api/logs?script=hello")
     assert r.status_code == 403
     assert "G from globex" not in r.content.decode()
