@@ -84,6 +84,10 @@ def store(script, registrations: dict) -> None:
         ]
     )
     Listener.objects.filter(script=script).delete()
+    _add_listeners(script, registrations.get("listeners", []))
+
+
+def _add_listeners(script, entries, **options) -> None:
     Listener.objects.bulk_create(
         [
             Listener(
@@ -92,8 +96,9 @@ def store(script, registrations: dict) -> None:
                 message_type=entry["messageType"],
                 handler=entry["handler"],
             )
-            for entry in registrations.get("listeners", [])
-        ]
+            for entry in entries
+        ],
+        **options,
     )
 
 
@@ -148,18 +153,7 @@ def register_later(invocation, entries: list[dict]) -> None:
         # update(), not save(): only the listeners changed, so only their
         # directory reloads.
         Script.objects.filter(pk=script.pk).update(registrations=registrations)
-        Listener.objects.bulk_create(
-            [
-                Listener(
-                    tenant_id=script.tenant_id,
-                    script=script,
-                    message_type=entry["messageType"],
-                    handler=entry["handler"],
-                )
-                for entry in added
-            ],
-            ignore_conflicts=True,
-        )
+        _add_listeners(script, added, ignore_conflicts=True)
         ChangeCounter.bump("listeners")
     if refused:
         _warn_later(
