@@ -31,4 +31,8 @@ FIXTURES = {
         0,
     ),
     ("aiwebengine", "markdown_to_html"): ("convert.markdown_to_html(markdown)", 0),
+    ("aiwebengine", "personal_get_item"): ("personalStorage.getItem(key)", 0),
+    ("aiwebengine", "personal_set_item"): ("personalStorage.setItem(key, value)", 0),
+    ("aiwebengine", "personal_remove_item"): ("personalStorage.removeItem(key)", 0),
+    ("aiwebengine", "personal_clear"): ("personalStorage.clear()", 0),
 }

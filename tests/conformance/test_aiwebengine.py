@@ -303,3 +303,59 @@ def test_markdown_to_html(run):
     assert (
         'const hello = "world";' in html or "const hello = &quot;world&quot;;" in html
     )
+
+
+@conforms(
+    "personalStorage.getItem(key)",
+    "personalStorage.setItem(key, value)",
+    "personalStorage.removeItem(key)",
+    "personalStorage.clear()",
+)
+def test_personal_storage_per_user(cast, upload, api):
+    # The four personalStorage blocks together: each user has their own theme,
+    # and an anonymous caller has none.
+    text = (
+        "\n".join(
+            fixture("aiwebengine", name)
+            for name in (
+                "personal_get_item",
+                "personal_set_item",
+                "personal_remove_item",
+                "personal_clear",
+            )
+        )
+        + "\n"
+        + "\n".join(
+            f'routeRegistry.registerRoute("{p}", "{h}", "{m}");'
+            for p, h, m in (
+                ("/theme", "getUserPreference", "GET"),
+                ("/theme", "saveUserPreference", "POST"),
+                ("/theme/clear", "clearUserPreference", "POST"),
+                ("/theme/all", "clearAllUserData", "POST"),
+            )
+        )
+    )
+    assert upload("conformance-personal", text).status_code in (200, 201)
+    form = "application/x-www-form-urlencoded"
+
+    def call(user, method, path, **kwargs):
+        return api(user, "acme.test").generic(method, path, **kwargs)
+
+    assert json.loads(call("alice", "GET", "/theme").content) == {"theme": "light"}
+    saved = call("alice", "POST", "/theme", data="theme=dark", content_type=form)
+    assert (saved.status_code, saved.content) == (200, b"Preference saved")
+    assert json.loads(call("alice", "GET", "/theme").content) == {"theme": "dark"}
+    # bob's storage is his own; an anonymous caller has none at all.
+    assert json.loads(call("bob", "GET", "/theme").content) == {"theme": "light"}
+    assert json.loads(call(None, "GET", "/theme").content) == {"theme": "light"}
+    refused = call(None, "POST", "/theme", data="theme=dark", content_type=form)
+    assert (refused.status_code, refused.content) == (401, b"Authentication required")
+    assert call(None, "POST", "/theme/clear").content == b"No preference found"
+
+    assert call("alice", "POST", "/theme/clear").content == b"Preference cleared"
+    assert call("alice", "POST", "/theme/clear").content == b"No preference found"
+    call("alice", "POST", "/theme", data="theme=blue", content_type=form)
+    cleared = call("alice", "POST", "/theme/all")
+    assert (cleared.status_code, cleared.content) == (200, b"All personal data cleared")
+    assert json.loads(call("alice", "GET", "/theme").content) == {"theme": "light"}
+    assert call(None, "POST", "/theme/all").status_code == 401
