@@ -35,4 +35,7 @@ FIXTURES = {
     ("aiwebengine", "personal_set_item"): ("personalStorage.setItem(key, value)", 0),
     ("aiwebengine", "personal_remove_item"): ("personalStorage.removeItem(key)", 0),
     ("aiwebengine", "personal_clear"): ("personalStorage.clear()", 0),
+    ("aiwebengine", "list_routes"): ("routeRegistry.listRoutes()", 0),
+    ("aiwebengine", "list_streams"): ("routeRegistry.listStreams()", 0),
+    ("aiwebengine", "list_assets"): ("routeRegistry.listAssets()", 0),
 }

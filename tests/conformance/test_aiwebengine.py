@@ -359,3 +359,42 @@ def test_personal_storage_per_user(cast, upload, api):
     assert (cleared.status_code, cleared.content) == (200, b"All personal data cleared")
     assert json.loads(call("alice", "GET", "/theme").content) == {"theme": "light"}
     assert call(None, "POST", "/theme/all").status_code == 401
+
+
+@conforms(
+    "routeRegistry.listRoutes()",
+    "routeRegistry.listStreams()",
+    "routeRegistry.listAssets()",
+)
+def test_list_routes_streams_and_assets(cast, upload, records):
+    # The three blocks run at top level, after the registrations they list
+    # (which the seed leaves out); what they log is what the calls returned.
+    from scripts_app.models import LogEntry
+
+    text = (
+        'routeRegistry.registerRoute("/a", "h", "GET");\n'
+        'routeRegistry.registerStreamRoute("/chat");\n'
+        'routeRegistry.registerAssetRoute("/styles/main.css", "main.css");\n'
+        'function h(c) { return "x"; }\n'
+        + fixture("aiwebengine", "list_routes")
+        + fixture("aiwebengine", "list_streams")
+        + fixture("aiwebengine", "list_assets")
+    )
+    assert upload("conformance-lists", text).status_code in (200, 201)
+    records()
+    logged = set(
+        LogEntry.objects.filter(script_name="conformance-lists").values_list(
+            "message", flat=True
+        )
+    )
+    routes = next(m for m in logged if m.startswith("Registered routes: "))
+    assert json.loads(routes.removeprefix("Registered routes: ")) == [
+        {"path": "/a", "method": "GET", "handler": "h"}
+    ]
+    streams = next(m for m in logged if m.startswith("Stream path: "))
+    path, uri = streams.removeprefix("Stream path: ").split(" URI: ")
+    assert path == "/chat" and uri.endswith("/chat")
+    assets = next(m for m in logged if m.startswith("Registered assets: "))
+    assert json.loads(assets.removeprefix("Registered assets: ")) == [
+        "/styles/main.css"
+    ]
