@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
 from scripts_app.http import UNSAFE
 from scripts_app.routing import reserved
 from tenants.errors import error_response
+from tenants.middleware import DualMiddleware
 from tenants.resolve import console_hosts, directory, host_without_port
 
 # Reserved paths that answer on every host: load balancers probe /health,
@@ -122,22 +122,13 @@ def origin_refusal(request, path: str) -> str | None:
     return f"The request came from {origin[:100]}, which is not the console's origin."
 
 
-class ConsoleMiddleware:
+class ConsoleMiddleware(DualMiddleware):
     """Answer the console on console hosts only; refuse writes from other origins.
 
     Placed before Django's security middleware, so that on the way out it can
     also drop the headers an operator removed from script replies
     (SCRIPTS["RESPONSE_HEADERS"]) after Django's middlewares added theirs.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.is_async:

@@ -1,26 +1,16 @@
 """Admin for secrets: write-only values (a password field, empty on edit) and
 the hosts each may be sent to."""
 
-import re
-
 from django import forms
 from django.contrib import admin
 
 from secrets_app.destinations import normalize_allowed_hosts
 from secrets_app.models import Secret, validate_value
+from tenants.admin import DomainsField
 
 
-class HostsField(forms.CharField):
+class HostsField(DomainsField):
     """Hosts typed one per line or separated by commas, stored as a list."""
-
-    def prepare_value(self, value):
-        if isinstance(value, list):
-            return "\n".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value) or ""
-        return [h for h in re.split(r"[\s,]+", text) if h]
 
     def validate(self, value):
         super().validate(value)

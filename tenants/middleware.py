@@ -23,7 +23,9 @@ def request_id_from(header_value):
     return ids.hex_id()
 
 
-class _Middleware:
+class DualMiddleware:
+    """A middleware Django may call sync or async: it runs as its chain does."""
+
     sync_capable = True
     async_capable = True
 
@@ -34,7 +36,7 @@ class _Middleware:
             markcoroutinefunction(self)
 
 
-class RequestIdMiddleware(_Middleware):
+class RequestIdMiddleware(DualMiddleware):
     def __call__(self, request):
         if self.is_async:
             return self._acall(request)
@@ -50,7 +52,7 @@ class RequestIdMiddleware(_Middleware):
         return response
 
 
-class TenantMiddleware(_Middleware):
+class TenantMiddleware(DualMiddleware):
     """Find the tenant by Host, else a /t/<slug>/ prefix, else the default one."""
 
     def __call__(self, request):
