@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "graphene_django_graphiql_static",
     "graphql_app",
     "triggers_app",
+    "django_celery_beat",
+    "scheduler_app",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,9 @@ DEFAULTS = {
     # MB in base64) in a reply, and for a 10 MB fetch body, escaped.
     "MAX_OUTPUT_BYTES": 32 * 1024 * 1024,
     "MAX_HOST_CALL_BYTES": 16 * 1024 * 1024,
+    # An execution record keeps the handler's return value (as JSON) up to
+    # this many characters, for the runs that ask for it (manual, scheduled).
+    "EXECUTION_RESULT_CHARS": 64 * 1024,
     # execution mode: (seconds, megabytes); see RUNTIME.md R8.
     "LIMITS": {
         "pre-processing": (2.0, 20),

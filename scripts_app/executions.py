@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from core.conf import scripts_setting
 from engine import EngineError, Outcome
 from scripts_app.admission import refused
 from scripts_app.records import buffer, log_rows
@@ -32,13 +35,18 @@ def queue_execution(
     *,
     response_status: int | None = None,
     failure: str = "",
+    triggered_by: str = "",
+    ref: str = "",
+    keep_result: bool = False,
 ) -> None:
     """Queue an invocation's Execution row and logs, of any kind.
 
     `failure` says why an answer that ran fine was refused (an HTTP reply the
     platform could not send); it marks the execution as an error. An
     invocation the tenant's cap refused ran nothing and gets no row
-    (scripts_app.admission counts and logs it).
+    (scripts_app.admission counts and logs it). `ref` names the object that
+    started it ("job:17"); `keep_result` keeps the handler's return value
+    (result_text) in the row.
     """
     if refused(outcome):
         return
@@ -73,7 +81,10 @@ def queue_execution(
             "kind": kind,
             "handler": target.handler,
             "trigger": trigger[:300],
+            "triggered_by": triggered_by,
+            "ref": ref[:100],
             "status": state,
+            "result": result_text(outcome.value) if keep_result and err is None else "",
             "response_status": response_status,
             "duration_ms": round(outcome.duration_ms, 3),
             "error": error,
@@ -88,3 +99,18 @@ def queue_execution(
             extra,
         ),
     )
+
+
+def result_text(value) -> str:
+    """A handler's return value as the JSON an execution record keeps, capped.
+
+    Cut at SCRIPTS["EXECUTION_RESULT_CHARS"] characters, with a marker that
+    says how long it was; "" for undefined (None).
+    """
+    if value is None:
+        return ""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    cap = scripts_setting("EXECUTION_RESULT_CHARS")
+    if len(text) <= cap:
+        return text
+    return text[:cap] + f"... [cut: {len(text)} characters in all]"

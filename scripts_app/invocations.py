@@ -49,6 +49,9 @@ async def run(
     triggered_by: str | None = None,
     answer: Callable[[Outcome], object] | None = None,
     budget: Budget | None = None,
+    ref: str = "",
+    keep_result: bool = False,
+    execution_id=None,
 ):
     """Run target.handler as an invocation of `kind`; return its Outcome.
 
@@ -69,6 +72,12 @@ async def run(
     with a budget of its own that ends when it does (scripts_app.budget). A
     caused invocation its budget has no room for does not run: its Outcome's
     error is BudgetSpent, and it gets no execution record (nothing ran).
+
+    `ref` ("job:17") names the object that started the run in its record;
+    `keep_result` keeps the handler's return value there (manual and
+    scheduled runs; an HTTP reply is not kept). `execution_id`, when given,
+    is the id the record gets (an app that must know it before the run
+    ends: a scheduled job notes its running execution); else a new one.
     """
     own_limits = run_limits = limits(kind)
     root = budget is None
@@ -80,7 +89,7 @@ async def run(
             outcome = Outcome(error=spent)
             return outcome if answer is None else answer(outcome)
         run_limits = budget.limits(own_limits)  # ends by the root's deadline
-    execution_id = ids.uuid4()
+    execution_id = execution_id or ids.uuid4()
     started_at = datetime.now(tz=UTC)
     full = context_for(kind, tenant, target, context, execution_id, triggered_by)
     invocation = Invocation(
@@ -114,7 +123,15 @@ async def run(
                 duration_ms=(datetime.now(tz=UTC) - started_at).total_seconds() * 1000,
             )
             queue_execution(
-                tenant.id, target, kind, trigger, stopped, execution_id, started_at
+                tenant.id,
+                target,
+                kind,
+                trigger,
+                stopped,
+                execution_id,
+                started_at,
+                triggered_by=triggered_by_of(kind, triggered_by),
+                ref=ref,
             )
         raise
     finally:
@@ -135,6 +152,9 @@ async def run(
         started_at,
         response_status=getattr(answered, "status", None),
         failure=getattr(answered, "failure", ""),
+        triggered_by=triggered_by_of(kind, triggered_by),
+        ref=ref,
+        keep_result=keep_result,
     )
     return outcome if answer is None else answered
 

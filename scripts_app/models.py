@@ -204,6 +204,10 @@ class ExecutionStatus(models.TextChoices):
     ERROR = "error"
     TIMEOUT = "timeout"
     MEMORY = "memory_limit"
+    # Written by an app that decided not to run one (a recurring job whose
+    # previous run is still going), or whose run was lost (its worker died).
+    SKIPPED = "skipped"
+    LOST = "lost"
 
 
 class Execution(models.Model):
@@ -223,7 +227,15 @@ class Execution(models.Model):
     trigger = models.CharField(
         max_length=300, blank=True, help_text="What started it, e.g. 'GET /hello'."
     )
+    # context.execution.triggeredBy: http, api, manual, cron, event.
+    triggered_by = models.CharField(max_length=16, blank=True, db_index=True)
+    # The object that started it, as "<kind>:<id>" ("job:17", "trigger:3"), so
+    # an app can list its own runs without the core knowing its models.
+    ref = models.CharField(max_length=100, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=ExecutionStatus.choices)
+    # The handler's return value as JSON, cut at SCRIPTS["EXECUTION_RESULT_BYTES"]
+    # (kept for the kinds that ask for it: manual, scheduled runs; not HTTP).
+    result = models.TextField(blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.FloatField()
     error = models.TextField(blank=True)

@@ -47,6 +47,7 @@ def test_every_feature_app_is_a_plugin_in_installed_apps_order():
         "secrets_app",
         "graphql_app",
         "triggers_app",
+        "scheduler_app",
     ]
     assert all(isinstance(p, ScriptPlugin) for p in plugins())
 
@@ -64,6 +65,8 @@ def test_the_apps_declarations_are_gathered_in_their_order():
         "listener": "http",
         "stream": "http",
         "resolver": "http",
+        "scheduled": "cron",
+        "manual": "cron",
     }
     assert route_kinds() == {"asset": apps.get_app_config("assets_app")}
     assert setting_defaults()["STORAGE_MAX_KEYS_PER_SCRIPT"] == 10_000
