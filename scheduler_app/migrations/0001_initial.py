@@ -5,47 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('scripts_app', '0005_execution_origin_and_result'),
-        ('tenants', '0002_tenant_graphql_public'),
+        ("scripts_app", "0005_execution_origin_and_result"),
+        ("tenants", "0002_tenant_graphql_public"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128)),
-                ('handler', models.CharField(max_length=128)),
-                ('type', models.CharField(choices=[('one-off', 'One Off'), ('recurring', 'Recurring'), ('cron', 'Cron')], max_length=16)),
-                ('run_at', models.DateTimeField(blank=True, null=True)),
-                ('interval_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('start_at', models.DateTimeField(blank=True, null=True)),
-                ('cron', models.CharField(blank=True, max_length=120)),
-                ('timezone', models.CharField(blank=True, default='UTC', max_length=64)),
-                ('from_header', models.BooleanField(default=False)),
-                ('enabled', models.BooleanField(default=True)),
-                ('next_run_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('running_execution', models.UUIDField(blank=True, null=True)),
-                ('running_since', models.DateTimeField(blank=True, null=True)),
-                ('running_until', models.DateTimeField(blank=True, null=True)),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status', models.CharField(blank=True, max_length=16)),
-                ('last_execution', models.UUIDField(blank=True, null=True)),
-                ('run_count', models.PositiveIntegerField(default=0)),
-                ('skip_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('script', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='scripts_app.script')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=128)),
+                ("handler", models.CharField(max_length=128)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("one-off", "One Off"),
+                            ("recurring", "Recurring"),
+                            ("cron", "Cron"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("run_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "interval_seconds",
+                    models.PositiveIntegerField(blank=True, null=True),
+                ),
+                ("start_at", models.DateTimeField(blank=True, null=True)),
+                ("cron", models.CharField(blank=True, max_length=120)),
+                (
+                    "timezone",
+                    models.CharField(blank=True, default="UTC", max_length=64),
+                ),
+                ("from_header", models.BooleanField(default=False)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "next_run_at",
+                    models.DateTimeField(blank=True, db_index=True, null=True),
+                ),
+                ("running_execution", models.UUIDField(blank=True, null=True)),
+                ("running_since", models.DateTimeField(blank=True, null=True)),
+                ("running_until", models.DateTimeField(blank=True, null=True)),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("last_status", models.CharField(blank=True, max_length=16)),
+                ("last_execution", models.UUIDField(blank=True, null=True)),
+                ("run_count", models.PositiveIntegerField(default=0)),
+                ("skip_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "script",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to="scripts_app.script",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['next_run_at', 'id'],
-                'indexes': [models.Index(fields=['enabled', 'next_run_at'], name='scheduler_a_enabled_075c20_idx')],
-                'constraints': [models.UniqueConstraint(fields=('script', 'name'), name='job_unique_name')],
+                "ordering": ["next_run_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["enabled", "next_run_at"],
+                        name="scheduler_a_enabled_075c20_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("script", "name"), name="job_unique_name"
+                    )
+                ],
             },
         ),
     ]

@@ -4,30 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scripts_app', '0004_log_fields'),
+        ("scripts_app", "0004_log_fields"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='execution',
-            name='ref',
+            model_name="execution",
+            name="ref",
             field=models.CharField(blank=True, db_index=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='execution',
-            name='result',
+            model_name="execution",
+            name="result",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='execution',
-            name='triggered_by',
+            model_name="execution",
+            name="triggered_by",
             field=models.CharField(blank=True, db_index=True, max_length=16),
         ),
         migrations.AlterField(
-            model_name='execution',
-            name='status',
-            field=models.CharField(choices=[('ok', 'Ok'), ('error', 'Error'), ('timeout', 'Timeout'), ('memory_limit', 'Memory'), ('skipped', 'Skipped'), ('lost', 'Lost')], max_length=16),
+            model_name="execution",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("ok", "Ok"),
+                    ("error", "Error"),
+                    ("timeout", "Timeout"),
+                    ("memory_limit", "Memory"),
+                    ("skipped", "Skipped"),
+                    ("lost", "Lost"),
+                ],
+                max_length=16,
+            ),
         ),
     ]
