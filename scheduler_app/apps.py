@@ -16,5 +16,5 @@ class SchedulerConfig(ScriptPlugin, AppConfig):
     verbose_name = "Scheduled jobs"
     default_auto_field = "django.db.models.BigAutoField"
 
-    # Scheduled runs and manual runs get R8's cron row (30 s, 128 MB).
-    script_execution_kinds = {"scheduled": "cron", "manual": "cron"}
+    # Scheduled runs get R8's cron row (30 s, 128 MB).
+    script_execution_kinds = {"scheduled": "cron"}

@@ -10,7 +10,8 @@ class ScriptsConfig(ScriptPlugin, AppConfig):
     verbose_name = "Scripts"
     script_api_js = "js/script_api.js"
     script_host_calls = ("convert.markdown", "logs.list", "logs.prune")
-    script_execution_kinds = {"http": "http"}  # script routes
+    # Script routes; an operator's run of any handler (admin, REST, manage.py).
+    script_execution_kinds = {"http": "http", "manual": "cron"}
     script_registration_counters = {"routes": "routes"}  # scripts_app.routing
 
     def ready(self):

@@ -62,11 +62,11 @@ def test_the_apps_declarations_are_gathered_in_their_order():
     assert list(capabilities()) == ["ReadAssets", "WriteAssets", "DeleteAssets"]
     assert execution_kinds() == {
         "http": "http",
+        "manual": "cron",
         "listener": "http",
         "stream": "http",
         "resolver": "http",
         "scheduled": "cron",
-        "manual": "cron",
     }
     assert route_kinds() == {"asset": apps.get_app_config("assets_app")}
     assert setting_defaults()["STORAGE_MAX_KEYS_PER_SCRIPT"] == 10_000
