@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from scripts_app.models import Script
@@ -25,6 +27,8 @@ class Job(models.Model):
     skipped and a run whose worker died is found and recorded as lost.
     """
 
+    # context.meta.schedule.jobId: "UUID assigned by the scheduler" (the seed).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     script = models.ForeignKey(Script, on_delete=models.CASCADE, related_name="jobs")
     name = models.CharField(max_length=128)
@@ -65,5 +69,5 @@ class Job(models.Model):
 
     @property
     def ref(self) -> str:
-        """Its runs' Execution.ref."""
+        """Its runs' Execution.ref ("job:<uuid>")."""
         return f"job:{self.id}"
