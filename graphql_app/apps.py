@@ -29,6 +29,13 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
         "GRAPHQL_MAX_RESULT_BYTES": 10 * 1024 * 1024,
     }
 
+    def ready(self):
+        # Int carries JavaScript's safe integers, not only 32-bit ones
+        # (graphql_app.scalars says why).
+        from graphql_app.scalars import widen_int
+
+        widen_int()
+
     def script_ops(self, invocation):
         from graphql_app.execution import execute_for_script
 

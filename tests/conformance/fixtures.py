@@ -38,4 +38,96 @@ FIXTURES = {
     ("aiwebengine", "list_routes"): ("routeRegistry.listRoutes()", 0),
     ("aiwebengine", "list_streams"): ("routeRegistry.listStreams()", 0),
     ("aiwebengine", "list_assets"): ("routeRegistry.listAssets()", 0),
+    ("aiwebengine", "stream_routes"): ("routeRegistry.registerStreamRoute(path)", 0),
+    ("aiwebengine", "send_stream_notify"): (
+        "routeRegistry.sendStreamMessage(path, data)",
+        0,
+    ),
+    ("aiwebengine", "send_stream_chat"): (
+        "routeRegistry.sendStreamMessage(path, data)",
+        1,
+    ),
+    ("aiwebengine", "send_stream_filtered"): (
+        "routeRegistry.sendStreamMessageFiltered(path, data, filterJson)",
+        0,
+    ),
+    ("aiwebengine", "asset_routes"): ("routeRegistry.registerAssetRoute(assetPath)", 0),
+    ("aiwebengine", "asset_list"): ("assetStorage.listAssets()", 0),
+    ("aiwebengine", "asset_fetch"): ("assetStorage.fetchAsset(asset_name)", 0),
+    ("aiwebengine", "asset_upsert"): (
+        "assetStorage.upsertAsset(asset_name, content_b64, mimetype)",
+        0,
+    ),
+    ("aiwebengine", "asset_upsert_image"): (
+        "assetStorage.upsertAsset(asset_name, content_b64, mimetype)",
+        1,
+    ),
+    ("aiwebengine", "asset_delete"): ("assetStorage.deleteAsset(asset_name)", 0),
+    ("aiwebengine", "asset_crud"): ("Asset Management Example", 0),
+    # The fetch blocks call https://api.example.com: test_aiwebengine.py
+    # points that origin at a local test server (tests/secrets_app/localserver)
+    # when it uploads them, and SCRIPT_FETCH_ALLOW (FETCH_ALLOW) admits that
+    # server's address. The fixtures themselves are the seed's, unchanged.
+    ("aiwebengine", "fetch_get"): ("fetch(url, options)", 0),
+    ("aiwebengine", "fetch_post"): ("fetch(url, options)", 1),
+    ("aiwebengine", "fetch_secret"): ("fetch(url, options)", 2),
+    ("aiwebengine", "fetch_errors"): ("fetch(url, options)", 3),
+    ("aiwebengine", "graphql_query"): (
+        "graphQLRegistry.registerQuery(name, sdl, resolverFunction, visibility)",
+        0,
+    ),
+    ("aiwebengine", "graphql_query_args"): (
+        "graphQLRegistry.registerQuery(name, sdl, resolverFunction, visibility)",
+        1,
+    ),
+    ("aiwebengine", "graphql_mutation"): (
+        "graphQLRegistry.registerMutation(name, sdl, resolverFunction, visibility)",
+        0,
+    ),
+    ("aiwebengine", "graphql_subscription"): (
+        "graphQLRegistry.registerSubscription(name, sdl, resolverFunction, visibility)",
+        0,
+    ),
+    ("aiwebengine", "graphql_send"): (
+        "graphQLRegistry.sendSubscriptionMessage(subscriptionName, data)",
+        0,
+    ),
+    ("aiwebengine", "graphql_send_filtered"): (
+        "graphQLRegistry.sendSubscriptionMessageFiltered(subscriptionName, data, filterJson)",
+        0,
+    ),
+    ("aiwebengine", "graphql_execute"): (
+        "graphQLRegistry.executeGraphQL(query, variables)",
+        0,
+    ),
+    ("aiwebengine", "graphql_execute_variables"): (
+        "graphQLRegistry.executeGraphQL(query, variables)",
+        1,
+    ),
+    ("aiwebengine", "graphql_execute_mutation"): (
+        "graphQLRegistry.executeGraphQL(query, variables)",
+        2,
+    ),
+    ("aiwebengine", "response_no_content"): ("ResponseBuilder.noContent()", 0),
+    ("aiwebengine", "dispatcher_listener"): (
+        "dispatcher.registerListener(messageType, handlerName)",
+        0,
+    ),
+    ("aiwebengine", "dispatcher_send"): (
+        "dispatcher.sendMessage(messageType, messageData)",
+        0,
+    ),
+    ("aiwebengine", "dispatcher_user_service"): (
+        "Complete Example: User Activity System",
+        0,
+    ),
+    ("aiwebengine", "dispatcher_analytics"): (
+        "Complete Example: User Activity System",
+        1,
+    ),
+    ("aiwebengine", "dispatcher_notifications"): (
+        "Complete Example: User Activity System",
+        2,
+    ),
+    ("aiwebengine", "validate_object"): ("Validation Object", 0),
 }
