@@ -23,3 +23,12 @@ def test_every_api_gets_the_status_its_tests_earned():
         assert f"| `{api.name}` |" in text
         if api.not_built:
             assert f"| `{api.name}` | not yet built ({api.not_built}) |" in text
+
+
+def test_a_deviation_is_said_of_passing_tests_but_never_hides_a_failure():
+    deviating = next(a for a in all_apis() if a.deviates)
+    passing = {deviating.name: [{"test": "t.py::test_a", "passed": True}]}
+    failing = {deviating.name: [{"test": "t.py::test_a", "passed": False}]}
+
+    assert f"| deviates: {deviating.deviates} | `test_a` |" in render(passing)
+    assert "| fails (`test_a`) | `test_a` |" in render(failing)
