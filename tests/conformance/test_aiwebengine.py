@@ -3,10 +3,17 @@
 Each script is a fixture (fixtures/aiwebengine/, checked against the seed by
 test_fixtures_are_verbatim.py); where the seed shows a handler without the
 registerRoute call that serves it, that line is added after the block and
-nothing else. Status codes, content types and strings are the seed's.
+nothing else. Where a block needs more that the seed leaves out (the
+application's own functions, such as getMimeType; a handler around a block
+that reads `context`), that is added around it and said where; the fetch
+blocks' example origins are pointed at a local server. Status codes, content
+types and strings are the seed's. The stream and subscription blocks run
+over real HTTP, in test_aiwebengine_over_http.py.
 """
 
+import base64
 import json
+from urllib.parse import urlencode
 
 import pytest
 
@@ -582,14 +589,10 @@ def assets(run, api, settings, tmp_path):
 
 
 def b64(data: bytes) -> str:
-    import base64
-
     return base64.b64encode(data).decode()
 
 
 def encoded(**form) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(form)
 
 
