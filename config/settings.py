@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "triggers_app",
     "django_celery_beat",
     "scheduler_app",
+    "documents_app",
 ]
 
 MIDDLEWARE = [

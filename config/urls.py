@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from assets_app.api import AssetViewSet
+from documents_app.views import StoreView
 from graphql_app.sse import graphql_sse
 from graphql_app.views import PlatformGraphQLView
 from scripts_app import api, system_api
@@ -51,6 +52,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("system/api/", include(router.urls)),
+    # The document store: /store/assets/pump-1 is the entity "/assets/pump-1".
+    re_path(r"^store(?P<path>/.*)?$", StoreView.as_view(), name="store"),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
     path("admin/", admin.site.urls),
