@@ -16,6 +16,8 @@ from scripts_app import api, system_api
 from scripts_app.health import health
 from scripts_app.views import script_route
 from secrets_app.api import SecretViewSet
+from triggers_app import api as triggers_api
+from triggers_app.views import CustomEndpoint
 
 # The REST API lives under /system/api/, never /api/: the seeds' own examples
 # register script routes there (/api/users, /api/custom/sales-report).
@@ -34,6 +36,18 @@ urlpatterns = [
         "system/scripts/<str:script_id>",
         system_api.ScriptDetail.as_view(),
         name="system-script",
+    ),
+    path("system/triggers", triggers_api.TriggerList.as_view(), name="system-triggers"),
+    path(
+        "system/triggers/<str:trigger_id>",
+        triggers_api.TriggerDetail.as_view(),
+        name="system-trigger",
+    ),
+    path("system/messages", triggers_api.MessageList.as_view(), name="system-messages"),
+    path(
+        "system/messages/<str:message_id>",
+        triggers_api.MessageDetail.as_view(),
+        name="system-message",
     ),
     path(
         "system/api/schema",
@@ -54,6 +68,8 @@ urlpatterns = [
     path("system/api/", include(router.urls)),
     # The document store: /store/assets/pump-1 is the entity "/assets/pump-1".
     re_path(r"^store(?P<path>/.*)?$", StoreView.as_view(), name="store"),
+    # Predix custom endpoints: a trigger binds a custom script to /custom/<name>.
+    re_path(r"^custom/(?P<name>[^/]+)/?$", CustomEndpoint.as_view(), name="custom"),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
     path("admin/", admin.site.urls),

@@ -112,6 +112,15 @@ class ScriptPlugin:
       script routes: the app's response for a path it serves (an SSE
       stream), else None. `call` is the request as a scripts_app.http.HttpCall.
 
+    Script bodies
+
+    - `script_source_body(header)`: for a script whose header (the parsed
+      JSDoc tags, scripts_app.header) marks it as the app's kind, the name of
+      the function its source becomes the body of (`async function*
+      <name>() {...}`: engine.pool.ScriptSource.body_function), instead of
+      running as a script; "" for any other script. The app's handlers call
+      it (a Predix script body: triggers_app).
+
     Capabilities
 
     - `script_capabilities`: {name: label} of what an admin may grant a
@@ -174,6 +183,10 @@ class ScriptPlugin:
     async def serve_path(self, request, call):
         return None
 
+    # -- script bodies ---------------------------------------------------------------
+    def script_source_body(self, header: dict) -> str:
+        return ""
+
     # -- capabilities, execution kinds, settings -----------------------------------
     script_capabilities: dict[str, str] = {}
     script_execution_kinds: dict[str, str] = {}
@@ -227,6 +240,15 @@ def execution_kinds() -> dict[str, str]:
 def setting_defaults() -> dict:
     """{SCRIPTS key: default} of every plugin's own knobs."""
     return {k: v for p in plugins() for k, v in p.script_settings.items()}
+
+
+def source_body(header: dict) -> str:
+    """The body function a script with this header runs as, or "" (a plain script)."""
+    for plugin in overriding("script_source_body"):
+        name = plugin.script_source_body(header)
+        if name:
+            return name
+    return ""
 
 
 def api_module(plugin: ScriptPlugin) -> str:

@@ -19,10 +19,20 @@ class DocumentsConfig(ScriptPlugin, AppConfig):
 
     # The store's REST API is the platform's: no script route under it.
     script_reserved_paths = ("/store",)
+    # Scripts read and write the store ($.get/$.post..., IOTA's db).
+    script_host_calls = ("store.get", "store.write")
     script_settings = {
+        # How deep store writes by scripts may nest (a post-processing script
+        # writing to a collection whose triggers write...).
+        "STORE_TRIGGER_MAX_DEPTH": 3,
         # GET of a collection: the page size when none is asked, and the most.
         "STORE_PAGE_SIZE": 100,
         "STORE_MAX_PAGE_SIZE": 1000,
         # A POST of an array: at most this many entities.
         "STORE_MAX_ENTITIES_PER_REQUEST": 1000,
     }
+
+    def script_ops(self, invocation):
+        from documents_app.ops import script_ops
+
+        return script_ops(invocation)

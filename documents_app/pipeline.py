@@ -42,10 +42,15 @@ class StoreRequest:
     # How many store writes by scripts led to this one (post-processing
     # cascades stop at a depth limit).
     depth: int = 0
+    # The budget of the invocation whose write this is (scripts_app.budget):
+    # the scripts this request runs share it. None for a client's request.
+    budget: object = None
     # Filled by check(): the entities to write (POST, PUT) with their uris,
     # or the patch (PATCH). Pre-processing hooks may change them.
     entities: list[dict] = field(default_factory=list)
     ops: list | None = None
+    # Free for hooks, from pre_process to post_process.
+    notes: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +58,15 @@ class StoreResponse:
     status: int
     body: object = None  # JSON, None: no body
     headers: dict = field(default_factory=dict)
+    # What must start once the response has gone (post-processing): the
+    # caller calls start_after() then (the REST view when its response is
+    # closed, a script's write when its answer is handed back).
+    after: list = field(default_factory=list)
+
+    def start_after(self) -> None:
+        jobs, self.after = self.after, []
+        for job in jobs:
+            job()
 
 
 class StoreHook:
@@ -62,6 +76,8 @@ class StoreHook:
         return None
 
     def post_process(self, request: StoreRequest, response: StoreResponse) -> None:
+        """Called once the write is done; append to response.after what must
+        start after the response has gone. Must not raise."""
         return None
 
 

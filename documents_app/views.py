@@ -40,7 +40,17 @@ class StoreRefused(APIException):
         self.error_code = error.code
 
 
-_NO_BODY = object()
+class StoreHttpResponse(Response):
+    """Starts what must follow the response (post-processing) once it is sent:
+    servers close a response after its last byte, the test client too."""
+
+    after = None
+
+    def close(self):
+        super().close()
+        after, self.after = self.after, None
+        if after is not None:
+            after()
 
 
 def _int_param(request, name: str, default):
@@ -82,7 +92,11 @@ class StoreView(APIView):
             answer = async_to_sync(pipeline.handle)(store_request)
         except store.StoreError as exc:
             raise StoreRefused(exc) from None
-        return Response(answer.body, status=answer.status, headers=answer.headers)
+        response = StoreHttpResponse(
+            answer.body, status=answer.status, headers=answer.headers
+        )
+        response.after = answer.start_after
+        return response
 
     @extend_schema(
         parameters=[
