@@ -19,8 +19,11 @@ class DocumentsConfig(ScriptPlugin, AppConfig):
 
     # The store's REST API is the platform's: no script route under it.
     script_reserved_paths = ("/store",)
-    # Scripts read and write the store ($.get/$.post..., IOTA's db).
-    script_host_calls = ("store.get", "store.write")
+    # IOTA's db and services; Predix's $.get/$.post... ask the same host calls.
+    script_api_js = "script_api.js"
+    script_host_calls = ("store.get", "store.find", "store.write")
+    # IOTA's writes (and e-mails) are effects, applied after success (R5).
+    script_effect_prefix = "store."
     script_settings = {
         # How deep store writes by scripts may nest (a post-processing script
         # writing to a collection whose triggers write...).
@@ -36,3 +39,8 @@ class DocumentsConfig(ScriptPlugin, AppConfig):
         from documents_app.ops import script_ops
 
         return script_ops(invocation)
+
+    def apply_script_effects(self, invocation, effects):
+        from documents_app.effects import apply
+
+        apply(invocation, effects)

@@ -17,14 +17,43 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 
 from core.conf import scripts_setting
-from documents_app import pipeline, store
+from documents_app import effects, pipeline, store
+from engine import HostError
 
 
 def script_ops(invocation) -> dict:
     return {
         "store.get": functools.partial(get, invocation),
+        "store.find": functools.partial(find, invocation),
         "store.write": functools.partial(write, invocation),
     }
+
+
+def _find(invocation, collection, filters, limit, offset):
+    if not isinstance(filters, list) or not all(isinstance(f, dict) for f in filters):
+        raise store.bad("filters must be an array of {field, operator, value}")
+    for f in filters:
+        if f.get("operator") not in store.OPERATORS or not isinstance(
+            f.get("field"), str
+        ):
+            raise store.bad(f"Invalid filter {f!r}")
+    most = scripts_setting("STORE_MAX_PAGE_SIZE")
+    limit = max(1, min(int(limit), most * 2))
+    entities = store.find(
+        invocation.tenant, collection, filters, limit, max(0, int(offset))
+    )
+    effects.note_reads(invocation, entities)
+    return [e.body for e in entities]
+
+
+async def find(invocation, collection, filters, limit, offset=0):
+    """IOTA's reads (db.findOne/findMany, services.<c>.list/get): the bodies."""
+    try:
+        return await sync_to_async(_find)(
+            invocation, collection, filters, limit, offset
+        )
+    except store.StoreError as exc:
+        raise HostError(exc.message) from None
 
 
 def _answer(status: int, body) -> dict:
@@ -51,11 +80,14 @@ def _int(params, name, default):
         raise store.bad(f"{name} must be an integer, got '{raw[:40]}'") from None
 
 
-def _read(tenant, uri: str) -> dict:
+def _read(invocation, uri: str) -> dict:
+    tenant = invocation.tenant
     path, params = _split(uri)
     parsed = store.parse_uri(path)
     if not parsed.is_collection:
         entity = store.get(tenant, parsed)
+        if entity is not None:
+            effects.note_reads(invocation, [entity])
         return _answer(200, [entity.body] if entity else [])
     entities, _ = store.query(
         tenant,
@@ -71,7 +103,7 @@ async def get(invocation, uri):
     if not isinstance(uri, str):
         return _refused(store.bad("$.get(uri) takes a uri such as '/assets/pump-1'"))
     try:
-        return await sync_to_async(_read)(invocation.tenant, uri)
+        return await sync_to_async(_read)(invocation, uri)
     except store.StoreError as exc:
         return _refused(exc)
 

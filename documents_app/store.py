@@ -16,6 +16,7 @@ import jsonpatch
 import jsonpointer
 from django.db import connection
 from django.db.models import Q
+from django.db.models.fields.json import KT
 
 from core.conf import scripts_setting
 from documents_app.models import Entity
@@ -144,6 +145,57 @@ def _term_q(path: list[str], raw: str) -> Q:
         else:  # SQLite's JSON1: json_extract(body, '$.a.b') = value
             match |= Q(**{"body__" + "__".join(path): value})
     return match
+
+
+OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains")
+
+
+def operator_q(field: str, operator: str, value) -> Q:
+    """One IOTA filter {field, operator, value} as a query on Entity.body.
+
+    `field` may be dotted ("address.city"). eq/ne compare JSON values
+    exactly; lt/lte/gt/gte compare values of one JSON type (ISO dates as
+    strings); `in` takes an array; `contains` is a substring of a string
+    field or an element of an array field.
+    """
+    path = field.split(".")
+    if not field or any(not p for p in path):
+        raise bad(f"Invalid field name '{field}'")
+    lookup = "body__" + "__".join(path)
+    if operator == "eq":
+        if connection.vendor == "postgresql":
+            return Q(body__contains=_nested(path, value))
+        return Q(**{lookup: value})
+    if operator == "ne":
+        return ~operator_q(field, "eq", value)
+    if operator in ("lt", "lte", "gt", "gte"):
+        return Q(**{f"{lookup}__{operator}": value})
+    if operator == "in":
+        if not isinstance(value, list):
+            raise bad(f"The 'in' operator takes an array, got {_show(value)}")
+        match = Q(pk__in=[])
+        for item in value:
+            match |= operator_q(field, "eq", item)
+        return match
+    if operator == "contains":
+        # The field's text (a string's own, an array's JSON) holds the value.
+        text = value if isinstance(value, str) else json.dumps(value)
+        within = Entity.objects.alias(_text=KT(lookup)).filter(_text__contains=text)
+        match = Q(pk__in=within.values("pk"))
+        if connection.vendor == "postgresql":  # an element of an array, exactly
+            match |= Q(body__contains=_nested(path, [value]))
+        return match
+    raise bad(f"Unknown operator '{operator}'; use one of {', '.join(OPERATORS)}")
+
+
+def find(tenant, collection: str, filters: list, limit: int, offset: int = 0) -> list:
+    """The bodies of a collection's entities that pass every filter, by uri."""
+    if not _COLLECTION.fullmatch(str(collection)):
+        raise bad(f"Invalid collection name {_show(collection)}")
+    rows = Entity.objects.filter(tenant=tenant, collection=collection)
+    for f in filters:
+        rows = rows.filter(operator_q(f["field"], f["operator"], f["value"]))
+    return list(rows.order_by("uri")[offset : offset + limit])
 
 
 def query(tenant, uri: Uri, filter_text: str = "", page_size=None, offset=0):
