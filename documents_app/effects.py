@@ -17,16 +17,21 @@ from documents_app.models import Entity
 from scripts_app.hosting import EffectConflict, EffectRejected
 
 READS = "documents"
+SCANNED = "documents.collections"
 
 
 def lock_name(tenant_id, uri: str) -> str:
     return f"documents:{tenant_id}:{uri}"
 
 
-def note_reads(invocation, entities) -> None:
+def note_reads(invocation, entities, collection: str | None = None) -> None:
+    """Note the versions of what a read returned, and the collection it
+    searched (an insert after a search that found nothing is checked)."""
     seen = invocation.notes.setdefault(READS, {})
     for entity in entities:
         seen.setdefault(entity.uri, entity.version)
+    if collection is not None:
+        invocation.notes.setdefault(SCANNED, set()).add(collection)
 
 
 def apply(invocation, effects: list[dict]) -> None:
@@ -49,8 +54,17 @@ def apply(invocation, effects: list[dict]) -> None:
         )
         if kind == "store.insert":
             if row is not None:
-                raise EffectConflict(
-                    f"{uri.path} exists", [lock_name(tenant.id, uri.path)]
+                if (
+                    uri.collection in invocation.notes.get(SCANNED, ())
+                    or uri.path in seen
+                ):
+                    # Stored since this invocation looked: run it again.
+                    raise EffectConflict(
+                        f"{uri.path} was stored meanwhile",
+                        [lock_name(tenant.id, uri.path)],
+                    )
+                raise EffectRejected(
+                    f"db.insert: {uri.collection} '{uri.name}' already exists"
                 )
             store.write(tenant, uri, data["entity"])
         elif kind in ("store.update", "store.delete"):

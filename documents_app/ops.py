@@ -42,7 +42,7 @@ def _find(invocation, collection, filters, limit, offset):
     entities = store.find(
         invocation.tenant, collection, filters, limit, max(0, int(offset))
     )
-    effects.note_reads(invocation, entities)
+    effects.note_reads(invocation, entities, collection)
     return [e.body for e in entities]
 
 
@@ -86,8 +86,7 @@ def _read(invocation, uri: str) -> dict:
     parsed = store.parse_uri(path)
     if not parsed.is_collection:
         entity = store.get(tenant, parsed)
-        if entity is not None:
-            effects.note_reads(invocation, [entity])
+        effects.note_reads(invocation, [entity] if entity else [], parsed.collection)
         return _answer(200, [entity.body] if entity else [])
     entities, _ = store.query(
         tenant,

@@ -174,7 +174,10 @@
     const id = entity.id === undefined || entity.id === null ? uuid.v4() : idOf(entity.id, who);
     if (entity.id === undefined || entity.id === null) entity.id = id;
     entity.uri = "/" + collection + "/" + id;
-    if (getOne(collection, id) !== null) throw new Error(who + ": " + collection + " '" + id + "' already exists");
+    // Only this invocation's own writes are checked here: whether another
+    // one stored the id meanwhile is known when the writes are applied.
+    const mine = overlay(collection);
+    if (id in mine && mine[id] !== null) throw new Error(who + ": " + collection + " '" + id + "' already exists");
     overlay(collection)[id] = entity;
     api.effect("store.insert", { collection: collection, id: id, entity: entity });
     return clone(entity, "");

@@ -211,3 +211,15 @@ def test_collections_are_per_tenant(api, upload):
 
     assert [c["id"] for c in acme] == ["a"]
     assert other == []
+
+
+def test_inserting_an_existing_id_fails_with_a_clear_error(api, upload):
+    route(upload, 'await db.insert("clients", {id: "a", n: 1}); return "ok";')
+
+    first = run(api)
+    second = run(api)
+
+    assert first.status_code == 200
+    assert second.status_code == 500
+    assert "db.insert: clients 'a' already exists" in second.json()["error"]["message"]
+    assert stored()["a"]["n"] == 1
