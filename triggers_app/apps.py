@@ -37,6 +37,7 @@ class TriggersConfig(ScriptPlugin, AppConfig):
 
     def ready(self):
         from documents_app import pipeline
+        from triggers_app import signals  # noqa: F401
         from triggers_app.runtime import TriggerHook
 
         if not any(isinstance(h, TriggerHook) for h in pipeline.hooks):

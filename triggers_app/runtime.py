@@ -32,7 +32,7 @@ from scripts_app.invocations import run
 from scripts_app.routing import RouteTarget
 from triggers_app import messages
 from triggers_app.apps import RUN_HANDLER
-from triggers_app.models import Trigger
+from triggers_app.directory import TriggerInfo, triggers
 
 log = logging.getLogger(__name__)
 
@@ -40,38 +40,8 @@ PRE, POST_PHASE, CUSTOM = "pre-processing", "post-processing", "custom"
 REPORT_PHASE = {PRE: "preProcessing", POST_PHASE: "postProcessing", CUSTOM: "custom"}
 
 
-def _triggers(tenant, on_reference_to: str, method: str) -> list[Trigger]:
-    rows = (
-        Trigger.objects.filter(
-            tenant=tenant,
-            on_reference_to=on_reference_to,
-            disabled=False,
-            script__enabled=True,
-        )
-        .select_related("script")
-        .order_by("order", "name")
-    )
-    return [t for t in rows if method in t.methods]
-
-
-def _phase_of(trigger: Trigger) -> str:
-    return (trigger.script.header or {}).get("execution", "")
-
-
-def _injects_current(trigger: Trigger) -> bool:
-    return "current" in (trigger.script.header or {}).get("inject", [])
-
-
-def target_of(trigger: Trigger) -> RouteTarget:
-    script = trigger.script
-    return RouteTarget(
-        script.id,
-        script.name,
-        script.version,
-        RUN_HANDLER,
-        trigger.on_reference_to,
-        capabilities=tuple(script.capabilities or ()),
-    )
+def target_of(trigger: TriggerInfo) -> RouteTarget:
+    return trigger.target(RUN_HANDLER)
 
 
 class TriggerFailed(store.StoreError):
@@ -79,7 +49,7 @@ class TriggerFailed(store.StoreError):
 
 
 async def run_trigger(
-    trigger: Trigger,
+    trigger: TriggerInfo,
     phase: str,
     tenant,
     *,
@@ -150,7 +120,7 @@ async def run_trigger(
     return result, outcome
 
 
-def failure_text(trigger: Trigger, error) -> str:
+def failure_text(trigger: TriggerInfo, error) -> str:
     from scripts_app.executions import error_text
 
     what = {
@@ -164,7 +134,7 @@ def failure_text(trigger: Trigger, error) -> str:
     )
 
 
-def failed(trigger: Trigger, error) -> TriggerFailed:
+def failed(trigger: TriggerInfo, error) -> TriggerFailed:
     status = {"timeout": 504, "overloaded": 429}.get(error.code, 500)
     code = {"timeout": "trigger_timeout", "overloaded": "throttled"}.get(
         error.code, "trigger_failed"
@@ -177,13 +147,13 @@ class TriggerHook(StoreHook):
 
     async def pre_process(self, request: StoreRequest) -> None:
         collection = f"/{request.uri.collection}"
-        found = await sync_to_async(_triggers)(
-            request.tenant, collection, request.method
-        )
-        pre = [t for t in found if _phase_of(t) == PRE]
-        post = [t for t in found if _phase_of(t) == POST_PHASE]
+        found = await triggers().find(request.tenant.id, collection, request.method)
+        if not found:
+            return
+        pre = [t for t in found if t.phase == PRE]
+        post = [t for t in found if t.phase == POST_PHASE]
         request.notes["post"] = post
-        if any(_injects_current(t) for t in post):
+        if any(t.injects_current for t in post):
             # Post-processing scripts see the entity as it was before the write.
             request.notes["before"] = await self._currents(request)
         if not pre:
@@ -216,14 +186,14 @@ class TriggerHook(StoreHook):
 
         return await sync_to_async(read)()
 
-    async def _run_all(self, request, triggers, o, url):
+    async def _run_all(self, request, pre, o, url):
         """Run the pre-processing triggers on `o`; return it as they left it
         (None: an entity a script removed). Raise to refuse the request."""
         current = None
-        if any(_injects_current(t) for t in triggers):
+        if any(t.injects_current for t in pre):
             uri = o.get("uri") if isinstance(o, dict) and "uri" in o else None
             current = await self._currents_for(request, uri or request.uri.path)
-        for trigger in triggers:
+        for trigger in pre:
             result, outcome = await run_trigger(
                 trigger,
                 PRE,
@@ -232,7 +202,7 @@ class TriggerHook(StoreHook):
                 url=url,
                 request_id=request.request_id,
                 o=o,
-                current=current if _injects_current(trigger) else None,
+                current=current if trigger.injects_current else None,
                 depth=request.depth,
                 budget=request.budget,
             )
@@ -294,7 +264,7 @@ class TriggerHook(StoreHook):
                             request_id=request.request_id,
                             o=item,
                             current=before.get(uri)
-                            if _injects_current(trigger)
+                            if trigger.injects_current
                             else None,
                             depth=request.depth,
                         )

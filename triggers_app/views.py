@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tenants.parsers import JSONParser
-from triggers_app.models import Trigger
+from triggers_app.directory import TriggerInfo, triggers
 from triggers_app.runtime import CUSTOM, failed, run_trigger
 
 
@@ -24,22 +24,14 @@ class CustomRefused(APIException):
         self.error_code = error.code
 
 
-def _endpoint(tenant, name: str, method: str) -> Trigger:
-    rows = list(
-        Trigger.objects.filter(
-            tenant=tenant,
-            on_reference_to=f"/custom/{name}",
-            disabled=False,
-            script__enabled=True,
-        )
-        .select_related("script")
-        .order_by("order", "name")
-    )
-    for trigger in rows:
-        if method in trigger.methods:
+def _endpoint(tenant, name: str, method: str) -> TriggerInfo:
+    found = async_to_sync(triggers().find)(tenant.id, f"/custom/{name}", method)
+    for trigger in found:
+        if trigger.phase == CUSTOM:
             return trigger
-    if rows:
-        allowed = sorted({m for t in rows for m in t.methods})
+    every = triggers().table.get((tenant.id, f"/custom/{name}"), [])
+    if every:
+        allowed = sorted({m for t in every for m in t.methods})
         raise CustomRefused(
             _Error(
                 405,

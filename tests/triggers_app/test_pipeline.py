@@ -338,3 +338,28 @@ def test_triggers_are_per_tenant(api, upload):
 
     assert (globex.status_code, acme.status_code) == (201, 422)
     assert api("erin", host="globex.test").get("/system/messages").json() == []
+
+
+def test_changes_to_triggers_and_scripts_apply_to_the_next_request(api, upload):
+    upload("gate", header("pre-processing") + "$.cancelRequest('closed');")
+    trigger(api, "gate", "gate")
+    client = api("bob")
+
+    closed = client.post("/store/assets", {"uri": "/assets/a"}, format="json")
+    upload("gate", header("pre-processing") + "$.cancelRequest('still closed');")
+    still = client.post("/store/assets", {"uri": "/assets/a"}, format="json")
+    client.put(
+        "/system/triggers/gate",
+        {
+            "onReferenceTo": "/assets",
+            "methods": ["POST"],
+            "script": "gate",
+            "disabled": True,
+        },
+        format="json",
+    )
+    opened = client.post("/store/assets", {"uri": "/assets/a"}, format="json")
+
+    assert (closed.status_code, error(closed)) == (422, "closed")
+    assert (still.status_code, error(still)) == (422, "still closed")
+    assert opened.status_code == 201
