@@ -121,6 +121,13 @@ class ScriptPlugin:
       running as a script; "" for any other script. The app's handlers call
       it (a Predix script body: triggers_app).
 
+    The platform's GraphQL schema (/graphql)
+
+    - `platform_graphql_query`, `platform_graphql_mutation`: dotted paths of
+      graphene ObjectType classes whose fields join the platform schema's
+      Query and Mutation (the document store's `entities`, ...); "" for none.
+      Resolvers check access with graphql_app.access like the platform's own.
+
     Capabilities
 
     - `script_capabilities`: {name: label} of what an admin may grant a
@@ -182,6 +189,10 @@ class ScriptPlugin:
 
     async def serve_path(self, request, call):
         return None
+
+    # -- the platform's GraphQL schema -----------------------------------------------
+    platform_graphql_query: str = ""
+    platform_graphql_mutation: str = ""
 
     # -- script bodies ---------------------------------------------------------------
     def script_source_body(self, header: dict) -> str:

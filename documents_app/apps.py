@@ -17,6 +17,8 @@ class DocumentsConfig(ScriptPlugin, AppConfig):
     verbose_name = "Document store"
     default_auto_field = "django.db.models.BigAutoField"
 
+    platform_graphql_query = "documents_app.graphql.StoreQuery"
+    platform_graphql_mutation = "documents_app.graphql.StoreMutation"
     # The store's REST API is the platform's: no script route under it.
     script_reserved_paths = ("/store",)
     # IOTA's db and services; Predix's $.get/$.post... ask the same host calls.
