@@ -28,11 +28,12 @@ _NAME = re.compile(r"[^/?#\s]{1,400}")
 class StoreError(Exception):
     """A request the store refuses: an HTTP status, a code and a message."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, retry_after=None):
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, for a 429
 
 
 def bad(message: str) -> StoreError:

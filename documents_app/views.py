@@ -38,6 +38,7 @@ class StoreRefused(APIException):
         super().__init__(error.message)
         self.status_code = error.status
         self.error_code = error.code
+        self.wait = error.retry_after  # DRF sends it as Retry-After
 
 
 class StoreHttpResponse(Response):

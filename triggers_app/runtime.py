@@ -139,7 +139,12 @@ def failed(trigger: TriggerInfo, error) -> TriggerFailed:
     code = {"timeout": "trigger_timeout", "overloaded": "throttled"}.get(
         error.code, "trigger_failed"
     )
-    return TriggerFailed(status, code, failure_text(trigger, error))
+    return TriggerFailed(
+        status,
+        code,
+        failure_text(trigger, error),
+        retry_after=getattr(error, "retry_after", None),
+    )
 
 
 class TriggerHook(StoreHook):

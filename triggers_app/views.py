@@ -22,6 +22,7 @@ class CustomRefused(APIException):
         super().__init__(error.message)
         self.status_code = error.status
         self.error_code = error.code
+        self.wait = getattr(error, "retry_after", None)  # DRF: Retry-After
 
 
 def _endpoint(tenant, name: str, method: str) -> TriggerInfo:

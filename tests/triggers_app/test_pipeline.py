@@ -363,3 +363,38 @@ def test_changes_to_triggers_and_scripts_apply_to_the_next_request(api, upload):
     assert (closed.status_code, error(closed)) == (422, "closed")
     assert (still.status_code, error(still)) == (422, "still closed")
     assert opened.status_code == 201
+
+
+def test_past_the_tenants_cap_a_triggered_request_gets_429(api, upload, cast):
+    from tests.scripts_app.admitting import held
+
+    upload("audit", header("pre-processing") + "$.log('saw it');")
+    trigger(api, "audit", "audit")
+
+    with held(cast["acme"]):
+        refused = api("bob").post("/store/assets", {"uri": "/assets/a"}, format="json")
+    after = api("bob").post("/store/assets", {"uri": "/assets/a"}, format="json")
+
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "1"
+    assert "too many scripts run at once" in error(refused)
+    assert after.status_code == 201
+    assert list(stored()) == ["/assets/a"]
+
+
+def test_a_pre_processing_script_past_its_memory_fails_the_request(api, upload):
+    upload(
+        "hog",
+        header("pre-processing")
+        + "const a = []; while (true) a.push(new Array(1e5).fill(7));",
+    )
+    trigger(api, "hog", "hog")
+
+    reply = api("bob").post("/store/assets", {"uri": "/assets/a"}, format="json")
+    after = api("bob").get("/store/assets")
+
+    assert reply.status_code == 500
+    assert "ran past its memory limit" in error(reply)
+    assert (after.status_code, after.json()) == (200, [])
+    (message,) = SystemMessage.objects.all()
+    assert "memory limit" in message.pre_processing[0]["messages"][0]
