@@ -96,3 +96,14 @@ def test_top_level_yield_and_return_are_allowed_in_a_body(upload, api):
     reply = api("bob").get("/custom/counter")
 
     assert reply.json() == "empty"
+
+
+def test_string_contains_from_the_seeds_es6_list(upload, api):
+    source = (
+        HEADER
+        + "$.setResponse({status: 200, body: ['pump-1'.contains('mp'), 'a'.contains('b')]});\n"
+    )
+    assert upload("counter", source).status_code == 201
+    bind(api, "counter")
+
+    assert api("bob").get("/custom/counter").json() == [True, False]
