@@ -80,6 +80,24 @@ end
 """
 
 
+# POSTs of a JSON body naming a random id (%d in body_format), with headers.
+POST = """
+local seed_init = init
+init = function(args)
+  seed_init(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6) + #tostring({{}}))
+end
+local HEADERS = {headers}
+request = function()
+  return wrk.format("POST", {path}, HEADERS, string.format({body}, math.random(0, {top})))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string literal is a Lua one too (ASCII)
+
+
 def exactly(text: str) -> str:
     """The Lua pattern matching text and nothing else."""
     magic = set("^$()%.[]*+-?")
@@ -211,11 +229,28 @@ class Wrk:
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def _script(self, path_format: str | None, count: int, expect: str | None) -> Path:
-        key = (path_format, count, expect)
+    def _script(
+        self,
+        path_format: str | None,
+        count: int,
+        expect: str | None,
+        post: tuple | None = None,
+    ) -> Path:
+        key = (path_format, count, expect, post)
         if key not in self._scripts:
             lua = CHECK.format(expect=json.dumps(expect) if expect else "nil")
-            if path_format:
+            if post:
+                path, body_format, headers = post
+                table = ", ".join(
+                    f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers
+                )
+                lua += POST.format(
+                    headers="{" + table + "}",
+                    path=_lua_string(path),
+                    body=_lua_string(body_format),
+                    top=count - 1,
+                )
+            elif path_format:
                 lua += RANDOM.format(fmt=json.dumps(path_format), top=count - 1)
             self._scripts[key] = self.tmp / f"s{len(self._scripts)}.lua"
             self._scripts[key].write_text(lua)
@@ -231,10 +266,13 @@ class Wrk:
         path_format: str | None = None,
         count: int = 1,
         expect: str | None = None,
+        post: tuple | None = None,
     ) -> dict:
         """Load url (or random paths on its host) and return the figures.
 
         expect is a Lua pattern every 2xx/3xx body must match (see exactly()).
+        post = (path, body_format, ((header, value), ...)) sends POSTs of
+        body_format with a random number in 0..count-1 for its %d.
         """
         threads = min(self.threads, connections)
         command = [
@@ -245,7 +283,7 @@ class Wrk:
             "--timeout",
             "5s",
             "-s",
-            str(self._script(path_format, count, expect)),
+            str(self._script(path_format, count, expect, post)),
             url,
         ]
         sampler = RssSampler(server_pid) if server_pid else None

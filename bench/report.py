@@ -157,6 +157,19 @@ def rows_from(results: dict) -> list[dict]:
                 "5xx": hot["server_errors"],
             },
         )
+    store = results.get("store_trigger")
+    if store is not None:
+        guarded, plain = store["with_trigger"], store["no_trigger"]
+        cost = guarded["p50_ms"] - plain["p50_ms"]
+        row(
+            "13 POST /store 1 entity, 1 pre-processing trigger vs none @1",
+            guarded,
+            plain,
+            _ratio(guarded["rps"], plain["rps"]),
+            "trigger costs <= 2 ms at p50, 0 errors",
+            cost <= 2 and guarded["errors"] == 0 and plain["errors"] == 0,
+            trigger_cost_p50_ms=round(cost, 3),
+        )
     return rows
 
 

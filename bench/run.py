@@ -225,6 +225,14 @@ def main() -> None:
             connections=64,
             **common,
         )
+        print(
+            "store: POST one entity, with one pre-processing trigger vs none",
+            flush=True,
+        )
+        settle([app.pid])
+        results["store_trigger"] = scenarios.store_triggers(
+            wrk, app.port, app.pid, token, cfg
+        )
         print("host calls: N cached sharedStorage reads in one request", flush=True)
         results["host_calls"] = scenarios.host_calls(
             app.port, HOST_CALLS, cfg["host_call_rounds"]

@@ -445,3 +445,57 @@ def profile_engine(seconds: float, env: dict, stem: Path) -> dict:
         out[renderer] = _shown(target)
     session.unlink()
     return out
+
+
+GUARD_SOURCE = """/**
+ * @execution pre-processing
+ * @methods POST
+ */
+if (!o.name) {
+  $.cancelRequest(o.uri + ' has no name');
+}
+"""
+
+
+def store_triggers(wrk, port: int, pid: int, token: str, cfg: dict) -> dict:
+    """POST one entity to a collection with one pre-processing trigger, and to
+    one without: what the trigger costs a store write (issue 15's row)."""
+    auth = {"Authorization": f"Token {token}"}
+    js = {**auth, "Content-Type": "application/javascript"}
+    status, data, _ = _get(
+        port, "/system/scripts/bench-guard", js, "PUT", GUARD_SOURCE.encode()
+    )
+    if status not in (200, 201):
+        raise RuntimeError(f"upload failed: {status} {data[:300]!r}")
+    trigger = {
+        "uri": "/system/triggers/bench-guard",
+        "onReferenceTo": "/bench-guarded",
+        "methods": ["POST"],
+        "script": "bench-guard",
+    }
+    headers = {**auth, "Content-Type": "application/json"}
+    status, data, _ = _get(
+        port, "/system/triggers", headers, "POST", json.dumps(trigger).encode()
+    )
+    if status not in (200, 201):
+        raise RuntimeError(f"trigger failed: {status} {data[:300]!r}")
+    pairs = tuple(headers.items())
+    url = f"http://127.0.0.1:{port}/"
+
+    def target(collection):
+        body = '{"uri": "/' + collection + '/%d", "name": "pump"}'
+        return (
+            url,
+            pid,
+            {"post": (f"/store/{collection}", body, pairs), "count": 10_000},
+        )
+
+    # One connection: the p50 difference is what one trigger adds to a write.
+    return alternate(
+        wrk,
+        {"with_trigger": target("bench-guarded"), "no_trigger": target("bench-plain")},
+        rounds=cfg["rounds"],
+        seconds=cfg["seconds"],
+        warmup=cfg["warmup"],
+        connections=1,
+    )

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "triggers_app",
     "django_celery_beat",
     "scheduler_app",
+    "documents_app",
 ]
 
 MIDDLEWARE = [
@@ -329,3 +330,18 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+
+
+# IOTA's services.notifications.sendEmail: SMTP when EMAIL_HOST is set (with
+# Django's EMAIL_* settings from the environment), else the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "scripthost@localhost")

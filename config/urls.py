@@ -9,12 +9,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from assets_app.api import AssetViewSet
+from documents_app.views import StoreView
 from graphql_app.sse import graphql_sse
 from graphql_app.views import PlatformGraphQLView
 from scripts_app import api, system_api
 from scripts_app.health import health
 from scripts_app.views import script_route
 from secrets_app.api import SecretViewSet
+from triggers_app import api as triggers_api
+from triggers_app.views import CustomEndpoint
 
 # The REST API lives under /system/api/, never /api/: the seeds' own examples
 # register script routes there (/api/users, /api/custom/sales-report).
@@ -34,6 +37,18 @@ urlpatterns = [
         system_api.ScriptDetail.as_view(),
         name="system-script",
     ),
+    path("system/triggers", triggers_api.TriggerList.as_view(), name="system-triggers"),
+    path(
+        "system/triggers/<str:trigger_id>",
+        triggers_api.TriggerDetail.as_view(),
+        name="system-trigger",
+    ),
+    path("system/messages", triggers_api.MessageList.as_view(), name="system-messages"),
+    path(
+        "system/messages/<str:message_id>",
+        triggers_api.MessageDetail.as_view(),
+        name="system-message",
+    ),
     path(
         "system/api/schema",
         SpectacularAPIView.as_view(
@@ -51,6 +66,10 @@ urlpatterns = [
         name="api-docs",
     ),
     path("system/api/", include(router.urls)),
+    # The document store: /store/assets/pump-1 is the entity "/assets/pump-1".
+    re_path(r"^store(?P<path>/.*)?$", StoreView.as_view(), name="store"),
+    # Predix custom endpoints: a trigger binds a custom script to /custom/<name>.
+    re_path(r"^custom/(?P<name>[^/]+)/?$", CustomEndpoint.as_view(), name="custom"),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
     path("admin/", admin.site.urls),

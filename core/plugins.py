@@ -112,6 +112,22 @@ class ScriptPlugin:
       script routes: the app's response for a path it serves (an SSE
       stream), else None. `call` is the request as a scripts_app.http.HttpCall.
 
+    Script bodies
+
+    - `script_source_body(header)`: for a script whose header (the parsed
+      JSDoc tags, scripts_app.header) marks it as the app's kind, the name of
+      the function its source becomes the body of (`async function*
+      <name>() {...}`: engine.pool.ScriptSource.body_function), instead of
+      running as a script; "" for any other script. The app's handlers call
+      it (a Predix script body: triggers_app).
+
+    The platform's GraphQL schema (/graphql)
+
+    - `platform_graphql_query`, `platform_graphql_mutation`: dotted paths of
+      graphene ObjectType classes whose fields join the platform schema's
+      Query and Mutation (the document store's `entities`, ...); "" for none.
+      Resolvers check access with graphql_app.access like the platform's own.
+
     Capabilities
 
     - `script_capabilities`: {name: label} of what an admin may grant a
@@ -174,6 +190,14 @@ class ScriptPlugin:
     async def serve_path(self, request, call):
         return None
 
+    # -- the platform's GraphQL schema -----------------------------------------------
+    platform_graphql_query: str = ""
+    platform_graphql_mutation: str = ""
+
+    # -- script bodies ---------------------------------------------------------------
+    def script_source_body(self, header: dict) -> str:
+        return ""
+
     # -- capabilities, execution kinds, settings -----------------------------------
     script_capabilities: dict[str, str] = {}
     script_execution_kinds: dict[str, str] = {}
@@ -227,6 +251,15 @@ def execution_kinds() -> dict[str, str]:
 def setting_defaults() -> dict:
     """{SCRIPTS key: default} of every plugin's own knobs."""
     return {k: v for p in plugins() for k, v in p.script_settings.items()}
+
+
+def source_body(header: dict) -> str:
+    """The body function a script with this header runs as, or "" (a plain script)."""
+    for plugin in overriding("script_source_body"):
+        name = plugin.script_source_body(header)
+        if name:
+            return name
+    return ""
 
 
 def api_module(plugin: ScriptPlugin) -> str:

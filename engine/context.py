@@ -1041,12 +1041,20 @@ class ScriptContext:
     # -- the two entry points ---------------------------------------------------------
 
     async def load(
-        self, source: str, context: dict, limits: Limits, strict: bool = False
+        self,
+        source: str,
+        context: dict,
+        limits: Limits,
+        strict: bool = False,
+        body_function: str = "",
     ) -> Outcome:
         """Run the script's top level, then init(context); return registrations.
 
         With `strict`, the source runs in strict mode whatever it says; line
-        and column numbers stay those of `source`.
+        and column numbers stay those of `source`. With `body_function`, the
+        source is not run: it becomes the body of a global `async function*
+        <body_function>() {...}` (so top-level `yield`, `await` and `return`
+        are allowed), which handlers call; line numbers stay the same too.
         Raises CompileError when the source is not valid JavaScript.
         """
         started = time.monotonic()
@@ -1069,7 +1077,12 @@ class ScriptContext:
                 # A directive is only one as the first statement; comments
                 # before it (a Predix header) would not matter, but a BOM would.
                 code = STRICT_DIRECTIVE + source.removeprefix("\ufeff")
-                self._line1_shift = len(code) - len(source)
+            if body_function:
+                # On line 1, so no line number moves; the closing brace goes
+                # on a line of its own after the source (a // comment on its
+                # last line must not swallow it).
+                code = f"async function* {body_function}() {{{code}\n}}"
+            self._line1_shift = len(code) - len(source) - (2 if body_function else 0)
             await self._eval(
                 code + f"\n//# sourceURL={self.filename}", deadline, limits
             )

@@ -28,6 +28,10 @@ class ScriptSource:
     # Run the source in strict mode even without its own "use strict" (a
     # Predix script: the seed says they all run strict).
     strict: bool = False
+    # Run the source as the body of `async function* <name>() {...}` instead
+    # of as a script (a Predix script: a coroutine body, with top-level
+    # `yield`, `await` and `return`); its handlers then call that function.
+    body_function: str = ""
 
 
 # How often one call may find its context discarded before it started on it.
@@ -109,7 +113,11 @@ class Engine:
         ctx = ScriptContext(source.filename, self.config, self.modules)
         try:
             return await ctx.load(
-                source.source, source.init_context, self.load_limits, source.strict
+                source.source,
+                source.init_context,
+                self.load_limits,
+                source.strict,
+                source.body_function,
             )
         finally:
             ctx.close()
@@ -246,7 +254,11 @@ class Engine:
             source = await load()
             ctx = ScriptContext(source.filename, self.config, self.modules)
             outcome = await ctx.load(
-                source.source, source.init_context, self.load_limits, source.strict
+                source.source,
+                source.init_context,
+                self.load_limits,
+                source.strict,
+                source.body_function,
             )
             if outcome.error is not None:
                 ctx.close()

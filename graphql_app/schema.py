@@ -221,4 +221,24 @@ class Mutation(graphene.ObjectType):
     delete_script = DeleteScript.Field()
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+def _contributed(attribute: str) -> tuple:
+    """The ObjectTypes other apps add to the schema (ScriptPlugin.platform_graphql_*)."""
+    from django.utils.module_loading import import_string
+
+    from core.plugins import plugins
+
+    return tuple(
+        import_string(path) for p in plugins() if (path := getattr(p, attribute))
+    )
+
+
+def build_schema() -> graphene.Schema:
+    """Query and Mutation: the platform's fields, then each app's (in app order)."""
+    query = type("Query", (Query, *_contributed("platform_graphql_query")), {})
+    mutation = type(
+        "Mutation", (Mutation, *_contributed("platform_graphql_mutation")), {}
+    )
+    return graphene.Schema(query=query, mutation=mutation)
+
+
+schema = build_schema()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 
 from core.conf import scripts_setting
-from core.plugins import overriding
+from core.plugins import overriding, source_body
 from engine import CompileError, ScriptSource
 from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header, runs_strict
@@ -123,6 +123,7 @@ def prepare(tenant, name: str, source) -> Prepared:
                 probe.filename,
                 init_context(tenant, probe),
                 strict=runs_strict(header),
+                body_function=source_body(header),
             ),
         )
     except CompileError as exc:

@@ -6,6 +6,7 @@ from collections import OrderedDict
 
 from asgiref.sync import sync_to_async
 
+from core.plugins import source_body
 from engine import ScriptSource
 from scripts_app.header import parse_header, runs_strict
 from scripts_app.routing import RouteTarget
@@ -47,12 +48,13 @@ def source_of(tenant, target: RouteTarget) -> ScriptSource:
     version = ScriptVersion.objects.select_related("script").get(
         script_id=target.script_id, number=target.version
     )
+    header = parse_header(version.source)  # it passed the parser at upload
     return ScriptSource(
         version.source,
         version.script.filename,
         init_context=init_context(tenant, version.script),
-        # This version's own header (it passed the parser at upload).
-        strict=runs_strict(parse_header(version.source)),
+        strict=runs_strict(header),
+        body_function=source_body(header),
     )
 
 
