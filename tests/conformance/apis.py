@@ -70,6 +70,28 @@ IOTA = [
     Api("iota", "events.publish"),
     Api("iota", "console.log(message, fields)"),
     Api("iota", "cron scripts (async function main)", not_built="issue 14, scheduler"),
+    Api("iota", "HTTP endpoint scripts (/api/custom/... path, {status, body} reply)"),
+    Api("iota", "event handlers (handler(event), event.data)"),
+    Api("iota", "compilation errors (line/column)"),
+    Api(
+        "iota",
+        "timeouts (SCRIPT_TIMEOUT_SECONDS)",
+        deviates="a script past its time limit is stopped, not thrown into: the "
+        "seed's `catch` around a runaway loop never runs (V8's termination, "
+        "which stops it, passes every `catch`, so no script can run on past "
+        "its limit). The caller gets 504 and the "
+        "execution is recorded as `timeout`. The limit is SCRIPT_TIMEOUT_SECONDS "
+        "for HTTP endpoints (default 20 s) and 30 s for cron and one-off runs",
+    ),
+    Api(
+        "iota",
+        "structured log output (level, tenant_id, source_file)",
+        deviates="`console.log` is stored at level `LOG`, the level the "
+        "aiwebengine seed gives the same call (the IOTA sample prints `info`; "
+        "`console.info` is `INFO`); the fields keep the names the script gave "
+        "(`action`, where the sample prints `user_action`); the tenant and the "
+        "script (`source_file`) are the entry's own, not fields",
+    ),
 ]
 
 PREDIX = [
@@ -83,6 +105,7 @@ PREDIX = [
     Api("predix", "@inject", not_built="issue 15, triggers"),
     Api("predix", "$ SDK", not_built="issue 15, triggers"),
     Api("predix", "top-level yield", not_built="issue 15, triggers"),
+    Api("predix", "strict mode (all Scripts)"),
 ]
 
 
