@@ -60,6 +60,7 @@ FIXTURES |= {
     ("iota", "caching"): ("Caching", Lines(250, 260)),
     ("iota", "structured_logging"): ("Structured Logging", Lines(288, 298)),
     ("iota", "metrics"): ("Metrics", Lines(301, 307)),
+    ("iota", "environment_variables"): ("Environment Variables", Lines(183, 190)),
     ("predix", "example_script"): ("Example Script", 0),
 }
 

@@ -79,10 +79,11 @@ class Lines:
 # How far above its block a plain-text heading may be: one line of prose may
 # come between ("Permissions" / "Scripts inherit user permissions:" / code).
 _HEADING_REACH = 2
-# A line of code in the IOTA seed: a comment, or one that ends as statements,
-# blocks and literals do. Its headings and prose never look like that (a
-# heading may end in ")": "Storage (Key-Value Store)").
-_CODE_LINE = re.compile(r"^\s*//|[;{}\[\],]\s*$")
+# A line of code in the IOTA seed: a comment (// or #), a variable of the
+# environment (NAME=value), or one that ends as statements, blocks and
+# literals do. Its headings and prose never look like that (a heading may end
+# in ")": "Storage (Key-Value Store)").
+_CODE_LINE = re.compile(r"^\s*(//|#)|^[A-Z][A-Z0-9_]*=|[;{}\[\],]\s*$")
 
 
 @cache
@@ -140,4 +141,8 @@ def block(seed: str, section: str, index: int | Lines = 0) -> str:
 
 
 def fixture(seed: str, name: str) -> str:
-    return (FIXTURES / seed / f"{name}.js").read_text()
+    """The fixture's text: name.js, or name.<other> for a block that is not JS."""
+    path = FIXTURES / seed / f"{name}.js"
+    if not path.exists():
+        path = next((FIXTURES / seed).glob(f"{name}.*"), path)
+    return path.read_text()

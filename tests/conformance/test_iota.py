@@ -27,13 +27,16 @@ listed as not built in docs/conformance.md.
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
-from tests.conformance.seeds import fixture
+from tests.conformance.seeds import ROOT, fixture
 from tests.e2e.conftest import installation, launch  # noqa: F401 - a fixture
 from tests.e2e.servers import put_script
 from tests.secrets_app.localserver import address, local_server
@@ -390,6 +393,82 @@ def test_a_runaway_loop_is_stopped_at_the_time_limit(run, records, settings):
     )
     # The deviation: the block's catch never runs (see apis.py).
     assert not logged("timeout", message="Script timeout").exists()
+
+
+def settings_under(environment: dict) -> list:
+    """[HTTP limits, listener limits, pool size] of a process run with `environment`."""
+    code = (
+        "import json; from core.conf import limits_for, scripts_setting; "
+        "print(json.dumps([limits_for('http'), limits_for('listener'), "
+        "scripts_setting('VM_POOL_SIZE')]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@conforms(
+    "environment: SCRIPT_TIMEOUT_SECONDS, SCRIPT_MAX_MEMORY_MB, SCRIPT_VM_POOL_SIZE"
+)
+def test_the_seeds_environment_variables_set_the_limits_and_the_pool():
+    # The block, read as the environment it shows (comments left out).
+    environment = dict(
+        line.split("=", 1)
+        for line in fixture("iota", "environment_variables").splitlines()
+        if line and not line.startswith("#")
+    )
+
+    http, listener, pool = settings_under(environment)
+
+    assert http == listener == [30.0, 128]
+    # The platform's defaults are 20 s, 20 MB and 256: these are the seed's.
+    assert pool == 10
+
+
+@conforms(
+    "script permissions (ScriptCreate / ScriptRead / ScriptUpdate / ScriptDelete)"
+)
+def test_the_script_permissions_follow_the_users_role(api, cast):
+    # permissions.ScriptCreate/Read/Update/Delete, as context.user.permissions
+    # lists them (scripts.create...): a developer has all four, a viewer only
+    # reads, and a user with no role in the tenant has none.
+    def client(user):
+        return api(user, "acme.test")
+
+    def put(user, source="var x = 1;"):
+        return client(user).put(
+            "/system/scripts/conformance-iota-perms",
+            data=source.encode(),
+            content_type="application/javascript",
+        )
+
+    assert put("charlie").status_code == 403
+    assert put("dave").status_code == 403
+    assert put("bob").status_code == 201
+    assert (
+        client("charlie").get("/system/scripts/conformance-iota-perms").status_code
+        == 200
+    )
+    assert (
+        client("dave").get("/system/scripts/conformance-iota-perms").status_code == 403
+    )
+    assert put("charlie", "var x = 2;").status_code == 403
+    assert put("bob", "var x = 2;").status_code == 200
+    assert (
+        client("charlie").delete("/system/scripts/conformance-iota-perms").status_code
+        == 403
+    )
+    assert (
+        client("bob").delete("/system/scripts/conformance-iota-perms").status_code
+        == 204
+    )
 
 
 # -- the HTTP endpoint, over real HTTP ------------------------------------------------

@@ -11,6 +11,7 @@ only.
 """
 
 import re
+import uuid
 
 import pytest
 
@@ -164,3 +165,66 @@ def test_a_script_with_the_header_runs_strict_without_use_strict(owner, api):
         200,
         b"checked",
     )
+
+
+ES6 = """\
+function features(context) {
+  function* counter() { yield 1; yield 2; }
+  let doubled = [1, 2].map((n) => n * 2);
+  return {
+    status: 200,
+    body: {
+      generator: [...counter()],
+      arrow: doubled,
+      literals: [0b101, 0o17],
+      contains: ["Blue Whale".contains("Whale"), "Blue Whale".contains("whale")],
+      startsWith: "Blue Whale".startsWith("Blue"),
+      endsWith: "Blue Whale".endsWith("Whale"),
+      codePointAt: "\\u{1F433}".codePointAt(0),
+      repeat: "ab".repeat(3),
+      normalize: "A\\u030A".normalize("NFC") === "\\u00C5",
+      fromCodePoint: String.fromCodePoint(0x1f433) === "\\u{1F433}",
+    },
+  };
+}
+routeRegistry.registerRoute("/features", "features", "GET");
+"""
+
+
+@conforms("ES6 support (generators, arrow functions, literals, let, String methods)")
+def test_the_es6_features_the_seed_lists_work_in_a_strict_script(owner, api):
+    assert put(owner, SCRIPT_ID, opening() + ES6).status_code == 201
+
+    response = api(None, "acme.test").get("/features")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "generator": [1, 2],
+        "arrow": [2, 4],
+        "literals": [5, 15],
+        "contains": [True, False],
+        "startsWith": True,
+        "endsWith": True,
+        "codePointAt": 0x1F433,
+        "repeat": "ababab",
+        "normalize": True,
+        "fromCodePoint": True,
+    }
+
+
+UUIDS = """\
+function ids(context) {
+  return { status: 200, body: { v1: $.uuid.v1(), v4: $.uuid.v4() } };
+}
+routeRegistry.registerRoute("/ids", "ids", "GET");
+"""
+
+
+@conforms("$.uuid.v1() / $.uuid.v4()")
+def test_the_sdk_makes_version_1_and_4_uuids(owner, api):
+    assert put(owner, SCRIPT_ID, opening() + UUIDS).status_code == 201
+
+    got = api(None, "acme.test").get("/ids").json()
+
+    assert uuid.UUID(got["v1"]).version == 1
+    assert uuid.UUID(got["v4"]).version == 4
