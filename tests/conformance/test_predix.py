@@ -134,6 +134,7 @@ def test_the_example_headers_tags_are_read(owner):
         ("@methods   POST, PUT", "@methods   POST, OPTIONS"),
         ("@execution pre-processing", "@execution preprocessing"),
     ],
+    ids=["methods", "execution"],
 )
 @conforms("script header tags (@name, @methods, @param, @execution)")
 def test_a_value_the_seed_does_not_allow_is_refused_at_its_line(owner, line, wrong):
