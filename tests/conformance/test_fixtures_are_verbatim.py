@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.conformance.fixtures import FIXTURES
+from tests.conformance.fixtures import CHANGED, FIXTURES
 from tests.conformance.seeds import Lines, block, fixture
 
 
@@ -30,3 +30,7 @@ def test_the_fixture_is_the_seeds_block(seed, name):
 def test_a_plain_text_block_must_be_whole_and_under_its_heading(section, lines, why):
     with pytest.raises(KeyError, match=re.escape(why)):
         block("iota", section, lines)
+
+
+def test_every_change_a_test_makes_names_a_fixture():
+    assert set(CHANGED) <= set(FIXTURES)
