@@ -97,6 +97,51 @@ IOTA = [
     Api("iota", "events.publish"),
     Api("iota", "console.log(message, fields)"),
     Api("iota", "cron scripts (async function main)", not_built="issue 14, scheduler"),
+    Api("iota", "HTTP endpoint scripts (/api/custom/... path, {status, body} reply)"),
+    Api("iota", "event handlers (handler(event), event.data)"),
+    Api("iota", "compilation errors (line/column)"),
+    Api(
+        "iota",
+        "timeouts (SCRIPT_TIMEOUT_SECONDS)",
+        deviates="a script past its time limit is stopped, not thrown into: the "
+        "seed's `catch` around a runaway loop never runs (V8's termination, "
+        "which stops it, passes every `catch`, so no script can run on past "
+        "its limit). The caller gets 504 and the "
+        "execution is recorded as `timeout`. The limit is SCRIPT_TIMEOUT_SECONDS "
+        "for HTTP endpoints (default 20 s) and 30 s for cron and one-off runs",
+    ),
+    Api(
+        "iota",
+        "structured log output (level, tenant_id, source_file)",
+        deviates="`console.log` is stored at level `LOG`, the level the "
+        "aiwebengine seed gives the same call (the IOTA sample prints `info`; "
+        "`console.info` is `INFO`); the fields keep the names the script gave "
+        "(`action`, where the sample prints `user_action`); the tenant and the "
+        "script (`source_file`) are the entry's own, not fields",
+    ),
+    Api(
+        "iota",
+        "environment: SCRIPT_TIMEOUT_SECONDS, SCRIPT_MAX_MEMORY_MB, SCRIPT_VM_POOL_SIZE",
+    ),
+    Api(
+        "iota",
+        "environment: SCRIPTS_ENABLED, SCRIPT_VM_TIMEOUT_SECONDS",
+        deviates="not read. Scripts are what scripthost runs, so they are always "
+        "enabled; a call waits for a free warm context at most as long as its "
+        "own time limit (then 503 `script_busy`), with no setting of its own. "
+        "SCRIPT_TIMEOUT_SECONDS and SCRIPT_MAX_MEMORY_MB set the limits of HTTP "
+        "endpoints and event handlers; cron and one-off runs have their own, "
+        "SCRIPT_CRON_TIMEOUT_SECONDS and SCRIPT_CRON_MEMORY_MB (30 s, 128 MB)",
+    ),
+    Api(
+        "iota",
+        "script permissions (ScriptCreate / ScriptRead / ScriptUpdate / ScriptDelete)",
+    ),
+    Api(
+        "iota",
+        "one-off scripts (manual runs, ScriptExecute)",
+        not_built="issue 14, scheduler",
+    ),
 ]
 
 PREDIX = [
@@ -108,8 +153,14 @@ PREDIX = [
         not_built="issue 15, triggers",
     ),
     Api("predix", "@inject", not_built="issue 15, triggers"),
-    Api("predix", "$ SDK", not_built="issue 15, triggers"),
+    Api("predix", "$ SDK (beyond $.uuid)", not_built="issue 15, triggers"),
     Api("predix", "top-level yield", not_built="issue 15, triggers"),
+    Api("predix", "strict mode (all Scripts)"),
+    Api("predix", "$.uuid.v1() / $.uuid.v4()"),
+    Api(
+        "predix",
+        "ES6 support (generators, arrow functions, literals, let, String methods)",
+    ),
 ]
 
 
