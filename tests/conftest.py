@@ -105,3 +105,11 @@ def django_db_setup(django_db_setup):
     # Async tests reach the ORM through asgiref's single sync thread, whose
     # connection would otherwise keep the test database "in use" at teardown.
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture
+def background():
+    """Wait for store post-processing runs started in background threads."""
+    from triggers_app.runtime import wait_for_background
+
+    return wait_for_background

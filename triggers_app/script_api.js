@@ -341,20 +341,6 @@
     };
   }
 
-  // The seed's "ES6 support" lists String.prototype.contains (an early name of
-  // includes): Predix scripts may call it.
-  if (typeof String.prototype.contains !== "function") {
-    const includes = String.prototype.includes;
-    defineProperty(String.prototype, "contains", {
-      value: function contains(search, position) {
-        return includes.call(this, search, position);
-      },
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-
   api.define("$", {
     cancelRequest: cancelRequest,
     deepDiff: deepDiff,

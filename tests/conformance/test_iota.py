@@ -18,11 +18,9 @@ leaves out, never inside it:
   for the Event Handler block.
 
 The HTTP Client block's https://api.example.com is a local test server that
-SCRIPT_FETCH_ALLOW admits (fixtures.CHANGED says so). Blocks that call `db`
-or `services` (Database Access, Service Layer, Order Validation Rule, Tenant
-Isolation, Runtime Errors, Batch Operations, the Cron Job's body) cannot run
-until issue 15 builds them; the cron schedule itself is issue 14. They are
-listed as not built in docs/conformance.md.
+SCRIPT_FETCH_ALLOW admits (fixtures.CHANGED says so). The blocks that call
+`db` or `services` are test_documents.py's; Tenant Isolation and Batch
+Operations call only `db.query`, which is not built yet.
 """
 
 import hashlib

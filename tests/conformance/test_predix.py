@@ -3,9 +3,9 @@
 The seed's one code block, the Example Script, is a fixture
 (fixtures/predix/example_script.js) with the seed's callout markers, (1) to
 (10), in its margin; they become spaces before it runs (fixtures.CHANGED).
-Its body cancels requests through `$` and yields at the top level, which
-triggers and the `$` SDK bring (issue 15); what runs here is its opening, the
-`'use strict'` line and the header comment, verbatim. The REST API's status
+Its body, which cancels requests through `$` and yields at the top level,
+runs bound by a trigger in test_documents.py; what runs here is its opening,
+the `'use strict'` line and the header comment, verbatim. The REST API's status
 codes are the platform's: the seed names the methods, paths and content type
 only.
 """
