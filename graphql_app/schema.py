@@ -5,6 +5,7 @@
     upsertScript(uri: String!, content: String!): UpsertScript
         { success message uri chars version created code line column }
     deleteScript(uri: String!): DeleteScript { success message uri code }
+    jobs(script: String): [Job!]   (scheduler_app.graphql)
 
 `uri` is a script's id, as in /system/scripts/<id>. Uploads and deletes go
 through scripts_app.services like the REST API's, so they are validated,
@@ -23,6 +24,7 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 
 from graphql_app.access import readable_tenant, writable_tenant
+from scheduler_app.graphql import JobQuery
 from scripts_app.models import LogEntry
 from scripts_app.models import Script as ScriptRow
 from scripts_app.services import ScriptRejected, delete_script, save_script
@@ -110,7 +112,7 @@ class Script(graphene.ObjectType):
         return list(reversed(newest))
 
 
-class Query(graphene.ObjectType):
+class Query(JobQuery, graphene.ObjectType):
     scripts = graphene.List(
         graphene.NonNull(Script), description="The tenant's scripts, by id."
     )
