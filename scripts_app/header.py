@@ -95,6 +95,12 @@ def parse_header(source: str) -> dict:
                 header["inject"].append(rest)
         elif name == "cron":
             # IOTA's cron scripts: main() runs on this schedule (scheduler_app).
+            if not rest:
+                raise HeaderError(
+                    "@cron needs an expression such as '0 9 * * *' (a '*/' ends the "
+                    "comment, so write '*/10 * * * *' as '0-59/10 * * * *')",
+                    line_no,
+                )
             try:
                 header["cron"] = parse_cron(rest).text.strip()
             except CronError as exc:
