@@ -16,6 +16,7 @@ again re-enables them, resuming recurring and cron jobs at their next slot
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ from scheduler_app.schedule import initial_next_run, next_run
 JOB_ID_NAMESPACE = uuid.UUID("5a6b3f0e-8c1d-4f53-9a57-6f0e2d1c4b7a")
 HEADER_JOB = "@cron"  # the name of the job an @cron header declares
 HEADER_HANDLER = "main"  # IOTA's entry point
+MAX_CHARS = 128  # of a name and a handler (Job.name, Job.handler)
+HANDLER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 
 
 class JobInvalid(ValueError):
@@ -80,6 +83,18 @@ def spec_of(registration: dict) -> JobSpec:
     """
     name = str(registration.get("name") or "")
     kind = registration.get("type")
+    handler = registration.get("handler")
+    if not 0 < len(name) <= MAX_CHARS:
+        raise JobInvalid(
+            f"A scheduled job's name must be 1-{MAX_CHARS} characters, got {name!r}",
+            {"job": name[:MAX_CHARS]},
+        )
+    if not isinstance(handler, str) or not HANDLER.match(handler):
+        raise JobInvalid(
+            f"Scheduled job '{name}': the handler must be a function name of at most "
+            f"{MAX_CHARS} characters, got {handler!r}",
+            {"job": name},
+        )
     try:
         if kind == JobType.ONE_OFF:
             return JobSpec(

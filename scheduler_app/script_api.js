@@ -156,7 +156,7 @@
         api.show(options) };
     }
     const handler = options.handler;
-    if (typeof handler !== "string" || !IDENTIFIER.test(handler)) {
+    if (typeof handler !== "string" || !IDENTIFIER.test(handler) || handler.length > MAX_NAME_CHARS) {
       return { error: what + ": options.handler must be the name of a function in this script, got " +
         shown(handler) };
     }

@@ -421,3 +421,76 @@ def test_said_is_json(cast, upload, api):
     privileged(cast["acme"], "s")
     put(upload, "s", says('"plain"'))
     assert json.loads(api(host=HOST).get("/said").content) == ["plain"]
+
+
+def test_ids_in_the_strings_match_for_names_beyond_ascii(cast, upload, api):
+    privileged(cast["acme"], "s")
+    put(
+        upload,
+        "s",
+        says(
+            'schedulerService.registerOnce({handler: "tick", runAt: "2099-01-01T00:00:00Z", name: "raportti-ä€😀"})'
+        ),
+    )
+    job = jobs("s")["raportti-ä€😀"]
+    assert job.pk == job_id("acme", "s", "raportti-ä€😀")
+    assert said(api)[0].endswith(f"(job id {job.pk})")
+
+
+TOP_LEVEL = """
+function tick(c) {}
+var said = schedulerService.registerOnce({handler: "tick", runAt: "2099-01-01T00:00:00Z"});
+function answer(c) { return said; }
+routeRegistry.registerRoute("/said", "answer", "GET");
+"""
+
+
+def test_a_top_level_call_before_init_learns_its_id_at_upload(cast, upload, api):
+    # Before init(context) the script's identity is not known to the call.
+    privileged(cast["acme"], "s")
+    put(upload, "s", TOP_LEVEL)
+    assert (
+        api(host=HOST)
+        .get("/said")
+        .content.decode()
+        .endswith("(job id assigned at upload)")
+    )
+    job = jobs("s")["tick"]
+    assert job.pk == job_id("acme", "s", "tick") and job.enabled
+
+
+def test_top_level_jobs_of_a_script_without_init_that_is_not_privileged_stay_disabled(
+    upload,
+):
+    # Nothing could tell the call; the host stores the job, disabled.
+    put(upload, "plain", TOP_LEVEL)
+    assert jobs("plain")["tick"].enabled is False
+
+
+def test_the_host_refuses_a_registration_it_cannot_store(cast):
+    from scheduler_app.registry import JobInvalid, spec_of
+
+    good = {
+        "name": "n",
+        "handler": "h",
+        "type": "one-off",
+        "runAt": "2099-01-01T00:00:00Z",
+    }
+    assert spec_of(good).run_at == datetime(2099, 1, 1, tzinfo=UTC)
+    for wrong, says in (
+        ({"name": "x" * 129}, "1-128 characters"),
+        ({"handler": "h" * 129}, "function name"),
+        ({"handler": "not a name"}, "function name"),
+        ({"runAt": "2099-01-01T00:00:00"}, "ending in 'Z'"),
+        ({"type": "weekly"}, "no known type"),
+        (
+            {
+                "type": "recurring",
+                "intervalSeconds": 30,
+                "startAt": "2099-01-01T00:00:00Z",
+            },
+            "at least 1",
+        ),
+    ):
+        with pytest.raises(JobInvalid, match=says):
+            spec_of({**good, **wrong})
