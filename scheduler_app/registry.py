@@ -33,6 +33,8 @@ JOB_ID_NAMESPACE = uuid.UUID("5a6b3f0e-8c1d-4f53-9a57-6f0e2d1c4b7a")
 HEADER_JOB = "@cron"  # the name of the job an @cron header declares
 HEADER_HANDLER = "main"  # IOTA's entry point
 MAX_CHARS = 128  # of a name and a handler (Job.name, Job.handler)
+MAX_CRON_CHARS = 120  # Job.cron
+MAX_INTERVAL_SECONDS = 10 * 365 * 86400  # script_api.js's MAX_INTERVAL_MINUTES
 HANDLER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]{0,127}$")
 
 
@@ -102,8 +104,10 @@ def spec_of(registration: dict) -> JobSpec:
             )
         if kind == JobType.RECURRING:
             seconds = int(registration["intervalSeconds"])
-            if seconds < 60:
-                raise ValueError("intervalMinutes must be at least 1")
+            if not 60 <= seconds <= MAX_INTERVAL_SECONDS:
+                raise ValueError(
+                    "intervalMinutes must be at least 1 (at most ten years)"
+                )
             return JobSpec(
                 name,
                 registration["handler"],
@@ -132,6 +136,12 @@ def spec_of(registration: dict) -> JobSpec:
 
 def check_cron(spec: JobSpec) -> None:
     """Refuse a cron job whose expression or zone is wrong, or that never runs."""
+    if len(spec.cron) > MAX_CRON_CHARS:
+        raise JobInvalid(
+            f"Scheduled job '{spec.name}': a cron expression is at most "
+            f"{MAX_CRON_CHARS} characters",
+            {"job": spec.name},
+        )
     try:
         parse_cron(spec.cron)
     except CronError as exc:
