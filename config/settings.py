@@ -291,6 +291,9 @@ SCRIPTS = {
     # The dispatcher: how deep listeners may send messages on, and message size.
     "DISPATCH_MAX_DEPTH": envint("SCRIPT_DISPATCH_MAX_DEPTH"),
     "DISPATCH_MAX_MESSAGE_BYTES": envint("SCRIPT_DISPATCH_MAX_MESSAGE_BYTES"),
+    # Scheduled jobs (scheduler_app): an overdue recurring or cron run later
+    # than this many seconds was missed and is dropped, not run late.
+    "SCHEDULE_MISSED_GRACE_SECONDS": envfloat("SCRIPT_SCHEDULE_MISSED_GRACE_SECONDS"),
     # Running invocations per tenant, of every kind; past it new ones get 429
     # at once (per process without REDIS_URL, across processes with it); 0: off.
     "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),

@@ -12,6 +12,7 @@ from assets_app.api import AssetViewSet
 from documents_app.views import StoreView
 from graphql_app.sse import graphql_sse
 from graphql_app.views import PlatformGraphQLView
+from scheduler_app.api import JobViewSet
 from scripts_app import api, system_api
 from scripts_app.health import health
 from scripts_app.views import script_route
@@ -28,6 +29,7 @@ router.register("logs", api.LogViewSet, basename="log")
 router.register("executions", api.ExecutionViewSet, basename="execution")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("secrets", SecretViewSet, basename="secret")
+router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("health", health, name="health"),

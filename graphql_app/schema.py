@@ -6,6 +6,9 @@
         { success message uri chars version created code line column }
     deleteScript(uri: String!): DeleteScript { success message uri code }
 
+Apps add their own fields (ScriptPlugin.platform_graphql_query/mutation):
+the scheduler's `jobs`, the document store's `entities`, `putEntity`...
+
 `uri` is a script's id, as in /system/scripts/<id>. Uploads and deletes go
 through scripts_app.services like the REST API's, so they are validated,
 versioned and published the same way; an upload the platform refuses comes

@@ -2,6 +2,9 @@
 
 import re
 
+from core.cron import CronError, check_timezone
+from core.cron import parse as parse_cron
+
 _BLOCK = re.compile(r"^\s*(?:(['\"])use strict\1;?\s*)?/\*\*(?P<body>.*?)\*/", re.S)
 _TAG = re.compile(r"^@(?P<tag>[a-z]+)\b\s*(?P<rest>.*)$")
 _PARAM = re.compile(
@@ -90,8 +93,33 @@ def parse_header(source: str) -> dict:
                 )
             if rest not in header.setdefault("inject", []):
                 header["inject"].append(rest)
+        elif name == "cron":
+            # IOTA's cron scripts: main() runs on this schedule (scheduler_app).
+            if not rest:
+                raise HeaderError(
+                    "@cron needs an expression such as '0 9 * * *' (a '*/' ends the "
+                    "comment, so write '*/10 * * * *' as '0-59/10 * * * *')",
+                    line_no,
+                )
+            try:
+                header["cron"] = parse_cron(rest).text.strip()
+            except CronError as exc:
+                raise HeaderError(
+                    f"@cron '{rest}' is not valid: {exc}", line_no
+                ) from None
+        elif name == "timezone":
+            try:
+                check_timezone(rest)
+            except ValueError as exc:
+                raise HeaderError(f"@timezone: {exc}", line_no) from None
+            header["timezone"] = rest
         else:
             header.setdefault("tags", {})[name] = rest
+    if "timezone" in header and "cron" not in header:
+        raise HeaderError(
+            "@timezone says where an @cron schedule's times are; add an @cron tag",
+            first_line,
+        )
     if description:
         header["description"] = " ".join(description)
     return header

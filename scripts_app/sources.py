@@ -67,6 +67,12 @@ def init_context(tenant, script) -> dict:
         "meta": {},
         "tenant": {"id": tenant.slug, "name": tenant.name},
         "user": None,
-        "script": {"id": script.name, "name": script.name, "type": "module"},
+        "script": {
+            "id": script.name,
+            "name": script.name,
+            "type": "module",
+            # What init() may do depends on it (schedulerService needs it).
+            "privileged": bool(script.privileged),
+        },
         "execution": {"id": None, "triggeredBy": "upload"},
     }

@@ -25,14 +25,7 @@ class Api:
     deviates: str = ""  # why it differs, in words a user would accept
 
 
-NOT_BUILT = {
-    ("aiwebengine", "schedulerService.registerOnce(options)"): "issue 14, scheduler",
-    (
-        "aiwebengine",
-        "schedulerService.registerRecurring(options)",
-    ): "issue 14, scheduler",
-    ("aiwebengine", "schedulerService.clearAll()"): "issue 14, scheduler",
-}
+NOT_BUILT: dict[tuple[str, str], str] = {}
 
 # What differs, and why; the tests that name these APIs still run (a failing
 # one shows as "fails").

@@ -48,6 +48,7 @@ def test_every_feature_app_is_a_plugin_in_installed_apps_order():
         "graphql_app",
         "triggers_app",
         "scheduler_app",
+        "documents_app",
     ]
     assert all(isinstance(p, ScriptPlugin) for p in plugins())
 
@@ -66,6 +67,9 @@ def test_the_apps_declarations_are_gathered_in_their_order():
         "listener": "http",
         "stream": "http",
         "resolver": "http",
+        "pre-processing": "pre-processing",
+        "post-processing": "http",
+        "custom": "http",
         "scheduled": "cron",
     }
     assert route_kinds() == {"asset": apps.get_app_config("assets_app")}
@@ -76,9 +80,10 @@ def test_the_apps_declarations_are_gathered_in_their_order():
 def test_an_apps_reserved_paths_are_kept_from_scripts():
     from scripts_app.routing import reserved, reserved_prefixes
 
-    assert reserved_prefixes()[-1] == "/graphql"  # graphql_app's
+    assert reserved_prefixes()[-2:] == ("/graphql", "/store")  # the apps'
     assert reserved("/graphql") and reserved("/graphql/sse")
-    assert not reserved("/graphqlish")
+    assert reserved("/store") and reserved("/store/assets/pump-1")
+    assert not reserved("/graphqlish") and not reserved("/storefront")
 
 
 def test_an_app_that_declares_nothing_changes_nothing(settings):
