@@ -49,7 +49,9 @@ async def test_overlapping_calls_get_several_contexts_up_to_the_cap():
         s = Script(
             engine,
             "var me = Math.random();\n"
-            "function h(c) { const end = Date.now() + 100; while (Date.now() < end) {} return me; }",
+            # Long enough that the extra contexts are built before the first
+            # one has served every call, even on a loaded machine.
+            "function h(c) { const end = Date.now() + 400; while (Date.now() < end) {} return me; }",
             "busy",
             1,
         )
@@ -236,7 +238,9 @@ async def test_calls_of_a_script_that_waited_for_the_host_never_queue_behind_it(
             super().__init__({"kv.get": self.get})
 
         async def get(self, key):
-            await asyncio.sleep(0.05)  # an answer that waits for I/O
+            # An answer that waits for I/O, longer than building a context
+            # takes on a loaded machine (else a freed one is rightly reused).
+            await asyncio.sleep(1.0)
             return key
 
     engine = Engine(8, load_limits=LOAD_LIMITS, modules=(module,))
