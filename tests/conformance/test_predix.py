@@ -20,13 +20,6 @@ from tests.conformance.seeds import fixture
 conforms = pytest.mark.conforms
 
 SCRIPT_ID = "validate-links-exist"
-BODY = """\
-function check(context) {
-  checked = true;
-  return "checked";
-}
-routeRegistry.registerRoute("/check", "check", "GET");
-"""
 
 
 def example() -> str:
@@ -43,6 +36,10 @@ def opening() -> str:
     text = example()
     end = text.index("*/\n") + len("*/\n")
     return text[:end]
+
+
+# A body for the example's header (a trigger would run it).
+BODY = "$.log('checked');\n"
 
 
 @pytest.fixture
@@ -150,53 +147,74 @@ def test_a_value_the_seed_does_not_allow_is_refused_at_its_line(owner, line, wro
     assert wrong.split()[-1] in error["message"]
 
 
+def bind(owner, name, script, on, methods, **more):
+    reply = owner.post(
+        "/system/triggers",
+        {
+            "uri": f"/system/triggers/{name}",
+            "onReferenceTo": on,
+            "methods": methods,
+            "script": script,
+            **more,
+        },
+        format="json",
+    )
+    assert reply.status_code == 201, reply.content
+
+
+CUSTOM = "/**\n * @execution custom\n * @methods GET\n */\n"
+
+
 @conforms("strict mode (all Scripts)")
-def test_a_script_with_the_header_runs_strict_without_use_strict(owner, api):
-    # The header comment alone, without the example's 'use strict' line: an
+@pytest.mark.django_db(transaction=True)
+def test_a_script_with_the_header_runs_strict_without_use_strict(owner):
+    # The example's header comment alone, without its 'use strict' line: an
     # assignment to an undeclared variable throws, as in strict mode.
     header = opening()[opening().index("/**") :]
-    assert put(owner, SCRIPT_ID, header + BODY).status_code == 201
-    assert put(owner, "sloppy", BODY.replace("/check", "/sloppy")).status_code == 201
-    visitor = api(None, "acme.test")
+    assert put(owner, SCRIPT_ID, header + "checked = true;\n").status_code == 201
+    bind(
+        owner,
+        "strict",
+        SCRIPT_ID,
+        "/assets",
+        ["POST"],
+        scriptParameters={"properties": []},
+    )
 
-    strict = visitor.get("/check")
+    strict = owner.post("/store/assets", {"uri": "/assets/a"}, format="json")
+
     assert strict.status_code == 500
     assert "ReferenceError: checked is not defined" in strict.json()["error"]["message"]
-    assert (visitor.get("/sloppy").status_code, visitor.get("/sloppy").content) == (
-        200,
-        b"checked",
-    )
 
 
 ES6 = """\
-function features(context) {
-  function* counter() { yield 1; yield 2; }
-  let doubled = [1, 2].map((n) => n * 2);
-  return {
-    status: 200,
-    body: {
-      generator: [...counter()],
-      arrow: doubled,
-      literals: [0b101, 0o17],
-      contains: ["Blue Whale".contains("Whale"), "Blue Whale".contains("whale")],
-      startsWith: "Blue Whale".startsWith("Blue"),
-      endsWith: "Blue Whale".endsWith("Whale"),
-      codePointAt: "\\u{1F433}".codePointAt(0),
-      repeat: "ab".repeat(3),
-      normalize: "A\\u030A".normalize("NFC") === "\\u00C5",
-      fromCodePoint: String.fromCodePoint(0x1f433) === "\\u{1F433}",
-    },
-  };
-}
-routeRegistry.registerRoute("/features", "features", "GET");
+function* counter() { yield 1; yield 2; }
+let doubled = [1, 2].map((n) => n * 2);
+$.setResponse({
+  status: 200,
+  body: {
+    generator: [...counter()],
+    arrow: doubled,
+    literals: [0b101, 0o17],
+    contains: ["Blue Whale".contains("Whale"), "Blue Whale".contains("whale")],
+    startsWith: "Blue Whale".startsWith("Blue"),
+    endsWith: "Blue Whale".endsWith("Whale"),
+    codePointAt: "\\u{1F433}".codePointAt(0),
+    repeat: "ab".repeat(3),
+    normalize: "A\\u030A".normalize("NFC") === "\\u00C5",
+    fromCodePoint: String.fromCodePoint(0x1f433) === "\\u{1F433}",
+  },
+});
 """
 
 
 @conforms("ES6 support (generators, arrow functions, literals, let, String methods)")
-def test_the_es6_features_the_seed_lists_work_in_a_strict_script(owner, api):
-    assert put(owner, SCRIPT_ID, opening() + ES6).status_code == 201
+@pytest.mark.django_db(transaction=True)
+def test_the_es6_features_the_seed_lists_work_in_a_strict_script(owner):
+    assert put(owner, "features", CUSTOM + ES6).status_code == 201
+    bind(owner, "features", "features", "/custom/features", ["GET"])
 
-    response = api(None, "acme.test").get("/features")
+    response = owner.get("/custom/features")
 
     assert response.status_code == 200, response.content
     assert response.json() == {
@@ -213,19 +231,16 @@ def test_the_es6_features_the_seed_lists_work_in_a_strict_script(owner, api):
     }
 
 
-UUIDS = """\
-function ids(context) {
-  return { status: 200, body: { v1: $.uuid.v1(), v4: $.uuid.v4() } };
-}
-routeRegistry.registerRoute("/ids", "ids", "GET");
-"""
+UUIDS = "$.setResponse({status: 200, body: {v1: $.uuid.v1(), v4: $.uuid.v4()}});\n"
 
 
 @conforms("$.uuid.v1() / $.uuid.v4()")
-def test_the_sdk_makes_version_1_and_4_uuids(owner, api):
-    assert put(owner, SCRIPT_ID, opening() + UUIDS).status_code == 201
+@pytest.mark.django_db(transaction=True)
+def test_the_sdk_makes_version_1_and_4_uuids(owner):
+    assert put(owner, "ids", CUSTOM + UUIDS).status_code == 201
+    bind(owner, "ids", "ids", "/custom/ids", ["GET"])
 
-    got = api(None, "acme.test").get("/ids").json()
+    got = owner.get("/custom/ids").json()
 
     assert uuid.UUID(got["v1"]).version == 1
     assert uuid.UUID(got["v4"]).version == 4
