@@ -91,9 +91,7 @@ def test_a_named_handler_gets_array_args(api, report):
     assert response.json()["result"] == 5
 
 
-def test_a_thrown_error_gives_status_error_with_message_and_line(
-    api, report, records
-):
+def test_a_thrown_error_gives_status_error_with_message_and_line(api, report, records):
     response = _run(api("alice"), {"handler": "fails"})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -179,9 +177,9 @@ def test_a_script_without_main_needs_a_handler(api, upload):
     assert upload("lib", "function helper() { return 1; }").status_code == 201
     response = _run(api("alice"), {}, script="lib")
     assert response.status_code == 400
-    assert "has no main() (its functions: helper)" in response.json()["error"][
-        "message"
-    ]
+    assert (
+        "has no main() (its functions: helper)" in response.json()["error"]["message"]
+    )
 
 
 def test_a_long_run_answers_202_and_is_polled_until_it_ends(api, report, records):
