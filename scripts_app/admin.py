@@ -322,7 +322,7 @@ class ExecutionAdmin(ReadOnlyAdmin):
         "tenant",
         "script_name",
         "handler",
-        "kind",
+        "trigger",
         "triggered_by",
         "ref",
         "status",
