@@ -17,6 +17,9 @@ RunRefused that says what and where; nothing is stored then.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
+import logging
 import re
 import threading
 import time
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 
 from core import ids
 from core.json_input import JSONInputError
@@ -32,6 +36,8 @@ from scripts_app.admission import Overloaded
 from scripts_app.executions import error_text
 from scripts_app.invocations import limits, run
 from scripts_app.routing import RouteTarget
+
+log = logging.getLogger(__name__)
 
 KIND = "manual"
 DEFAULT_HANDLER = "main"  # IOTA's one-off (and cron) scripts' entry point
@@ -227,7 +233,7 @@ def prepare(script, handler, args, *, triggered_by: str = KIND, user=None):
 async def run_prepared(manual: ManualRun) -> RunResult:
     """Run a prepared manual run (any event loop); return its RunResult."""
     target = manual.target
-    _note_started(manual)
+    await _note(_note_started, manual)
     try:
         outcome = await run(
             KIND,
@@ -273,8 +279,16 @@ async def run_prepared(manual: ManualRun) -> RunResult:
             "column": err.column,
             "stack": err.stack,
         }
-    _note_finished(manual, result)
+    await _note(_note_finished, manual, result)
     return result
+
+
+async def _note(function, *args) -> None:
+    """Call a _note_ function; in a worker thread when it writes to Redis."""
+    if settings.REDIS_URL:
+        await sync_to_async(function, thread_sensitive=False)(*args)
+    else:
+        function(*args)
 
 
 async def run_now(
@@ -340,7 +354,15 @@ def start(manual: ManualRun):
     return asyncio.run_coroutine_threadsafe(run_prepared(manual), _runs_loop.loop())
 
 
-# -- runs under way, for polling ------------------------------------------------------
+# -- runs under way, for polling -----------------------------------------------------
+#
+# A run's record is written when it ends (scripts_app.records), so until then
+# GET /system/api/executions/<id> finds it here: in this process, and on the
+# scaled stack in Redis too, since the poll may reach another worker process.
+# Both keep a run for FINISHED_KEPT_SECONDS after it ended, past the writing
+# of its record.
+
+REDIS_KEY = "scripthost:run:{}"
 
 
 @dataclass
@@ -352,6 +374,28 @@ class RunState:
     started_at: datetime
     result: RunResult | None = None
     finished: float | None = None
+
+    def as_json(self) -> dict:
+        return {
+            "tenant_id": self.tenant_id,
+            "script": self.script,
+            "handler": self.handler,
+            "triggered_by": self.triggered_by,
+            "started_at": self.started_at.isoformat(),
+            "result": self.result.__dict__ if self.result else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> RunState:
+        result = data.get("result")
+        return cls(
+            tenant_id=data["tenant_id"],
+            script=data["script"],
+            handler=data["handler"],
+            triggered_by=data["triggered_by"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            result=RunResult(**result) if result else None,
+        )
 
 
 _states: dict[str, RunState] = {}
@@ -369,6 +413,7 @@ def _note_started(manual: ManualRun) -> None:
     with _states_lock:
         _prune()
         _states[manual.execution_id] = state
+    _share(manual.execution_id, state)
 
 
 def _note_finished(manual: ManualRun, result: RunResult) -> None:
@@ -376,6 +421,8 @@ def _note_finished(manual: ManualRun, result: RunResult) -> None:
         state = _states.get(manual.execution_id)
         if state is not None:
             state.result, state.finished = result, time.monotonic()
+    if state is not None:
+        _share(manual.execution_id, state)
 
 
 def _forget(execution_id: str) -> None:
@@ -390,10 +437,48 @@ def _prune() -> None:
 
 
 def state_of(execution_id: str, tenant_id: int) -> RunState | None:
-    """A manual run this process started for the tenant (running or just ended)."""
+    """A manual run started for the tenant (running or just ended), or None."""
     with _states_lock:
         state = _states.get(str(execution_id))
+    if state is None:
+        state = _shared(str(execution_id))
     return state if state is not None and state.tenant_id == tenant_id else None
+
+
+@functools.cache
+def _redis():
+    import redis
+
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
+
+
+def _share(execution_id: str, state: RunState) -> None:
+    """Put a run's state in Redis (scaled stack), for the other processes' polls."""
+    if not settings.REDIS_URL:
+        return
+    seconds = int(time_limit() + WAIT_GRACE_SECONDS + FINISHED_KEPT_SECONDS)
+    try:
+        text = json.dumps(state.as_json(), default=str)
+        _redis().set(REDIS_KEY.format(execution_id), text, ex=seconds)
+    except Exception:  # noqa: BLE001 - polling elsewhere is a convenience
+        log.warning(
+            "Could not share manual run %s in Redis", execution_id, exc_info=True
+        )
+
+
+def _shared(execution_id: str) -> RunState | None:
+    if not settings.REDIS_URL:
+        return None
+    try:
+        text = _redis().get(REDIS_KEY.format(execution_id))
+        return RunState.from_json(json.loads(text)) if text else None
+    except Exception:  # noqa: BLE001
+        log.warning(
+            "Could not read manual run %s from Redis", execution_id, exc_info=True
+        )
+        return None
 
 
 def _log(entry: dict) -> dict:
