@@ -5,6 +5,7 @@
     upsertScript(uri: String!, content: String!): UpsertScript
         { success message uri chars version created code line column }
     deleteScript(uri: String!): DeleteScript { success message uri code }
+    executions(...), execution(id), runScript(id, handler, args): graphql_app.runs
 
 `uri` is a script's id, as in /system/scripts/<id>. Uploads and deletes go
 through scripts_app.services like the REST API's, so they are validated,
@@ -22,6 +23,7 @@ import graphene
 from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 
+from graphql_app import runs
 from graphql_app.access import readable_tenant, writable_tenant
 from scripts_app.models import LogEntry
 from scripts_app.models import Script as ScriptRow
@@ -119,6 +121,8 @@ class Query(graphene.ObjectType):
         uri=graphene.String(required=True, description="The script's id."),
         description="One of the tenant's scripts, or null if it has none by that id.",
     )
+    executions = runs.executions_field()  # and runScript: graphql_app.runs
+    execution = runs.execution_field()
 
     @staticmethod
     @off_loop
@@ -219,6 +223,7 @@ class DeleteScript(graphene.Mutation):
 class Mutation(graphene.ObjectType):
     upsert_script = UpsertScript.Field()
     delete_script = DeleteScript.Field()
+    run_script = runs.RunScript.Field()
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)

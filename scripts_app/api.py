@@ -1,7 +1,6 @@
 """The REST API under /system/api/: scripts, versions, logs and executions (DRF)."""
 
 import concurrent.futures
-import json
 import uuid
 
 from django.utils.dateparse import parse_datetime
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 
 from core.plugins import capabilities
 from scripts_app import runs
+from scripts_app.executions import stored_result
 from scripts_app.models import (
     Execution,
     ExecutionStatus,
@@ -162,16 +162,6 @@ class ExecutionSerializer(serializers.ModelSerializer):
 
     def get_result_cut(self, obj) -> bool:
         return stored_result(obj.result)[1]
-
-
-def stored_result(text: str) -> tuple[object, bool]:
-    """(value, cut) of an Execution.result: the JSON's value, or the cut text."""
-    if not text:
-        return None, False
-    try:
-        return json.loads(text), False
-    except ValueError:
-        return text, True
 
 
 class RunRequestSerializer(serializers.Serializer):
