@@ -1,8 +1,9 @@
 """The platform schema's executions and runScript: what REST shows and does, in GraphQL.
 
-    executions(script, kind, status, triggeredBy, ref, job, limit, offset): [Execution!]
-    execution(id: ID!): Execution
-    runScript(id: String!, handler: String, args: JSON): RunScript
+    executions(script, kind, status, triggeredBy, ref, job, limit, offset)
+        : [ScriptExecution!]
+    execution(id: ID!): ScriptExecution
+    runScript(id: String!, handler: String, args: GenericScalar): RunScript
         { success executionId status result logs durationMs error code message }
 
 `executions` lists the tenant's execution records newest first, filtered like
@@ -37,6 +38,11 @@ def _off_loop(function):
 
 class Execution(graphene.ObjectType):
     """One run of a script: what started it, how it ended, what it returned."""
+
+    class Meta:
+        # Type names of the platform are kept from scripts (graphql_app.merge):
+        # the prefix leaves "Execution" to them.
+        name = "ScriptExecution"
 
     id = graphene.ID(required=True)
     script = graphene.String(required=True, description="The script's id.")
@@ -152,6 +158,9 @@ def execution_field():
 
 
 class RunLog(graphene.ObjectType):
+    class Meta:
+        name = "RunScriptLog"
+
     level = graphene.String(required=True)
     message = graphene.String(required=True)
     fields = GenericScalar()
@@ -159,6 +168,9 @@ class RunLog(graphene.ObjectType):
 
 
 class RunError(graphene.ObjectType):
+    class Meta:
+        name = "RunScriptError"
+
     code = graphene.String(required=True)
     message = graphene.String(
         required=True, description="What failed and where (file:line:column)."

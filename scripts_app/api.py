@@ -5,7 +5,11 @@ import uuid
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
@@ -157,7 +161,8 @@ class ExecutionSerializer(serializers.ModelSerializer):
             "started_at",
         ]
 
-    def get_result(self, obj) -> object:
+    @extend_schema_field(OpenApiTypes.ANY)
+    def get_result(self, obj):
         return stored_result(obj.result)[0]
 
     def get_result_cut(self, obj) -> bool:
