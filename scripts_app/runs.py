@@ -17,6 +17,8 @@ RunRefused that says what and where; nothing is stored then.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import functools
 import json
 import logging
@@ -26,8 +28,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import ThreadSensitiveContext, async_to_sync, sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from core import ids
 from core.json_input import JSONInputError
@@ -349,9 +352,27 @@ class _RunsLoop:
 _runs_loop = _RunsLoop()
 
 
-def start(manual: ManualRun):
-    """Start a prepared run on the runs loop; return its concurrent Future."""
-    return asyncio.run_coroutine_threadsafe(run_prepared(manual), _runs_loop.loop())
+def start(manual: ManualRun) -> concurrent.futures.Future:
+    """Start a prepared run on the runs loop; return its concurrent Future.
+
+    The run starts in a context of its own (contextvars): it must not inherit
+    the request's asgiref ThreadSensitiveContext, whose thread is the one
+    waiting for it, and would then be asked to run the run's ORM calls.
+    """
+    coroutine = _on_runs_loop(manual)
+    return contextvars.Context().run(
+        asyncio.run_coroutine_threadsafe, coroutine, _runs_loop.loop()
+    )
+
+
+async def _on_runs_loop(manual: ManualRun) -> RunResult:
+    # Its ORM calls get a thread of their own, as a request's do under ASGI,
+    # whose connections are closed when the run ends.
+    async with ThreadSensitiveContext():
+        try:
+            return await run_prepared(manual)
+        finally:
+            await sync_to_async(connections.close_all)()
 
 
 # -- runs under way, for polling -----------------------------------------------------
