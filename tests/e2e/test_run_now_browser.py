@@ -36,6 +36,7 @@ def test_run_now_in_the_admin_shows_value_logs_and_duration(
     page.goto(f"{server.url}/admin/scripts_app/script/?q=browser-run")
     page.get_by_role("link", name="browser-run", exact=True).click()
     page.get_by_role("link", name="Run now").click()
+    page.wait_for_url("**/run/")
     options = page.locator("#script_functions option")
     assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
         "main",
