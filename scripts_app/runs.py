@@ -122,10 +122,14 @@ class ManualRun:
 
 def script_functions(source: str) -> list[str]:
     """Names of the functions a script declares at top level, in source order."""
-    names = [m.group(1) for m in _FUNCTION.finditer(source)]
-    names += [m.group(1) for m in _ASSIGNED.finditer(source)]
-    found = sorted(set(names), key=lambda n: source.find(n))
-    return [n for n in found if n != "init"]  # init registers; it is no handler
+    found = sorted(
+        (m.start(), m.group(1))
+        for pattern in (_FUNCTION, _ASSIGNED)
+        for m in pattern.finditer(source)
+    )
+    names = dict.fromkeys(name for _, name in found)
+    names.pop("init", None)  # init registers; it is no handler
+    return list(names)
 
 
 def parse_args(text: str | None):
