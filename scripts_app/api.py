@@ -22,7 +22,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from core.plugins import capabilities
-from scripts_app import runs
+from scripts_app import pending_runs, runs
 from scripts_app.executions import stored_result
 from scripts_app.models import (
     Execution,
@@ -312,7 +312,7 @@ class ScriptViewSet(viewsets.ViewSet):
             )
         except runs.RunRefused as exc:
             raise RunNotStarted(exc) from None
-        future = runs.start(manual)
+        future = pending_runs.start(manual)
         try:
             result = future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
@@ -499,7 +499,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         found = Execution.objects.filter(tenant=request.tenant, id=execution_id).first()
         if found is not None:
             return Response(ExecutionSerializer(found).data)
-        state = runs.state_of(str(execution_id), request.tenant.id)
+        state = pending_runs.state_of(str(execution_id), request.tenant.id)
         if state is not None:
             return Response(_unwritten(execution_id, state))
         raise NotFound(

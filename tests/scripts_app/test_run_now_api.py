@@ -256,3 +256,39 @@ def test_a_disabled_script_is_not_run(api, report):
     response = _run(api("alice"), {"handler": "add", "args": [1, 1]})
     assert response.status_code == 409
     assert "disabled" in response.json()["error"]["message"]
+
+
+IOTA_ONE_OFF = """// One-off: reset the counters (IOTA style: main() reads the global context)
+async function main() {
+  console.info(`Resetting counters for tenant: ${context.tenant.name}`);
+  await storage.set("counters", { value: 0, by: context.execution.triggeredBy }, 3600);
+  return { reset: true, idLength: utils.uuid().length, user: context.user.email };
+}
+
+function failsAfterWriting() {
+  storage.set("counters", { value: 99 });
+  throw new Error("changed my mind");
+}
+
+async function read() {
+  return await storage.get("counters");
+}
+"""
+
+
+def test_an_iota_one_off_runs_main_and_its_writes_are_kept(api, upload):
+    assert upload("reset", IOTA_ONE_OFF).status_code == 201
+    client = api("bob")
+    ran = _run(client, {}, script="reset")
+    assert ran.status_code == 200, ran.content
+    body = ran.json()
+    assert body["result"] == {"reset": True, "idLength": 36, "user": "bob@example.com"}
+    assert body["logs"][0]["level"] == "INFO"
+    assert body["logs"][0]["message"] == "Resetting counters for tenant: Acme"
+    stored = _run(client, {"handler": "read"}, script="reset").json()["result"]
+    assert stored == {"value": 0, "by": "api"}
+    # A run that throws keeps none of its writes (R5).
+    failed = _run(client, {"handler": "failsAfterWriting"}, script="reset").json()
+    assert failed["status"] == "error"
+    stored = _run(client, {"handler": "read"}, script="reset").json()["result"]
+    assert stored == {"value": 0, "by": "api"}
