@@ -104,12 +104,24 @@ def test_refused_runs_say_why_and_store_nothing(
     assert not Execution.objects.exists()
 
 
-def test_viewers_may_not_run_scripts(graphql, greeter, records):
-    body = _run(graphql, user="charlie")
+def test_developers_and_superusers_may_run_scripts(graphql, greeter):
+    for user in ("bob", "root"):
+        run = _run(graphql, user=user, handler="pair", args=[1, 2])["data"]
+        assert run["runScript"]["result"] == [2, 1], user
+
+
+@pytest.mark.parametrize("user", ["charlie", "dave"])
+def test_viewers_and_strangers_may_not_run_scripts(graphql, greeter, records, user):
+    body = _run(graphql, user=user)
     assert body["data"]["runScript"] is None
     assert body["errors"][0]["extensions"]["code"] == "permission_denied"
     records()
     assert not Execution.objects.exists()
+
+
+def test_anonymous_callers_must_sign_in(graphql, greeter):
+    body = _run(graphql, user=None)
+    assert body["errors"][0]["extensions"]["code"] == "not_authenticated"
 
 
 def test_another_tenant_cannot_run_the_script(graphql, greeter, records):
