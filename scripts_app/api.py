@@ -3,6 +3,7 @@
 import concurrent.futures
 import uuid
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -316,7 +317,8 @@ class ScriptViewSet(viewsets.ViewSet):
         try:
             result = future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
-            location = f"/system/api/executions/{manual.execution_id}"
+            # With the request's /t/<slug>/ prefix, if it came by one.
+            location = reverse("execution-detail", args=[manual.execution_id])
             running = {
                 "executionId": manual.execution_id,
                 "script": script.name,

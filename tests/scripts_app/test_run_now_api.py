@@ -211,6 +211,17 @@ def test_a_long_run_answers_202_and_is_polled_until_it_ends(api, report, records
     assert written["triggered_by"] == "api"
 
 
+def test_the_location_keeps_the_tenant_path_prefix(api, report):
+    response = api("alice", host="testserver").post(
+        "/t/acme/system/api/scripts/report/run?wait=0",
+        {"handler": "slow", "args": {"ms": 300}},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    execution_id = response.json()["executionId"]
+    assert response["Location"] == f"/t/acme/system/api/executions/{execution_id}"
+
+
 def test_wait_in_the_body_bounds_the_wait_too(api, report):
     response = _run(api("alice"), {"handler": "slow", "args": {"ms": 1000}, "wait": 0})
     assert response.status_code == 202
