@@ -5,6 +5,7 @@
     upsertScript(uri: String!, content: String!): UpsertScript
         { success message uri chars version created code line column }
     deleteScript(uri: String!): DeleteScript { success message uri code }
+    executions(...), execution(id), runScript(id, handler, args): graphql_app.runs
 
 Apps add their own fields (ScriptPlugin.platform_graphql_query/mutation):
 the scheduler's `jobs`, the document store's `entities`, `putEntity`...
@@ -25,6 +26,7 @@ import graphene
 from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 
+from graphql_app import runs
 from graphql_app.access import readable_tenant, writable_tenant
 from scripts_app.models import LogEntry
 from scripts_app.models import Script as ScriptRow
@@ -122,6 +124,8 @@ class Query(graphene.ObjectType):
         uri=graphene.String(required=True, description="The script's id."),
         description="One of the tenant's scripts, or null if it has none by that id.",
     )
+    executions = runs.executions_field()  # and runScript: graphql_app.runs
+    execution = runs.execution_field()
 
     @staticmethod
     @off_loop
@@ -222,6 +226,7 @@ class DeleteScript(graphene.Mutation):
 class Mutation(graphene.ObjectType):
     upsert_script = UpsertScript.Field()
     delete_script = DeleteScript.Field()
+    run_script = runs.RunScript.Field()
 
 
 def _contributed(attribute: str) -> tuple:

@@ -114,3 +114,16 @@ def result_text(value) -> str:
     if len(text) <= cap:
         return text
     return text[:cap] + f"... [cut: {len(text)} characters in all]"
+
+
+def stored_result(text: str) -> tuple[object, bool]:
+    """(value, cut) of an Execution.result: its JSON's value, or the cut text.
+
+    The inverse of result_text: (None, False) for none kept.
+    """
+    if not text:
+        return None, False
+    try:
+        return json.loads(text), False
+    except ValueError:
+        return text, True
