@@ -16,8 +16,9 @@ from scripts_app.health import health
 from scripts_app.views import script_route
 from secrets_app.api import SecretViewSet
 
-# The REST API lives under /system/api/, never /api/: the seeds' own examples
-# register script routes there (/api/users, /api/custom/sales-report).
+# The REST API lives under /system/api/ and the admin under /system/admin/,
+# never /api/ or /admin/: the seeds' own examples register script routes there
+# (/api/users, /api/custom/sales-report, POST /admin/broadcast).
 router = DefaultRouter()  # its root view lists the endpoints (JSON or browsable)
 router.trailing_slash = "/?"  # accept /system/api/logs and /system/api/logs/
 router.register("scripts", api.ScriptViewSet, basename="script")
@@ -53,7 +54,7 @@ urlpatterns = [
     path("system/api/", include(router.urls)),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
-    path("admin/", admin.site.urls),
+    path("system/admin/", admin.site.urls),
     re_path(
         r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}
     ),
