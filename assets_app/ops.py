@@ -29,7 +29,7 @@ NEEDS = {
 def capability_message(capability: str, call: str) -> str:
     return (
         f"assetStorage.{call} needs the {capability} capability; an admin grants "
-        "it on the script's page in /admin/"
+        "it on the script's page in /system/admin/"
     )
 
 

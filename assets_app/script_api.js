@@ -42,7 +42,7 @@
     if (!Array.isArray(granted) || granted.indexOf(capability) >= 0) return null;
     const e = new ErrorClass(
       "assetStorage." + call + " needs the " + capability +
-        " capability; an admin grants it on the script's page in /admin/",
+        " capability; an admin grants it on the script's page in /system/admin/",
     );
     e.name = "CapabilityError";
     return e;

@@ -20,8 +20,9 @@ from secrets_app.api import SecretViewSet
 from triggers_app import api as triggers_api
 from triggers_app.views import CustomEndpoint
 
-# The REST API lives under /system/api/, never /api/: the seeds' own examples
-# register script routes there (/api/users, /api/custom/sales-report).
+# The REST API lives under /system/api/ and the admin under /system/admin/,
+# never /api/ or /admin/: the seeds' own examples register script routes there
+# (/api/users, /api/custom/sales-report, POST /admin/broadcast).
 router = DefaultRouter()  # its root view lists the endpoints (JSON or browsable)
 router.trailing_slash = "/?"  # accept /system/api/logs and /system/api/logs/
 router.register("scripts", api.ScriptViewSet, basename="script")
@@ -74,7 +75,7 @@ urlpatterns = [
     re_path(r"^custom/(?P<name>[^/]+)/?$", CustomEndpoint.as_view(), name="custom"),
     re_path(r"^graphql/?$", PlatformGraphQLView.as_view(), name="graphql"),
     re_path(r"^graphql/sse/?$", graphql_sse, name="graphql-sse"),
-    path("admin/", admin.site.urls),
+    path("system/admin/", admin.site.urls),
     re_path(
         r"^static/(?P<path>.*)$", serve_static, {"document_root": settings.STATIC_ROOT}
     ),

@@ -20,7 +20,7 @@ from tenants.permissions import TenantRolePermission
 
 AUTHENTICATION_REQUIRED = (
     "Authentication required: send 'Authorization: Token <key>' "
-    "or sign in at /admin/ first."
+    "or sign in at /system/admin/ first."
 )
 
 

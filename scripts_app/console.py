@@ -4,8 +4,8 @@ Script pages are written by tenants. On the host where the admin signs in,
 such a page would share the console's origin, so it could act with the
 admin's session. So:
 
-- With SCRIPTHOST_CONSOLE_HOSTS set (the production shape), the console (the
-  admin and its sign-in, /system with the REST API, /graphql) answers on
+- With SCRIPTHOST_CONSOLE_HOSTS set (the production shape), the console
+  (/system with the admin, its sign-in and the REST API; /graphql) answers on
   those hosts only, and script routes answer on every other host only. The session and
   CSRF cookies are host-only, so they never reach a tenant's domain.
 - On the single-host default, everything answers on one host, and a

@@ -27,11 +27,11 @@ from tenants.resolve import CachedSnapshot
 
 # Paths the platform serves itself; scripts may not register under them. The
 # apps add theirs (core.plugins.ScriptPlugin.script_reserved_paths). Kept short:
-# /api/... and / belong to scripts (the seeds' examples register /api/users and
-# /api/custom/sales-report); the REST API is under /system/api/.
+# /api/..., /admin/... and / belong to scripts (the seeds' examples register
+# /api/users, /api/custom/sales-report and POST /admin/broadcast); the REST API
+# is under /system/api/ and the admin under /system/admin/.
 RESERVED_PREFIXES = (
     "/system",
-    "/admin",
     "/health",
     "/metrics",
     "/custom",

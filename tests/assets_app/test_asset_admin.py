@@ -24,7 +24,7 @@ def admin_client(cast):
 def test_an_admin_grants_capabilities_on_the_script_page(admin_client, upload, cast):
     assert upload("site", "function h() { return 1; }").status_code == 201
     script = Script.objects.get(tenant=cast["acme"], name="site")
-    page = f"/admin/scripts_app/script/{script.pk}/change/"
+    page = f"/system/admin/scripts_app/script/{script.pk}/change/"
 
     shown = admin_client.get(page)
     saved = admin_client.post(
@@ -56,13 +56,15 @@ def test_capabilities_are_readable_but_not_writable_over_rest(api, upload, cast)
 def test_an_admin_uploads_downloads_and_deletes_an_asset(admin_client, cast):
     file = SimpleUploadedFile("logo.png", IMAGE, content_type="image/png")
     added = admin_client.post(
-        "/admin/assets_app/asset/add/",
+        "/system/admin/assets_app/asset/add/",
         {"tenant": cast["acme"].pk, "upload": file, "name": "", "mimetype": ""},
     )
     asset = Asset.objects.get(tenant=cast["acme"])
-    downloaded = admin_client.get(f"/admin/assets_app/asset/{asset.pk}/download/")
+    downloaded = admin_client.get(
+        f"/system/admin/assets_app/asset/{asset.pk}/download/"
+    )
     deleted = admin_client.post(
-        f"/admin/assets_app/asset/{asset.pk}/delete/", {"post": "yes"}
+        f"/system/admin/assets_app/asset/{asset.pk}/delete/", {"post": "yes"}
     )
 
     assert added.status_code == 302, added.content.decode()[:2000]
@@ -79,7 +81,7 @@ def test_an_admin_uploads_downloads_and_deletes_an_asset(admin_client, cast):
 def test_the_admin_refuses_an_invalid_name(admin_client, cast):
     file = SimpleUploadedFile("logo.png", IMAGE, content_type="image/png")
     page = admin_client.post(
-        "/admin/assets_app/asset/add/",
+        "/system/admin/assets_app/asset/add/",
         {"tenant": cast["acme"].pk, "upload": file, "name": "a\\b", "mimetype": ""},
     )
 

@@ -38,15 +38,6 @@ DEVIATES = {
         "integer (up to 2^53 - 1), not only 32-bit ones, so the seed's "
         "`id: Date.now()` is served (graphql_app/scalars.py)"
     ),
-    (
-        "aiwebengine",
-        "graphQLRegistry.sendSubscriptionMessageFiltered(subscriptionName, data, "
-        "filterJson)",
-    ): (
-        "the call conforms, but its example's route `/admin/broadcast` is "
-        "refused: `/admin` is the platform's admin site; serve such a route "
-        "at another path"
-    ),
 }
 
 

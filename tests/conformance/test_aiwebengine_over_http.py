@@ -298,22 +298,6 @@ function toEveryone(context) {
 routeRegistry.registerRoute("/everyone", "toEveryone", "POST");
 """
 
-# The block serves its handler at /admin/broadcast, under /admin, where the
-# platform serves its admin site (a reserved prefix: the upload is refused,
-# see test_the_admin_broadcast_route_is_reserved). The block runs inside a
-# JavaScript block whose `routeRegistry` passes its registration on with the
-# path /broadcast instead; the function it declares is still global (a
-# function declared in a block of a non-strict script is).
-ELSEWHERE = """{
-  const routeRegistry = {
-    registerRoute(path, handlerName, method) {
-      const served = path === "/admin/broadcast" ? "/broadcast" : path;
-      return globalThis.routeRegistry.registerRoute(served, handlerName, method);
-    },
-  };
-%s}
-"""
-
 
 def subscribe(site, query: str, variables: dict | None = None) -> SSE:
     params = {"query": query}
@@ -371,10 +355,7 @@ def test_subscription_and_send_subscription_message(site):
     "graphQLRegistry.sendSubscriptionMessageFiltered(subscriptionName, data, filterJson)"
 )
 def test_send_subscription_message_filtered(site):
-    text = (
-        ELSEWHERE % fixture("aiwebengine", "graphql_send_filtered")
-        + ADMIN_NOTIFICATIONS
-    )
+    text = fixture("aiwebengine", "graphql_send_filtered") + ADMIN_NOTIFICATIONS
     query = (
         "subscription N($role: String!) "
         "{ adminNotifications(role: $role) { type message } }"
@@ -387,7 +368,7 @@ def test_send_subscription_message_filtered(site):
         admin.wait_connected()
         user.wait_connected()
         with site.client() as client:
-            sent = client.post("/broadcast", data={"message": "maintenance"})
+            sent = client.post("/admin/broadcast", data={"message": "maintenance"})
             client.post("/everyone")
         got_admin = [json.loads(admin.next().data) for _ in range(2)]
         got_user = [json.loads(user.next().data)]
@@ -401,23 +382,3 @@ def test_send_subscription_message_filtered(site):
         {"type": "everyone", "message": "hello all"},
     ]
     assert [of(r) for r in got_user] == [{"type": "everyone", "message": "hello all"}]
-
-
-def test_the_admin_broadcast_route_is_reserved(site):
-    # Why the test above serves broadcastAdminMessage elsewhere: the block's
-    # route is refused (the upload says so, and why), and /admin/broadcast
-    # stays the platform's. Whether a refused registration refuses the whole
-    # upload or only itself (a warning) is not this test's business.
-    text = fixture("aiwebengine", "graphql_send_filtered")
-    with site.client(headers=site.auth) as client:
-        reply = client.put(
-            "/system/scripts/conformance-admin-broadcast",
-            content=text.encode(),
-            headers={"Content-Type": "application/javascript"},
-        )
-        admin = client.post("/admin/broadcast", data={"message": "hi"})
-        client.delete("/system/scripts/conformance-admin-broadcast")
-
-    assert "POST /admin/broadcast" in reply.text
-    assert "/admin" in reply.text and "elsewhere" in reply.text
-    assert admin.text != "Admin notification sent"

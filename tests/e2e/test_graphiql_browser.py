@@ -1,6 +1,6 @@
 """GraphiQL at /graphql loads in headless Chromium, offline, and runs a query.
 
-The admin signs in at /admin/ (a session, so GraphiQL's POSTs carry the CSRF
+The admin signs in at /system/admin/ (a session, so GraphiQL's POSTs carry the CSRF
 token), opens /graphql with `{ scripts { uri } }` in the URL and runs it.
 Every request the page makes must go to the server itself: GraphiQL's React
 and CodeMirror bundles are served from /static/, not from a CDN.
@@ -36,11 +36,11 @@ def test_graphiql_runs_a_query_for_a_signed_in_admin(
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.on("pageerror", lambda e: problems.append(str(e)))
 
-    page.goto(f"{server.url}/admin/login/?next=/admin/")
+    page.goto(f"{server.url}/system/admin/login/?next=/system/admin/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", ADMIN_PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(f"{server.url}/admin/")
+    page.wait_for_url(f"{server.url}/system/admin/")
     page.goto(f"{server.url}/graphql#query={quote(QUERY)}", wait_until="load")
     page.click(".graphiql-execute-button")
     result = page.locator(".graphiql-response")

@@ -3,12 +3,13 @@
 Mallory develops scripts in a tenant of her own. Her script serves pages on
 the platform's one host that try everything a page of the console's origin
 could: read the session and CSRF cookies, fetch a console form for its CSRF
-token, write to /system/scripts, /admin/ and /graphql with the admin's
-session, submit a form to the admin's change page, and plant a session
-cookie. The admin signs in through the login form in headless Chromium and
-opens each page. The installation's database, read through the ORM
-(`manage.py shell`), is then exactly as before, and the admin is still
-signed in with the same session.
+token, write to /system/scripts, /system/admin/ and /graphql with the
+admin's session, submit a form to the admin's change page, and plant a
+session cookie. Her pages live under /admin/, where the admin was before it
+moved to /system/admin/ and which scripts own now. The admin signs in
+through the login form in headless Chromium and opens each page. The
+installation's database, read through the ORM (`manage.py shell`), is then
+exactly as before, and the admin is still signed in with the same session.
 """
 
 import json
@@ -90,7 +91,7 @@ async function attempt(name, url, init) {
 (async () => {
   let csrf = (/csrftoken=([^;]+)/.exec(report.cookie) || [])[1] || "";
   try {
-    const r = await fetch(CONSOLE + "/admin/auth/user/add/", { credentials: "include" });
+    const r = await fetch(CONSOLE + "/system/admin/auth/user/add/", { credentials: "include" });
     const m = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await r.text());
     report.formToken = m ? "read" : "absent";
     csrf = csrf || (m ? m[1] : "");
@@ -104,7 +105,7 @@ async function attempt(name, url, init) {
     { method: "DELETE", headers: js });
   await attempt("plantScript", CONSOLE + "/t/mallory/system/scripts/planted",
     { method: "PUT", headers: js, body: ${JSON.stringify(PLANTED)} });
-  await attempt("grantSuperuser", CONSOLE + "/admin/auth/user/${USER_ID}/change/", {
+  await attempt("grantSuperuser", CONSOLE + "/system/admin/auth/user/${USER_ID}/change/", {
     method: "POST",
     headers: { "X-CSRFToken": csrf, "Content-Type": "application/x-www-form-urlencoded" },
     body: ${JSON.stringify(GRANT)} + "&csrfmiddlewaretoken=" + csrf,
@@ -120,7 +121,7 @@ async function attempt(name, url, init) {
 </script>`;
 
 const FORM = `<!doctype html><title>click me</title>
-<form id="f" method="post" action="${CONSOLE}/admin/auth/user/${USER_ID}/change/">
+<form id="f" method="post" action="${CONSOLE}/system/admin/auth/user/${USER_ID}/change/">
 ${GRANT.split("&").map((pair) => {
   const [k, v] = pair.split("=");
   return '<input type="hidden" name="' + k + '" value="' + decodeURIComponent(v) + '">';
@@ -142,9 +143,9 @@ function plant(c) {
     headers: { "Set-Cookie": "sessionid=mallorys-session; Path=/; HttpOnly" },
   };
 }
-routeRegistry.registerRoute("/steal", "steal", "GET");
-routeRegistry.registerRoute("/form", "form", "GET");
-routeRegistry.registerRoute("/plant", "plant", "GET");
+routeRegistry.registerRoute("/admin/steal", "steal", "GET");
+routeRegistry.registerRoute("/admin/form", "form", "GET");
+routeRegistry.registerRoute("/admin/plant", "plant", "GET");
 """
 
 
@@ -215,24 +216,24 @@ def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
     context = chromium.new_context()
     page = context.new_page()
     try:
-        page.goto(f"{server.url}/admin/login/?next=/admin/")
+        page.goto(f"{server.url}/system/admin/login/?next=/system/admin/")
         page.fill("#id_username", "admin")
         page.fill("#id_password", ADMIN_PASSWORD)
         page.click("input[type=submit]")
-        page.wait_for_url(f"{server.url}/admin/")
+        page.wait_for_url(f"{server.url}/system/admin/")
         signed_in = session_cookie(context)
         before = state(installation)
 
-        page.goto(f"{pages}/steal")
+        page.goto(f"{pages}/admin/steal")
         page.wait_for_function("() => window.report !== undefined", timeout=15_000)
         report = page.evaluate("() => window.report")
-        page.goto(f"{pages}/form")
-        page.wait_for_url("**/admin/auth/user/**", timeout=15_000)
-        planted = page.goto(f"{pages}/plant")
+        page.goto(f"{pages}/admin/form")
+        page.wait_for_url("**/system/admin/auth/user/**", timeout=15_000)
+        planted = page.goto(f"{pages}/admin/plant")
 
         after = state(installation)
         still_signed_in = session_cookie(context)
-        page.goto(f"{server.url}/admin/")
+        page.goto(f"{server.url}/system/admin/")
         admin_page = page.url
     finally:
         context.close()
@@ -240,7 +241,7 @@ def test_a_malicious_script_page_changes_nothing_for_a_signed_in_superuser(
     assert signed_in and signed_in in before["sessions"]
     assert after == before, (before, after)
     assert still_signed_in == signed_in
-    assert admin_page == f"{server.url}/admin/"  # not sent to the login page
+    assert admin_page == f"{server.url}/system/admin/"  # not sent to the login page
     assert "csrftoken" not in report["cookie"] and "sessionid" not in report["cookie"]
     if not console:
         assert report["cookie"].startswith("blocked"), report  # sandboxed

@@ -27,13 +27,13 @@ def test_run_now_in_the_admin_shows_value_logs_and_duration(
     page = chromium.new_page()
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{server.url}/admin/login/?next=/admin/")
+    page.goto(f"{server.url}/system/admin/login/?next=/system/admin/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", ADMIN_PASSWORD)
     page.click("input[type=submit]")
-    page.wait_for_url(f"{server.url}/admin/")
+    page.wait_for_url(f"{server.url}/system/admin/")
 
-    page.goto(f"{server.url}/admin/scripts_app/script/?q=browser-run")
+    page.goto(f"{server.url}/system/admin/scripts_app/script/?q=browser-run")
     page.get_by_role("link", name="browser-run", exact=True).click()
     page.get_by_role("link", name="Run now").click()
     page.wait_for_url("**/run/")

@@ -1,14 +1,16 @@
-"""The URL space over real HTTP: scripts own /api/... and /, the REST API is under /system/api/.
+"""The URL space over real HTTP: scripts own /api/..., /admin/... and /.
 
-The seeds' own examples register script routes under /api/ (aiwebengine's
-`/api/users`, IOTA's `/api/custom/sales-report`), so the platform keeps off it.
+The REST API is under /system/api/ and the admin under /system/admin/: the
+seeds' own examples register script routes under /api/ (aiwebengine's
+`/api/users`, IOTA's `/api/custom/sales-report`) and /admin/ (aiwebengine's
+`POST /admin/broadcast`), so the platform keeps off them.
 """
 
 import re
 
 import pytest
 
-from tests.e2e.servers import put_script
+from tests.e2e.servers import ADMIN_PASSWORD, put_script
 
 pytestmark = pytest.mark.server
 
@@ -40,6 +42,23 @@ function home(context) {
   return { status: 200, body: "<h1>My site</h1>", contentType: "text/html" };
 }
 routeRegistry.registerRoute("/", "home", "GET");
+"""
+
+# Routes under /admin/, where the admin was before it moved to /system/admin/.
+ADMIN_ROUTES = """\
+function adminHome(context) { return "script admin home"; }
+function broadcast(context) {
+  return { status: 200, body: "sent " + context.request.form.message };
+}
+function user(context) {
+  return { status: 200, body: {
+    id: context.request.params.id,
+    signedIn: context.request.auth.isAuthenticated,
+  } };
+}
+routeRegistry.registerRoute("/admin/", "adminHome", "GET");
+routeRegistry.registerRoute("/admin/broadcast", "broadcast", "POST");
+routeRegistry.registerRoute("/admin/users/:id", "user", "GET");
 """
 
 HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -88,12 +107,52 @@ def test_the_old_api_path_no_longer_serves_the_platform_api(server, client):
     assert "results" in moved.json() or isinstance(moved.json(), list)
 
 
+def test_admin_paths_are_the_scripts_and_the_admin_is_under_system(server, client):
+    unowned = client.get("/admin/")
+    uploaded = put_script(server, "admin-routes", ADMIN_ROUTES)
+    assert uploaded.status_code in (200, 201), uploaded.text
+    try:
+        home = client.get("/admin/")
+        sent = client.post("/admin/broadcast", data={"message": "maintenance"})
+        user = client.get("/admin/users/7")
+        # With the admin's session the request takes Django's view, not the
+        # ASGI fast path: the script still answers, and knows who asks.
+        with server.client() as signed_in:
+            signed_in.get("/system/admin/login/")  # sets the csrftoken cookie
+            signed_in.post(
+                "/system/admin/login/",
+                data={
+                    "username": "admin",
+                    "password": ADMIN_PASSWORD,
+                    "csrfmiddlewaretoken": signed_in.cookies["csrftoken"],
+                },
+            )
+            as_admin = signed_in.get("/admin/users/8")
+            admin_index = signed_in.get("/system/admin/")
+    finally:
+        with server.client() as admin:
+            admin.delete("/system/scripts/admin-routes", headers=server.auth)
+    login = client.get("/system/admin/", follow_redirects=False)
+
+    # Without a script /admin/ is an unserved script path, not a redirect.
+    assert unowned.status_code == 404
+    assert unowned.json()["error"]["code"] == "not_found"
+    assert (home.status_code, home.text) == (200, "script admin home")
+    assert (sent.status_code, sent.text) == (200, "sent maintenance")
+    assert user.json() == {"id": "7", "signedIn": False}
+    assert as_admin.json() == {"id": "8", "signedIn": True}
+    assert admin_index.status_code == 200
+    assert "Site administration" in admin_index.text
+    assert login.status_code == 302
+    assert login.headers["location"] == "/system/admin/login/?next=/system/admin/"
+
+
 def test_root_is_a_landing_page_until_a_script_owns_it(server, client):
     page = client.get("/", headers={"Accept": HTML})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     hrefs = re.findall(r'href="([^"]+)"', page.text)
-    for link in ("/admin/", "/system/api/docs", "/graphql", "/health"):
+    for link in ("/system/admin/", "/system/api/docs", "/graphql", "/health"):
         assert link in hrefs
     as_json = client.get("/", headers={"Accept": "application/json"})
     assert as_json.json()["links"]["apiDocs"] == "/system/api/docs"

@@ -195,7 +195,7 @@ def test_a_session_post_needs_the_csrf_token(upload, cast):
     assert "X-CSRFToken" in error["message"]
     _assert_untouched()
 
-    client.get("/admin/login/")  # sets the csrftoken cookie
+    client.get("/system/admin/login/")  # sets the csrftoken cookie
     accepted = client.post(
         "/graphql",
         body,
@@ -224,7 +224,7 @@ def test_a_session_form_post_may_carry_the_csrf_token_in_the_form(upload, cast):
     upload("hello", HELLO)
     client = APIClient(HTTP_HOST="acme.test", enforce_csrf_checks=True)
     assert client.login(username="bob", password=PASSWORD)
-    client.get("/admin/login/")  # sets the csrftoken cookie
+    client.get("/system/admin/login/")  # sets the csrftoken cookie
     form = {
         "query": 'mutation { deleteScript(uri: "hello") { success } }',
         "csrfmiddlewaretoken": client.cookies["csrftoken"].value,

@@ -20,9 +20,11 @@ def test_operations_are_listed_and_shown_read_only(admin_client, upload):
     upload("users", SEED_USERS)
     op = GraphQLOperation.objects.get(name="createUser")
 
-    listing = admin_client.get("/admin/graphql_app/graphqloperation/")
-    detail = admin_client.get(f"/admin/graphql_app/graphqloperation/{op.pk}/change/")
-    adding = admin_client.get("/admin/graphql_app/graphqloperation/add/")
+    listing = admin_client.get("/system/admin/graphql_app/graphqloperation/")
+    detail = admin_client.get(
+        f"/system/admin/graphql_app/graphqloperation/{op.pk}/change/"
+    )
+    adding = admin_client.get("/system/admin/graphql_app/graphqloperation/add/")
 
     assert listing.status_code == 200
     assert b"userActivity" in listing.content
@@ -39,7 +41,7 @@ def test_ticking_public_operations_opens_them_to_anonymous_callers(
         graphql("{ users { id } }", user=None).json()
     )
 
-    page = f"/admin/tenants/tenant/{cast['acme'].pk}/change/"
+    page = f"/system/admin/tenants/tenant/{cast['acme'].pk}/change/"
     assert b'name="graphql_public"' in admin_client.get(page).content
     response = admin_client.post(
         page,

@@ -117,13 +117,13 @@ def test_graphql_needs_a_member(api, scheduled):
 def test_the_admin_lists_jobs_with_schedule_next_and_last_run(cast, scheduled):
     client = Client()
     assert client.login(username="root", password=PASSWORD)
-    listing = client.get("/admin/scheduler_app/job/")
+    listing = client.get("/system/admin/scheduler_app/job/")
     assert listing.status_code == 200
     for text in (b"weekdays", b"At 09:00 AM, Monday through Friday", b"Next run at"):
         assert text in listing.content
     job = jobs("reports", cast["acme"])["weekdays"]
-    page = client.get(f"/admin/scheduler_app/job/{job.pk}/change/")
+    page = client.get(f"/system/admin/scheduler_app/job/{job.pk}/change/")
     assert page.status_code == 200
     assert b"0 9 * * 1-5" in page.content
-    filtered = client.get("/admin/scheduler_app/job/?type__exact=one-off")
+    filtered = client.get("/system/admin/scheduler_app/job/?type__exact=one-off")
     assert b"weekdays" not in filtered.content and b"tick" in filtered.content

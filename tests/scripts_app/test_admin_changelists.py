@@ -24,15 +24,15 @@ def admin_client(cast, upload, api, records):
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/admin/", b"Scripts"),
-        ("/admin/scripts_app/script/", b"hello"),
-        ("/admin/scripts_app/scriptversion/", b"acme/hello v1"),
-        ("/admin/scripts_app/logentry/", b"hello admin"),
-        ("/admin/scripts_app/execution/", b"GET /hello"),
-        ("/admin/tenants/tenant/", b"globex.test"),
-        ("/admin/tenants/membership/", b"charlie"),
-        ("/admin/scripts_app/script/add/", b'name="source"'),
-        ("/admin/tenants/tenant/add/", b'name="domains"'),
+        ("/system/admin/", b"Scripts"),
+        ("/system/admin/scripts_app/script/", b"hello"),
+        ("/system/admin/scripts_app/scriptversion/", b"acme/hello v1"),
+        ("/system/admin/scripts_app/logentry/", b"hello admin"),
+        ("/system/admin/scripts_app/execution/", b"GET /hello"),
+        ("/system/admin/tenants/tenant/", b"globex.test"),
+        ("/system/admin/tenants/membership/", b"charlie"),
+        ("/system/admin/scripts_app/script/add/", b'name="source"'),
+        ("/system/admin/tenants/tenant/add/", b'name="domains"'),
     ],
 )
 def test_admin_page_renders(admin_client, path, expected):
@@ -43,7 +43,7 @@ def test_admin_page_renders(admin_client, path, expected):
 
 def test_script_change_page_shows_source_and_routes(admin_client):
     script = Script.objects.get(name="hello")
-    response = admin_client.get(f"/admin/scripts_app/script/{script.pk}/change/")
+    response = admin_client.get(f"/system/admin/scripts_app/script/{script.pk}/change/")
     assert response.status_code == 200
     assert b"routeRegistry.registerRoute" in response.content
     assert b"/hello" in response.content
@@ -54,13 +54,16 @@ def test_version_and_execution_detail_pages_render(admin_client):
     version = script.versions.get()
     execution = script.executions.get()
     for path in (
-        f"/admin/scripts_app/scriptversion/{version.pk}/change/",
-        f"/admin/scripts_app/execution/{execution.pk}/change/",
-        f"/admin/tenants/tenant/{script.tenant.pk}/change/",
+        f"/system/admin/scripts_app/scriptversion/{version.pk}/change/",
+        f"/system/admin/scripts_app/execution/{execution.pk}/change/",
+        f"/system/admin/tenants/tenant/{script.tenant.pk}/change/",
     ):
         assert admin_client.get(path).status_code == 200
 
 
 def test_records_cannot_be_added_by_hand(admin_client):
     for model in ("scriptversion", "logentry", "execution"):
-        assert admin_client.get(f"/admin/scripts_app/{model}/add/").status_code == 403
+        assert (
+            admin_client.get(f"/system/admin/scripts_app/{model}/add/").status_code
+            == 403
+        )

@@ -48,11 +48,11 @@ def _staff(user, *codenames):
 
 
 def _run_url(script) -> str:
-    return f"/admin/scripts_app/script/{script.pk}/run/"
+    return f"/system/admin/scripts_app/script/{script.pk}/run/"
 
 
 def test_the_change_page_has_a_run_now_button(cast, nightly):
-    page = _client("root").get(f"/admin/scripts_app/script/{nightly.pk}/change/")
+    page = _client("root").get(f"/system/admin/scripts_app/script/{nightly.pk}/change/")
     assert page.status_code == 200
     assert f'href="{_run_url(nightly)}"' in page.content.decode()
 
@@ -85,7 +85,7 @@ def test_running_main_shows_its_value_logs_and_duration(cast, nightly, records):
         "main",
         "ok",
     )
-    assert f"/admin/scripts_app/execution/{row.id}/change/" in html
+    assert f"/system/admin/scripts_app/execution/{row.id}/change/" in html
 
 
 def test_a_named_handler_gets_array_args(cast, nightly):
@@ -143,7 +143,7 @@ def test_a_developer_with_admin_rights_runs_only_their_tenants_scripts(cast, nig
 def test_a_viewer_may_not_run_and_sees_no_button(cast, nightly, records):
     _staff(cast["charlie"], "view_script", "change_script")
     client = _client("charlie")
-    page = client.get(f"/admin/scripts_app/script/{nightly.pk}/change/")
+    page = client.get(f"/system/admin/scripts_app/script/{nightly.pk}/change/")
     assert page.status_code == 200
     assert _run_url(nightly) not in page.content.decode()
     assert client.post(_run_url(nightly), {"handler": "main"}).status_code == 403
@@ -159,7 +159,7 @@ def test_without_the_change_permission_nobody_runs(cast, nightly):
 def test_users_who_are_not_staff_are_sent_to_the_login(cast, nightly):
     response = _client("alice").get(_run_url(nightly))
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert "/system/admin/login/" in response["Location"]
 
 
 def test_a_post_without_the_csrf_token_is_refused(cast, nightly, records):
@@ -196,7 +196,7 @@ def test_executions_are_filtered_by_ref_and_trigger_in_the_changelist(
     row(ref="job:22222222-2222-2222-2222-222222222222", triggered_by="cron")
     manual = row(kind="manual", triggered_by="manual")
     client = _client("root")
-    url = "/admin/scripts_app/execution/"
+    url = "/system/admin/scripts_app/execution/"
     page = client.get(url, {"ref": mine.ref})
     assert page.status_code == 200
     assert [e.id for e in page.context["cl"].result_list] == [mine.id]

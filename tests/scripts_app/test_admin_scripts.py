@@ -1,4 +1,4 @@
-"""The script editor in /admin/: checked in V8 on save, versioned, routes published."""
+"""The script editor in /system/admin/: checked in V8 on save, versioned, routes published."""
 
 from html.parser import HTMLParser
 
@@ -9,7 +9,7 @@ from scripts_app.models import Route, Script, ScriptVersion
 from tests.cast import PASSWORD
 from tests.conftest import HELLO
 
-ADD = "/admin/scripts_app/script/add/"
+ADD = "/system/admin/scripts_app/script/add/"
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +83,7 @@ def _add(admin_client, cast, name, source):
 
 
 def _change(admin_client, script, **changes):
-    url = f"/admin/scripts_app/script/{script.pk}/change/"
+    url = f"/system/admin/scripts_app/script/{script.pk}/change/"
     fields = form_fields(admin_client.get(url))
     for name, value in changes.items():
         if value is False:
@@ -203,7 +203,7 @@ def test_deleting_in_the_admin_removes_the_route_at_once(admin_client, upload, a
     assert visitor.get("/hello").status_code == 200
     script = Script.objects.get(name="hello")
     response = admin_client.post(
-        f"/admin/scripts_app/script/{script.pk}/delete/", {"post": "yes"}
+        f"/system/admin/scripts_app/script/{script.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302
     assert not Script.objects.exists()
@@ -216,7 +216,7 @@ def test_bulk_delete_removes_the_routes_at_once(admin_client, upload, api):
     assert visitor.get("/hello").status_code == 200
     script = Script.objects.get(name="hello")
     response = admin_client.post(
-        "/admin/scripts_app/script/",
+        "/system/admin/scripts_app/script/",
         {"action": "delete_selected", "_selected_action": [script.pk], "post": "yes"},
     )
     assert response.status_code == 302

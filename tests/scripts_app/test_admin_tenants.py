@@ -1,4 +1,4 @@
-"""Tenants and memberships in /admin/: domains typed as text, checked, live at once."""
+"""Tenants and memberships in /system/admin/: domains typed as text, checked, live at once."""
 
 import pytest
 from django.test import Client
@@ -6,7 +6,7 @@ from django.test import Client
 from tenants.models import Membership, Role, Tenant
 from tests.cast import PASSWORD
 
-ADD = "/admin/tenants/tenant/add/"
+ADD = "/system/admin/tenants/tenant/add/"
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_domains_are_typed_one_per_line_or_comma_separated(admin_client, api):
 def test_change_form_shows_the_domains_one_per_line(admin_client, cast):
     cast["acme"].domains = ["acme.test", "www.acme.test"]
     cast["acme"].save()
-    page = admin_client.get(f"/admin/tenants/tenant/{cast['acme'].pk}/change/")
+    page = admin_client.get(f"/system/admin/tenants/tenant/{cast['acme'].pk}/change/")
     assert "acme.test\nwww.acme.test</textarea>" in page.content.decode()
 
 
@@ -74,7 +74,7 @@ def test_domain_with_a_scheme_is_refused(admin_client, cast):
 def test_membership_added_in_the_admin_grants_the_role(admin_client, cast, api):
     assert api("dave").get("/system/scripts").status_code == 403
     response = admin_client.post(
-        "/admin/tenants/membership/add/",
+        "/system/admin/tenants/membership/add/",
         {"user": cast["dave"].pk, "tenant": cast["acme"].pk, "role": Role.VIEWER},
     )
     assert response.status_code == 302
@@ -85,7 +85,7 @@ def test_membership_added_in_the_admin_grants_the_role(admin_client, cast, api):
 
 def test_second_membership_in_the_same_tenant_is_refused(admin_client, cast):
     response = admin_client.post(
-        "/admin/tenants/membership/add/",
+        "/system/admin/tenants/membership/add/",
         {"user": cast["alice"].pk, "tenant": cast["acme"].pk, "role": Role.VIEWER},
     )
     assert response.status_code == 200

@@ -28,7 +28,7 @@ def test_other_clients_get_the_same_links_as_json(api, cast):
     assert response.json() == {
         "name": "scripthost",
         "links": {
-            "admin": "/admin/",
+            "admin": "/system/admin/",
             "api": "/system/api/",
             "apiDocs": "/system/api/docs",
             "apiSchema": "/system/api/schema",

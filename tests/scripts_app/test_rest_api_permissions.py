@@ -112,7 +112,7 @@ def test_session_authentication_reads_and_needs_csrf_to_write(cast):
     )
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "csrf_failed"
-    client.get("/admin/login/")  # sets the csrftoken cookie
+    client.get("/system/admin/login/")  # sets the csrftoken cookie
     accepted = client.post(
         "/system/api/scripts",
         {"id": "s", "source": "var a;"},

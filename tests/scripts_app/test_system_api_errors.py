@@ -161,7 +161,7 @@ def test_same_route_in_another_tenant_is_no_conflict(upload, api, live_hello):
 
 
 @pytest.mark.parametrize(
-    "path", ["/admin/x", "/system/x", "/system/api/x", "/graphql", "/health"]
+    "path", ["/system/admin/x", "/system/x", "/system/api/x", "/graphql", "/health"]
 )
 def test_route_under_a_reserved_prefix_is_400(upload, live_hello, path):
     source = f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"

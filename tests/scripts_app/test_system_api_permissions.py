@@ -177,7 +177,7 @@ def test_session_write_without_csrf_token_is_refused(cast):
 def test_session_write_with_csrf_token_is_accepted(cast):
     client = APIClient(HTTP_HOST="acme.test", enforce_csrf_checks=True)
     client.login(username="alice", password=PASSWORD)
-    client.get("/admin/login/")  # any page with a form sets the csrftoken cookie
+    client.get("/system/admin/login/")  # any page with a form sets the csrftoken cookie
     token = client.cookies["csrftoken"].value
     response = client.put(
         "/system/scripts/hello",

@@ -17,7 +17,7 @@ def admin_client(cast):
 
 def test_adding_a_secret_encrypts_the_value(admin_client, cast):
     reply = admin_client.post(
-        "/admin/secrets_app/secret/add/",
+        "/system/admin/secrets_app/secret/add/",
         {"tenant": cast["acme"].pk, "identifier": "api_key", "value": VALUE},
     )
 
@@ -27,7 +27,7 @@ def test_adding_a_secret_encrypts_the_value(admin_client, cast):
 
 def test_adding_a_secret_without_a_value_is_refused(admin_client, cast):
     reply = admin_client.post(
-        "/admin/secrets_app/secret/add/",
+        "/system/admin/secrets_app/secret/add/",
         {"tenant": cast["acme"].pk, "identifier": "api_key", "value": ""},
     )
 
@@ -41,7 +41,7 @@ def test_the_change_page_never_shows_the_value(admin_client, cast):
     secret.set_value(VALUE)
     secret.save()
 
-    page = admin_client.get(f"/admin/secrets_app/secret/{secret.pk}/change/")
+    page = admin_client.get(f"/system/admin/secrets_app/secret/{secret.pk}/change/")
 
     html = page.content.decode()
     assert page.status_code == 200
@@ -53,7 +53,7 @@ def test_saving_with_a_blank_value_keeps_the_old_one(admin_client, cast):
     secret = Secret(tenant=cast["acme"], identifier="api_key")
     secret.set_value(VALUE)
     secret.save()
-    url = f"/admin/secrets_app/secret/{secret.pk}/change/"
+    url = f"/system/admin/secrets_app/secret/{secret.pk}/change/"
 
     kept = admin_client.post(url, {"value": ""})
     secret.refresh_from_db()
@@ -68,7 +68,7 @@ def test_saving_with_a_blank_value_keeps_the_old_one(admin_client, cast):
 
 def test_the_admin_sets_allowed_hosts_one_per_line(admin_client, cast):
     reply = admin_client.post(
-        "/admin/secrets_app/secret/add/",
+        "/system/admin/secrets_app/secret/add/",
         {
             "tenant": cast["acme"].pk,
             "identifier": "api_key",
@@ -76,7 +76,7 @@ def test_the_admin_sets_allowed_hosts_one_per_line(admin_client, cast):
             "allowed_hosts": "API.example.com\n*.partner.example, 203.0.113.7",
         },
     )
-    listing = admin_client.get("/admin/secrets_app/secret/").content.decode()
+    listing = admin_client.get("/system/admin/secrets_app/secret/").content.decode()
 
     assert reply.status_code == 302
     assert Secret.objects.get().allowed_hosts == [
@@ -93,7 +93,7 @@ def test_the_admin_refuses_an_invalid_host_with_the_reason(admin_client, cast):
     secret.save()
 
     reply = admin_client.post(
-        f"/admin/secrets_app/secret/{secret.pk}/change/",
+        f"/system/admin/secrets_app/secret/{secret.pk}/change/",
         {"value": "", "allowed_hosts": "https://api.example.com/v1"},
     )
 

@@ -1,8 +1,9 @@
 """A script's page cannot act with an admin's session (issue 12, hole 1).
 
 Every request goes through the ASGI application (the fast path, then
-Django), as a server would serve it. The console is the admin, /system,
-/system/api and /graphql; script routes are tenants' code.
+Django), as a server would serve it. The console is the admin
+(/system/admin), /system, /system/api and /graphql; script routes are
+tenants' code, /admin/... included since the admin moved under /system.
 """
 
 import httpx
@@ -29,6 +30,9 @@ function ownPolicy(c) {
     headers: { "Content-Security-Policy": "default-src *" },
   };
 }
+function cookies(c) {
+  return { status: 200, body: c.request.headers.cookie || "" };
+}
 function framed(c) {
   return { status: 200, body: "x", headers: { "X-Frame-Options": "SAMEORIGIN" } };
 }
@@ -37,6 +41,9 @@ routeRegistry.registerRoute("/page", "page", "GET");
 routeRegistry.registerRoute("/cookie", "cookie", "GET");
 routeRegistry.registerRoute("/clear", "clear", "GET");
 routeRegistry.registerRoute("/own-policy", "ownPolicy", "GET");
+routeRegistry.registerRoute("/admin/cookie", "cookie", "GET");
+routeRegistry.registerRoute("/admin/page", "page", "GET");
+routeRegistry.registerRoute("/admin/cookies", "cookies", "GET");
 """
 CSRF = "k" * 32  # a well-formed CSRF secret, sent as cookie and header alike
 NEW_SCRIPT = (
@@ -81,14 +88,21 @@ SIGNED_IN = pytest.mark.parametrize("signed_in", [False, True], ids=["fast", "dj
 
 
 @SIGNED_IN
+@pytest.mark.parametrize("route", ["/cookie", "/admin/cookie"])
 @pytest.mark.parametrize(
-    "cookie", ["sessionid=forged; Path=/", "csrftoken=" + CSRF, " sessionid =x"]
+    "cookie",
+    [
+        "sessionid=forged; Path=/",
+        "sessionid=forged; Path=/system/admin/",  # the admin's own pages
+        "csrftoken=" + CSRF,
+        " sessionid =x",
+    ],
 )
 async def test_a_script_cannot_set_the_platform_cookies(
-    scripts, session, signed_in, cookie
+    scripts, session, signed_in, route, cookie
 ):
     headers = {"Cookie": session} if signed_in else {}
-    r = await request("GET", f"/cookie?v={cookie}", headers=headers)
+    r = await request("GET", f"{route}?v={cookie}", headers=headers)
 
     assert r.status_code == 500
     assert r.json()["error"]["code"] == "script_bad_response"
@@ -113,7 +127,7 @@ async def test_a_script_still_sets_its_own_cookies(scripts):
 
 
 async def test_the_csrf_cookie_cannot_be_read_by_page_scripts(cast):
-    r = await request("GET", "/admin/login/")
+    r = await request("GET", "/system/admin/login/")
 
     csrf = [c for c in r.headers.get_list("set-cookie") if c.startswith("csrftoken=")]
     assert r.status_code == 200
@@ -126,7 +140,7 @@ async def test_the_session_cookie_is_host_only(cast):
 
     r = await request(
         "POST",
-        "/admin/login/",
+        "/system/admin/login/",
         headers={
             "Cookie": f"csrftoken={CSRF}",
             "Content-Type": "application/x-www-form-urlencoded",
@@ -144,10 +158,25 @@ async def test_the_session_cookie_is_host_only(cast):
 
 
 @SIGNED_IN
-async def test_a_script_page_is_sandboxed_away_from_the_console(
+async def test_a_script_under_admin_never_sees_the_platform_cookies(
     scripts, session, signed_in
 ):
-    r = await request("GET", "/page", headers={"Cookie": session} if signed_in else {})
+    # /admin/... is a script path since the admin moved to /system/admin/;
+    # the cookies' Path is "/" (scripts' session users need them), so the
+    # platform keeps them from the handler instead.
+    cookie = f"{session}; theme=dark" if signed_in else "theme=dark"
+    r = await request("GET", "/admin/cookies", headers={"Cookie": cookie})
+
+    assert r.status_code == 200
+    assert r.text == "theme=dark"
+
+
+@SIGNED_IN
+@pytest.mark.parametrize("route", ["/page", "/admin/page"])
+async def test_a_script_page_is_sandboxed_away_from_the_console(
+    scripts, session, signed_in, route
+):
+    r = await request("GET", route, headers={"Cookie": session} if signed_in else {})
 
     policy = r.headers["content-security-policy"]
     assert r.status_code == 200
@@ -213,7 +242,7 @@ async def test_console_pages_keep_their_frame_protection(cast, settings):
         **settings.SCRIPTS,
         "RESPONSE_HEADERS": {"X-Frame-Options": None},
     }
-    r = await request("GET", "/admin/login/")
+    r = await request("GET", "/system/admin/login/")
 
     assert r.headers["x-frame-options"] == "DENY"
 
@@ -256,7 +285,12 @@ async def test_a_session_write_from_another_page_is_refused(scripts, session, or
 
 @pytest.mark.parametrize(
     "path",
-    ["/system/api/scripts", "/admin/auth/user/add/", "/graphql", "/t/globex/graphql"],
+    [
+        "/system/api/scripts",
+        "/system/admin/auth/user/add/",
+        "/graphql",
+        "/t/globex/graphql",
+    ],
 )
 async def test_every_console_write_checks_the_origin(scripts, session, path):
     r = await request(
@@ -271,7 +305,8 @@ async def test_every_console_write_checks_the_origin(scripts, session, path):
 
 
 @pytest.mark.parametrize(
-    "origin", [{"Origin": "http://acme.test"}, {"Referer": "http://acme.test/admin/"}]
+    "origin",
+    [{"Origin": "http://acme.test"}, {"Referer": "http://acme.test/system/admin/"}],
 )
 async def test_a_session_write_from_the_console_page_is_accepted(session, origin):
     r = await request(
@@ -308,11 +343,11 @@ def console(settings, scripts):
 @pytest.mark.parametrize(
     ("host", "path"),
     [
-        ("acme.test", "/admin/login/"),
+        ("acme.test", "/system/admin/login/"),
         ("acme.test", "/system/scripts"),
         ("acme.test", "/system/api/scripts"),
         ("acme.test", "/graphql"),
-        ("scripts.test", "/t/acme/admin/login/"),
+        ("scripts.test", "/t/acme/system/admin/login/"),
     ],
 )
 async def test_the_console_is_not_served_on_tenant_hosts(console, cast, host, path):
@@ -326,7 +361,7 @@ async def test_the_console_is_not_served_on_tenant_hosts(console, cast, host, pa
 
 async def test_the_console_is_served_on_the_console_host(console, cast):
     auth = {"Authorization": f"Token {cast['tokens']['alice']}"}
-    login = await request("GET", "/admin/login/", host="console.test")
+    login = await request("GET", "/system/admin/login/", host="console.test")
     scripts = await request(
         "GET", "/t/acme/system/scripts", host="console.test", headers=auth
     )
@@ -353,15 +388,23 @@ async def test_script_routes_are_not_served_on_the_console_host(
 
 @pytest.fixture
 def api_users(upload):
-    source = 'function u() { return "users"; }\nrouteRegistry.registerRoute("/api/users", "u");'
+    source = (
+        'function u() { return "users"; }\n'
+        'routeRegistry.registerRoute("/api/users", "u");\n'
+        'routeRegistry.registerRoute("/admin/users", "u");\n'
+    )
     assert upload("api-users", source).status_code == 201
 
 
-async def test_api_paths_are_script_paths_not_the_consoles(api_users, console):
-    # /api/ is the scripts' since the REST API moved to /system/api/ (issue 13).
+@pytest.mark.parametrize("path", ["/api/users", "/admin/users"])
+async def test_api_and_admin_paths_are_script_paths_not_the_consoles(
+    api_users, console, path
+):
+    # /api/ and /admin/ are the scripts' since the REST API and the admin
+    # moved to /system/api/ and /system/admin/ (issue 13).
 
-    on_tenant = await request("GET", "/api/users", host="acme.test")
-    on_console = await request("GET", "/t/acme/api/users", host="console.test")
+    on_tenant = await request("GET", path, host="acme.test")
+    on_console = await request("GET", f"/t/acme{path}", host="console.test")
 
     assert (on_tenant.status_code, on_tenant.content) == (200, b"users")
     assert on_console.status_code == 404

@@ -27,8 +27,8 @@ def root_client(cast):
 
 
 def test_list_and_detail_show_the_item(item, root_client):
-    listing = root_client.get("/admin/storage_app/storeditem/")
-    detail = root_client.get(f"/admin/storage_app/storeditem/{item.pk}/change/")
+    listing = root_client.get("/system/admin/storage_app/storeditem/")
+    detail = root_client.get(f"/system/admin/storage_app/storeditem/{item.pk}/change/")
 
     assert listing.status_code == 200 and b"colour" in listing.content
     assert detail.status_code == 200 and b"teal" in detail.content
@@ -36,9 +36,9 @@ def test_list_and_detail_show_the_item(item, root_client):
 
 
 def test_items_cannot_be_added_or_edited(item, root_client):
-    added = root_client.get("/admin/storage_app/storeditem/add/")
+    added = root_client.get("/system/admin/storage_app/storeditem/add/")
     posted = root_client.post(
-        f"/admin/storage_app/storeditem/{item.pk}/change/", {"value": "red"}
+        f"/system/admin/storage_app/storeditem/{item.pk}/change/", {"value": "red"}
     )
 
     assert added.status_code == 403

@@ -352,8 +352,8 @@ def test_the_admin_lists_listeners_read_only(cast, upload):
     client = Client()
     assert client.login(username="root", password=PASSWORD)
 
-    listed = client.get("/admin/streams_app/listener/")
-    add = client.get("/admin/streams_app/listener/add/")
+    listed = client.get("/system/admin/streams_app/listener/")
+    add = client.get("/system/admin/streams_app/listener/add/")
 
     assert listed.status_code == 200
     assert b"user.created" in listed.content

@@ -30,8 +30,8 @@ def root(cast, upload, api):
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
-        ("/admin/streams_app/streamroute/", [b"/admin-feed", b"feeder", b"who"]),
-        ("/admin/streams_app/streammessage/", [b"/admin-feed", b"hello admin"]),
+        ("/system/admin/streams_app/streamroute/", [b"/admin-feed", b"feeder", b"who"]),
+        ("/system/admin/streams_app/streammessage/", [b"/admin-feed", b"hello admin"]),
     ],
 )
 def test_streams_and_messages_are_listed(root, path, expected):
@@ -48,8 +48,11 @@ def test_nothing_can_be_added_or_changed_there(root, model):
 
     row = apps.get_model("streams_app", model).objects.get()
 
-    assert root.get(f"/admin/streams_app/{model}/add/").status_code == 403
-    detail = root.get(f"/admin/streams_app/{model}/{row.pk}/change/")
+    assert root.get(f"/system/admin/streams_app/{model}/add/").status_code == 403
+    detail = root.get(f"/system/admin/streams_app/{model}/{row.pk}/change/")
     assert detail.status_code == 200
     assert b'name="_save"' not in detail.content
-    assert root.post(f"/admin/streams_app/{model}/{row.pk}/delete/").status_code == 403
+    assert (
+        root.post(f"/system/admin/streams_app/{model}/{row.pk}/delete/").status_code
+        == 403
+    )
