@@ -30,10 +30,12 @@ class AssetsConfig(ScriptPlugin, AppConfig):
         ]
 
     def refused_script_paths(self, registrations):
+        from core.plugins import Refused
         from scripts_app.routing import reserved
+        from scripts_app.services import RESERVED
 
         return [
-            f"asset {a['path']}"
+            Refused("assets", a, f"asset route {a['path']}: {RESERVED}")
             for a in registrations.get("assets", [])
             if reserved(a["path"])
         ]

@@ -1,69 +1,92 @@
 """Stream and listener registrations: checked at upload, stored with the version.
 
 scripts_app.services calls these through the app's hooks
-(`check_script_registrations`, `store_script_registrations`).
+(`refused_script_paths`, `check_script_registrations`,
+`store_script_registrations`); a stream it cannot take is dropped from the
+upload with a warning (core.plugins.Refused), never refusing the upload.
 """
 
 from __future__ import annotations
 
 from core.conf import scripts_setting
+from core.plugins import Refused
 from scripts_app.routing import reserved
+from scripts_app.services import RESERVED
 from streams_app.models import Listener, StreamRoute
 from tenants.models import ChangeCounter
 
 
-def check(tenant, name: str, registrations: dict) -> list[dict]:
-    """Return the clashes of this upload's streams with the tenant's other scripts.
+def check(tenant, name: str, registrations: dict) -> list[Refused]:
+    """The registrations that clash with the tenant's other scripts' streams.
 
     A stream holds GET and HEAD on its path: no other script may have a
-    stream, a GET or HEAD route or an app's route (an asset route) there, and this script's GET
-    and HEAD routes may not sit on another script's stream.
+    stream, a GET or HEAD route or an app's route (an asset route) there, and
+    this script's GET and HEAD routes may not sit on another script's stream.
+    The script that holds the path keeps it; this upload's entry is dropped.
     """
     from scripts_app.models import Route
-    from scripts_app.services import declared_routes
+    from scripts_app.services import route_entries
 
-    streams = [s["path"] for s in registrations.get("streams", [])]
+    streams = registrations.get("streams", [])
     gets = [
-        r["path"]
-        for r in declared_routes(registrations)
-        if r["method"] in ("GET", "HEAD")
+        (kind, entry, route)
+        for kind, entry, route in route_entries(registrations)
+        if route["method"] in ("GET", "HEAD")
     ]
-    clashes = []
+    refused = []
     if streams:
+        paths = [s["path"] for s in streams]
         taken = dict(
-            StreamRoute.objects.filter(tenant=tenant, path__in=streams)
+            StreamRoute.objects.filter(tenant=tenant, path__in=paths)
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
         routed = dict(
             Route.objects.filter(
-                tenant=tenant, path__in=streams, method__in=("GET", "HEAD")
+                tenant=tenant, path__in=paths, method__in=("GET", "HEAD")
             )
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
-        for path in streams:
-            holder = taken.get(path) or routed.get(path)
-            if holder:
-                clashes.append({"method": "STREAM", "path": path, "script": holder})
+        for stream in streams:
+            path = stream["path"]
+            if path in taken:
+                why = f"script '{taken[path]}' already serves it (a stream)"
+            elif path in routed:
+                why = f"script '{routed[path]}' already serves it"
+            else:
+                continue
+            refused.append(Refused("streams", stream, f"stream {path}: {why}"))
     if gets:
         on_streams = dict(
-            StreamRoute.objects.filter(tenant=tenant, path__in=gets)
+            StreamRoute.objects.filter(
+                tenant=tenant, path__in=[route["path"] for _, _, route in gets]
+            )
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
-        for path in gets:
-            if path in on_streams:
-                clashes.append(
-                    {"method": "GET", "path": path, "script": on_streams[path]}
+        for kind, entry, route in gets:
+            holder = on_streams.get(route["path"])
+            if holder:
+                what = (
+                    f"{route['kind']} route {route['path']}"
+                    if route["kind"]
+                    else f"route {route['method']} {route['path']}"
                 )
-    return clashes
+                refused.append(
+                    Refused(
+                        kind,
+                        entry,
+                        f"{what}: script '{holder}' already serves it (a stream)",
+                    )
+                )
+    return refused
 
 
-def refused_paths(registrations: dict) -> list[str]:
+def refused_paths(registrations: dict) -> list[Refused]:
     """Streams under the platform's own paths."""
     return [
-        f"stream {s['path']}"
+        Refused("streams", s, f"stream {s['path']}: {RESERVED}")
         for s in registrations.get("streams", [])
         if reserved(s["path"])
     ]
