@@ -234,9 +234,10 @@ def _over_limits(registrations: dict) -> list[Refused]:
 
 
 def _too_many(what: str, count: int, limit: int, setting: str) -> str:
+    extra = count - limit
     return (
         f"{count:,} {what}: a script may register at most {limit:,} ({setting}); "
-        f"the last {count - limit:,} were dropped"
+        f"the last {extra:,} {'was' if extra == 1 else 'were'} dropped"
     )
 
 
