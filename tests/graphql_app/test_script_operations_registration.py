@@ -12,10 +12,11 @@ def register(call="registerQuery", name="n", sdl="type Query { n: Int }", *rest)
     return RESOLVER + f"graphQLRegistry.{call}({args});\n"
 
 
-def refusal(upload, source):
-    response = upload("reg", source)
-    assert response.status_code == 400, response.content
-    return response.json()["error"]
+# A registration that is fine, uploaded beside each bad one: it is stored.
+GOOD = (
+    "function g(context) { return 2; }\n"
+    "graphQLRegistry.registerQuery('good', 'type Query { good: Int }', 'g');\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -24,13 +25,13 @@ def refusal(upload, source):
         (
             register("registerQuery", "n", "type Query {\n  n: Int\n"),
             "invalid_registration",
-            "script 'reg' (query n): the SDL does not parse: Syntax Error: "
+            "GraphQL query 'n': the SDL does not parse: Syntax Error: "
             "Expected Name, found <EOF>. (line 3, column 1 of the SDL)",
         ),
         (
             register("registerQuery", "n", "type Query { m: Int }"),
             "invalid_registration",
-            "script 'reg' (query n): the SDL defines m but not the field 'n' on Query",
+            "GraphQL query 'n': the SDL defines m but not the field 'n' on Query",
         ),
         (
             register("registerQuery", "n", "type Query { n: Int m: Int }"),
@@ -41,12 +42,13 @@ def refusal(upload, source):
         (
             register("registerMutation", "n", "type Query { n: Int }"),
             "invalid_registration",
-            "a mutation defines one field of Mutation, but the SDL defines type Query",
+            "GraphQL mutation 'n': a mutation defines one field of Mutation, but "
+            "the SDL defines type Query",
         ),
         (
             register("registerQuery", "n", "type Query { n: Missing }"),
             "invalid_registration",
-            "script 'reg' (query n): Unknown type 'Missing'.",
+            "GraphQL query 'n': Unknown type 'Missing'.",
         ),
         (
             register("registerQuery", "n", "input In { a: Int } type Query { n: In }"),
@@ -79,14 +81,18 @@ def refusal(upload, source):
         "extend",
     ],
 )
-def test_a_bad_registration_is_refused_with_what_and_where(
+def test_a_bad_registration_is_dropped_with_a_warning_saying_what_and_where(
     upload, source, code, expected
 ):
-    error = refusal(upload, source)
+    # Not a refusal of the upload (issue 13): the registration is dropped,
+    # the script's others are stored, and the answer says why.
+    response = upload("reg", source + GOOD)
 
-    assert error["code"] == code
-    assert expected in error["message"]
-    assert not GraphQLOperation.objects.exists()
+    assert response.status_code == 201, response.content
+    (warning,) = response.json()["warnings"]
+    assert warning.startswith("GraphQL ")
+    assert expected in warning
+    assert list(GraphQLOperation.objects.values_list("name", flat=True)) == ["good"]
 
 
 @pytest.mark.parametrize(

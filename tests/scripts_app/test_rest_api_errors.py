@@ -73,9 +73,7 @@ def test_empty_source_is_400(api, hello_v1):
 
 # Registrations the platform cannot take do not refuse the upload (issue 13):
 # they are dropped, and the answer lists them as warnings.
-def test_a_route_another_script_holds_is_a_warning_and_stays_with_it(
-    api, hello_v1
-):
+def test_a_route_another_script_holds_is_a_warning_and_stays_with_it(api, hello_v1):
     response = api("bob").post(
         "/system/api/scripts", {"id": "rival", "source": HELLO}, format="json"
     )

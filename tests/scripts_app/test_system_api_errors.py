@@ -166,9 +166,7 @@ def test_same_route_in_another_tenant_is_no_conflict(upload, api, live_hello):
     "path", ["/admin/x", "/system/x", "/system/api/x", "/graphql", "/health"]
 )
 def test_a_route_under_a_reserved_prefix_is_a_warning(upload, path):
-    source = (
-        HELLO + f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"
-    )
+    source = HELLO + f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"
     response = upload("hello", source)
     assert response.status_code == 201, response.content
     assert response.json()["warnings"] == [

@@ -145,9 +145,7 @@ def test_a_stream_on_another_scripts_get_route_is_dropped(cast, upload):
     reply = upload("feed", 'routeRegistry.registerStreamRoute("/feed");')
 
     assert reply.status_code == 201, reply.content
-    assert reply.json()["warnings"] == [
-        "stream /feed: script 'page' already serves it"
-    ]
+    assert reply.json()["warnings"] == ["stream /feed: script 'page' already serves it"]
     assert not StreamRoute.objects.exists()
 
 
@@ -162,9 +160,7 @@ def test_a_stream_on_another_scripts_head_route_is_dropped(cast, upload):
     reply = upload("feed", 'routeRegistry.registerStreamRoute("/feed");')
 
     assert reply.status_code == 201, reply.content
-    assert reply.json()["warnings"] == [
-        "stream /feed: script 'page' already serves it"
-    ]
+    assert reply.json()["warnings"] == ["stream /feed: script 'page' already serves it"]
     assert not StreamRoute.objects.exists()
 
 
