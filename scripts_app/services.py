@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -357,6 +358,80 @@ def store(prepared: Prepared, user=None) -> Saved:
     return Saved(script, created, registrations, prepared.warnings)
 
 
+# -- registrations made outside init() ----------------------------------------------
+#
+# The reference implementation keeps some registrations a handler makes (a
+# stream, a listener) for the script's lifetime. Here the app's JS checks the
+# call, asks the host whether the platform would take it (judge_later, for
+# the call's answer), and buffers an effect (R5); once the invocation
+# succeeds, the app stores what add_later accepts, inside the invocation's
+# transaction. They join the script's stored registrations until its next
+# upload, whose init() starts the set afresh.
+
+
+def judge_later(tenant, script, kind: str, entries: list[dict], key=None):
+    """Vet registrations of `kind` a handler made, on top of the stored ones.
+
+    Returns (the new entries the platform takes, the script's registrations
+    with them added, the warnings for the others): the checks an upload's
+    registrations pass (vet), with the script's stored ones counted. An
+    entry whose key(entry) (default: the entry) is a stored one's is not
+    new. Reads only.
+    """
+    key = key or (lambda entry: entry)
+    registrations = copy.deepcopy(script.registrations or {})
+    stored = list(registrations.get(kind) or [])
+    seen = [key(entry) for entry in stored]
+    fresh = []
+    for entry in entries:
+        if key(entry) not in seen:
+            seen.append(key(entry))
+            fresh.append(entry)
+    trial = copy.deepcopy(registrations)
+    trial[kind] = [*copy.deepcopy(stored), *fresh]
+    warnings = vet(tenant, script.name, trial)
+    left = {id(e) for e in trial.get(kind) or []}
+    kept = [entry for entry in fresh if id(entry) in left]
+    registrations[kind] = [*stored, *kept]
+    return kept, registrations, warnings
+
+
+def add_later(invocation, kind: str, entries: list[dict], what: str, key=None):
+    """Store-side of judge_later, inside the invocation's transaction.
+
+    Takes the tenant's upload lock (as store() does: a path never gets two
+    owners), saves the script's registrations with the accepted entries and
+    returns (script, accepted entries, warnings); the caller writes its
+    app's rows for them and bumps its counter. Nothing is accepted from a
+    version of the script that an upload has replaced since (`what` names
+    the registration in that warning).
+    """
+    tenant = invocation.tenant
+    type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()
+    script = (
+        Script.objects.select_for_update()
+        .filter(pk=invocation.script_id, tenant=tenant)
+        .first()
+    )
+    if script is None:
+        return None, [], []
+    if invocation.version is not None and script.version != invocation.version:
+        return (
+            script,
+            [],
+            [
+                f"{what}: version {invocation.version} of the script registered "
+                f"it, but version {script.version} has replaced it"
+            ],
+        )
+    kept, registrations, warnings = judge_later(tenant, script, kind, entries, key)
+    if kept:
+        # update(), not save(): only the registrations changed.
+        Script.objects.filter(pk=script.pk).update(registrations=registrations)
+        script.registrations = registrations
+    return script, kept, warnings
+
+
 def _route_clashes(tenant, name: str, registrations: dict) -> list[Refused]:
     """The routes another script of the tenant holds (it keeps them).
 
@@ -451,6 +526,8 @@ def _too_large(size):
 __all__ = [
     "Prepared",
     "RESERVED",
+    "add_later",
+    "judge_later",
     "Saved",
     "ScriptRejected",
     "delete_script",

@@ -189,6 +189,101 @@ def register_later(invocation, entries: list[dict]) -> None:
         )
 
 
+def _stream(path, customizer) -> dict:
+    return {"path": str(path), "customizer": str(customizer or "")}
+
+
+def check_later(invocation, path: str, customizer: str = "") -> str | None:
+    """Why the platform would not take this stream from a handler, or None.
+
+    The answer registerStreamRoute gives at once; streams_later checks again
+    when the invocation's effects are stored.
+    """
+    from scripts_app.models import Script
+    from scripts_app.services import judge_later
+
+    script = Script.objects.filter(
+        pk=invocation.script_id, tenant=invocation.tenant
+    ).first()
+    if script is None:
+        return "the script is gone"
+    entry = _stream(path, customizer)
+    held = _held(script, entry)
+    if held is not None:
+        return held or None
+    kept, _, warnings = judge_later(invocation.tenant, script, "streams", [entry])
+    if kept:
+        return None
+    return warnings[0] if warnings else f"stream {entry['path']} was not registered"
+
+
+def _held(script, entry: dict) -> str | None:
+    """ "" if the script already has this stream, a reason if it has the path
+    with another customizer, None if it has not the path."""
+    for stored in (script.registrations or {}).get("streams") or []:
+        if stored.get("path") != entry["path"]:
+            continue
+        if (stored.get("customizer") or "") == entry["customizer"]:
+            return ""
+        return (
+            f"stream {entry['path']}: the script already has it, with customizer "
+            f"'{stored.get('customizer') or ''}'; upload the script to change it"
+        )
+    return None
+
+
+def served_streams(invocation) -> list[dict]:
+    """The streams the platform serves for the invocation's script, stored ones."""
+    from scripts_app.models import Script
+
+    script = Script.objects.filter(
+        pk=invocation.script_id, tenant=invocation.tenant
+    ).first()
+    if script is None:
+        return []
+    return [
+        {"path": s["path"], "customizer": s.get("customizer") or ""}
+        for s in (script.registrations or {}).get("streams") or []
+    ]
+
+
+def streams_later(invocation, entries: list[dict]) -> None:
+    """Store streams a handler registered (inside the invocation's transaction).
+
+    They join the script's streams (StreamRoute rows and its stored
+    registrations) and last until its next upload or its deletion, as
+    streams registered in init() do; every process's stream directory
+    reloads. One the platform no longer takes (another upload took the path
+    since the call answered) is left out with a WARN entry in the script's
+    logs.
+    """
+    from scripts_app.services import add_later
+
+    wanted = [_stream(e.get("path"), e.get("customizer")) for e in entries]
+    script, kept, warnings = add_later(
+        invocation,
+        "streams",
+        wanted,
+        "stream " + ", ".join(e["path"] for e in wanted),
+        key=lambda e: e["path"],
+    )
+    if kept:
+        StreamRoute.objects.bulk_create(
+            [
+                StreamRoute(
+                    tenant_id=script.tenant_id,
+                    script=script,
+                    path=e["path"],
+                    customizer=e["customizer"],
+                )
+                for e in kept
+            ]
+        )
+        ChangeCounter.bump("streams")
+    if warnings:
+        _warn_later(invocation, *(f"Stream not registered: {w}" for w in warnings))
+
+
 def _warn_later(invocation, *messages: str) -> None:
     """WARN entries in the script's logs, once the invocation has committed."""
 
