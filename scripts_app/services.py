@@ -160,25 +160,33 @@ def vet(tenant, name: str, registrations: dict) -> list[str]:
     check sees only what the earlier ones left. `registrations` is changed
     in place.
     """
-    warnings = drop(registrations, _over_limits(registrations))
-    warnings += drop(registrations, _reserved_routes(registrations))
+    return reasons(_vetted(tenant, name, registrations))
+
+
+def _vetted(tenant, name: str, registrations: dict) -> list[Refused]:
+    refused = drop(registrations, _over_limits(registrations))
+    refused += drop(registrations, _reserved_routes(registrations))
     for app in overriding("refused_script_paths"):
-        warnings += drop(registrations, app.refused_script_paths(registrations))
-    return warnings + _clashes(tenant, name, registrations)
+        refused += drop(registrations, app.refused_script_paths(registrations))
+    return refused + _clashed(tenant, name, registrations)
 
 
 def _clashes(tenant, name: str, registrations: dict) -> list[str]:
     """Drop what the tenant's other scripts hold; return the warnings."""
-    warnings = drop(registrations, _route_clashes(tenant, name, registrations))
+    return reasons(_clashed(tenant, name, registrations))
+
+
+def _clashed(tenant, name: str, registrations: dict) -> list[Refused]:
+    refused = drop(registrations, _route_clashes(tenant, name, registrations))
     for app in overriding("check_script_registrations"):
-        warnings += drop(
+        refused += drop(
             registrations, app.check_script_registrations(tenant, name, registrations)
         )
-    return warnings
+    return refused
 
 
-def drop(registrations: dict, refusals: list[Refused]) -> list[str]:
-    """Remove each refused entry from `registrations`; return the reasons."""
+def drop(registrations: dict, refusals: list[Refused]) -> list[Refused]:
+    """Remove each refused entry from `registrations`; return the refusals."""
     gone: dict[str, set[int]] = {}
     for refusal in refusals:
         gone.setdefault(refusal.kind, set()).add(id(refusal.entry))
@@ -186,6 +194,11 @@ def drop(registrations: dict, refusals: list[Refused]) -> list[str]:
         entries = registrations.get(kind)
         if isinstance(entries, list):
             registrations[kind] = [e for e in entries if id(e) not in ids]
+    return list(refusals)
+
+
+def reasons(refusals: list[Refused]) -> list[str]:
+    """The warnings of some refusals, each once, in order."""
     return list(dict.fromkeys(refusal.reason for refusal in refusals))
 
 
@@ -374,9 +387,10 @@ def judge_later(tenant, script, kind: str, entries: list[dict], key=None):
 
     Returns (the new entries the platform takes, the script's registrations
     with them added, the warnings for the others): the checks an upload's
-    registrations pass (vet), with the script's stored ones counted. An
-    entry whose key(entry) (default: the entry) is a stored one's is not
-    new. Reads only.
+    registrations pass (vet), with the script's stored ones counted, and
+    its own stored paths as well as the other scripts' (an upload replaces
+    its own; these join them). An entry whose key(entry) (default: the
+    entry) is a stored one's is not new. Reads only.
     """
     key = key or (lambda entry: entry)
     registrations = copy.deepcopy(script.registrations or {})
@@ -389,7 +403,10 @@ def judge_later(tenant, script, kind: str, entries: list[dict], key=None):
             fresh.append(entry)
     trial = copy.deepcopy(registrations)
     trial[kind] = [*copy.deepcopy(stored), *fresh]
-    warnings = vet(tenant, script.name, trial)
+    # No script name is "": the checks then count the script's own stored
+    # rows as holders too. Only what they say of the new entries matters.
+    mine = {id(entry) for entry in fresh}
+    warnings = reasons([r for r in _vetted(tenant, "", trial) if id(r.entry) in mine])
     left = {id(e) for e in trial.get(kind) or []}
     kept = [entry for entry in fresh if id(entry) in left]
     registrations[kind] = [*stored, *kept]
