@@ -118,6 +118,16 @@ class ScriptPlugin:
       the stored registrations reloads when its counter moves; a save or
       delete of a script that has, or had, registrations of the kind bumps it.
 
+    A registration an app accepts from a handler, outside init() (a stream,
+    a listener, an asset route, as the reference implementation does), is
+    the app's effect: its host call asks scripts_app.services.judge_later
+    (these same checks, with the script's stored registrations and paths
+    counted) for the call's answer, and its apply_script_effects stores what
+    scripts_app.services.add_later accepts, writes its rows and bumps its
+    counter. It lasts until the script's next upload. A kind that cannot be
+    registered outside init() makes the call return "Error: ... can only be
+    registered at top level or in init()".
+
     Routes of its own kinds
 
     - `script_route_kinds`: the kinds of route-table entries the app serves
