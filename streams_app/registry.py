@@ -8,7 +8,6 @@ upload with a warning (core.plugins.Refused), never refusing the upload.
 
 from __future__ import annotations
 
-from core.conf import scripts_setting
 from core.plugins import Refused
 from scripts_app.routing import reserved
 from scripts_app.services import RESERVED
@@ -134,59 +133,27 @@ def register_later(invocation, entries: list[dict]) -> None:
     listeners registered in init() do. Bumping the "listeners" counter makes
     every process reload its ListenerDirectory. A registration by a version
     that is no longer the script's, or past the script's registration limit,
-    is dropped with a WARN entry in the script's logs.
+    is dropped with a WARN entry in the script's logs
+    (scripts_app.services.add_later).
     """
-    from scripts_app.models import Script
+    from scripts_app.services import add_later
 
-    script = (
-        Script.objects.select_for_update()
-        .filter(pk=invocation.script_id, tenant=invocation.tenant)
-        .first()
-    )
-    if script is None:
-        return
     wanted = [
         {"messageType": str(e.get("messageType")), "handler": str(e.get("handler"))}
         for e in entries
     ]
-    if invocation.version is not None and script.version != invocation.version:
-        _warn_later(
-            invocation,
-            f"Listener not registered: version {invocation.version} of the script "
-            f"registered it, but version {script.version} has replaced it",
-        )
-        return
-    registrations = dict(script.registrations or {})
-    listeners = list(registrations.get("listeners") or [])
-    known = {(entry["messageType"], entry["handler"]) for entry in listeners}
-    limit = scripts_setting("MAX_REGISTRATIONS_PER_SCRIPT")
-    added, refused = [], []
-    for entry in wanted:
-        key = (entry["messageType"], entry["handler"])
-        if key in known:
-            continue
-        if len(listeners) >= limit:
-            refused.append(entry)
-            continue
-        known.add(key)
-        listeners.append(entry)
-        added.append(entry)
+    script, added, warnings = add_later(
+        invocation,
+        "listeners",
+        wanted,
+        "listener "
+        + ", ".join(f"{e['messageType']} -> {e['handler']}" for e in wanted),
+    )
     if added:
-        registrations["listeners"] = listeners
-        # update(), not save(): only the listeners changed, so only their
-        # directory reloads.
-        Script.objects.filter(pk=script.pk).update(registrations=registrations)
         _add_listeners(script, added, ignore_conflicts=True)
         ChangeCounter.bump("listeners")
-    if refused:
-        _warn_later(
-            invocation,
-            *(
-                f"Listener not registered: {e['messageType']} -> {e['handler']}; the "
-                f"script already has {limit} (SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT)"
-                for e in refused
-            ),
-        )
+    if warnings:
+        _warn_later(invocation, *(f"Listener not registered: {w}" for w in warnings))
 
 
 def _stream(path, customizer) -> dict:
