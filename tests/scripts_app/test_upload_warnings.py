@@ -6,6 +6,7 @@ registerStreamRoute makes the call return its "Error: ..." string, and the
 upload's answer lists it under `warnings`.
 """
 
+import pytest
 from django.urls import reverse
 
 from scripts_app.models import LogEntry, Route, Script
@@ -191,3 +192,46 @@ def test_the_seeds_listener_example_uploads_without_warnings(upload):
     assert list(Listener.objects.values_list("message_type", "handler")) == [
         ("user.created", "handleUserCreated")
     ]
+
+
+# -- what the platform drops: a path never has two owners ------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_racing_for_one_path_leave_it_one_owner(cast):
+    """Four scripts register GET /race at once: one keeps it, the others warn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from scripts_app.services import ScriptRejected, save_script
+
+    source = (
+        "function h() { return 'mine'; }\nrouteRegistry.registerRoute('/race', 'h');"
+    )
+    tenant = cast["acme"]
+
+    def upload_one(name):
+        try:
+            return save_script(tenant, name, source).warnings
+        except ScriptRejected as exc:  # "changed at the same time; try again"
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(upload_one, ["r1", "r2", "r3", "r4"]))
+
+    owners = list(
+        Route.objects.filter(path="/race").values_list("script__name", flat=True)
+    )
+    assert len(owners) == 1
+    assert answers.count([]) == 1  # only the owner's upload had no warning
+    for name, answer in zip(["r1", "r2", "r3", "r4"], answers, strict=True):
+        if name == owners[0]:
+            assert answer == []
+        else:
+            assert answer in (
+                [f"route GET /race: script '{owners[0]}' already serves it"],
+                "conflict",
+            )
