@@ -11,7 +11,13 @@ class AssetsConfig(ScriptPlugin, AppConfig):
     verbose_name = "Assets"
 
     script_api_js = "script_api.js"
-    script_host_calls = ("assets.list", "assets.fetch", "assets.exists")
+    script_host_calls = (
+        "assets.list",
+        "assets.fetch",
+        "assets.exists",
+        "assets.check_route",  # registerAssetRoute from a handler (assets_app.routes)
+        "assets.routes",  # listAssets in a handler
+    )
     script_effect_prefix = "assets."
     script_capabilities = capabilities.LABELS
     # Asset routes (routeRegistry.registerAssetRoute): GET/HEAD serve an asset.
@@ -30,10 +36,12 @@ class AssetsConfig(ScriptPlugin, AppConfig):
         ]
 
     def refused_script_paths(self, registrations):
+        from core.plugins import Refused
         from scripts_app.routing import reserved
+        from scripts_app.services import RESERVED
 
         return [
-            f"asset {a['path']}"
+            Refused("assets", a, f"asset route {a['path']}: {RESERVED}")
             for a in registrations.get("assets", [])
             if reserved(a["path"])
         ]

@@ -76,15 +76,37 @@ def script_ops(invocation) -> dict:
             return False
         return noted(name) is not None
 
+    def check_route(path, asset):
+        from assets_app.routes import check_route
+
+        return check_route(invocation, path, asset)
+
+    def served_routes():
+        from assets_app.routes import served_routes
+
+        return served_routes(invocation)
+
     return {
         "assets.list": sync_to_async(list_assets),
         "assets.fetch": sync_to_async(fetch_asset),
         "assets.exists": sync_to_async(asset_exists),
+        "assets.check_route": sync_to_async(check_route),
+        "assets.routes": sync_to_async(served_routes),
     }
 
 
 def apply_script_effects(invocation, effects: list[dict]) -> None:
-    """Apply upserts and deletes in order, inside the invocation's transaction."""
+    """Apply upserts and deletes in order, inside the invocation's transaction.
+
+    Asset routes a handler registered (assets.route) are stored by
+    assets_app.routes.routes_later.
+    """
+    routes = [e.get("data") or {} for e in effects if e.get("kind") == "assets.route"]
+    if routes:
+        from assets_app.routes import routes_later
+
+        routes_later(invocation, routes)
+    effects = [e for e in effects if e.get("kind") != "assets.route"]
     if not effects:
         return
     granted = capabilities_of(invocation.script_id)

@@ -152,12 +152,31 @@
   const routes = () => api.registrations("assets");
   api.claimPaths("assets", (a) => ({ path: a.path, methods: null, what: "an asset route" }));
 
+  // Registered from a handler: the reference implementation keeps such an
+  // asset route until the script is reloaded. The host says now whether the
+  // platform takes it (a reserved path, a path another script or this one
+  // holds, the limits: assets.check_route); it is stored with the script's
+  // registrations once the invocation succeeds (an effect, R5), until its
+  // next upload (assets_app.routes.routes_later).
+  function registerLater(path, assetName) {
+    const refused = api.call("assets.check_route", [path, assetName]);
+    if (refused) return "Error: " + refused;
+    const mine = pendingRoutes();
+    if (!mine.some((a) => a.path === path)) {
+      mine[mine.length] = { path: path, asset: assetName };
+      api.effect("assets.route", { path: path, asset: assetName });
+    }
+    return "Asset route registered: " + path + " -> " + assetName;
+  }
+
+  function pendingRoutes() {
+    const scratch = api.scratch();
+    return scratch.assetRoutes || (scratch.assetRoutes = []);
+  }
+
   api.contribute("routeRegistry", {
     // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
     registerAssetRoute(path, assetName) {
-      if (api.phase() !== "load") {
-        return api.registrationError("asset routes can only be registered at top level or in init()");
-      }
       const problem = api.checkPath(path);
       if (problem) return api.registrationError(problem);
       const segments = path.split("/");
@@ -173,6 +192,7 @@
       }
       const taken = api.pathTaken("assets", path, null);
       if (taken) return api.registrationError(taken);
+      if (api.phase() !== "load") return registerLater(path, assetName);
       const list = routes();
       const same = list.find((a) => a.path === path);
       if (same) {
@@ -182,9 +202,17 @@
       }
       return "Asset route registered: " + path + " -> " + assetName;
     },
-    // The paths registered with registerAssetRoute, as a JSON string.
+    // The paths registered with registerAssetRoute, as a JSON string: while
+    // the script loads, those so far; in a handler, those the platform serves
+    // for it (assets.routes) and this invocation's own.
     listAssets() {
-      return stringify(routes().map((a) => a.path));
+      if (api.phase() === "load") return stringify(routes().map((a) => a.path));
+      const out = api.call("assets.routes", []);
+      const mine = pendingRoutes();
+      for (let i = 0; i < mine.length; i++) {
+        if (out.indexOf(mine[i].path) < 0) out[out.length] = mine[i].path;
+      }
+      return stringify(out);
     },
   });
 })

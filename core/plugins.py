@@ -9,11 +9,27 @@ never probes an AppConfig with hasattr, and it names no feature app.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
 
 from core.conf import derived
+
+
+@dataclass(frozen=True, eq=False)
+class Refused:
+    """A registration an upload drops, and why (the warning its answer lists).
+
+    `kind` is the registration kind ("streams"), `entry` the dict of
+    registrations[kind] to drop (the same object, compared by identity),
+    `reason` what the upload's answer says: "<what>: <why>", as in
+    "route GET /x: script 'other' already serves it".
+    """
+
+    kind: str
+    entry: dict
+    reason: str
 
 
 class ScriptPlugin:
@@ -72,18 +88,46 @@ class ScriptPlugin:
 
     Registrations (what a script's init() registered, stored per upload)
 
-    - `refused_script_paths(registrations)`: the registrations the app
-      refuses because their path is the platform's, as strings for the
-      message ("stream /system/feed").
-    - `check_script_registrations(tenant, name, registrations)`: the clashes
-      with the tenant's other scripts, as {method, path, script} (or raise
-      scripts_app.services.ScriptRejected).
-    - `store_script_registrations(script, registrations)`: store them, inside
-      the upload's transaction.
+    `registrations` is {kind: [entry, ...]}, as the script's JS made them
+    ("routes", "streams", "graphql"...). Only a compile error, or a top
+    level or init() that throws or runs out of time, refuses an upload
+    (issue 13): a registration the platform cannot take is dropped, the rest
+    are stored, and the upload's answer lists the dropped ones as warnings.
+    So the two checks below do not raise: they return Refused(kind, entry,
+    reason) for each entry to drop, `entry` being the very dict of
+    registrations[kind] (compared by identity), `reason` the warning
+    ("stream /system/feed: the path is the platform's (reserved)"). The core
+    drops each, then asks the next check, so a later check sees only what is
+    left. Each is asked again inside the upload's transaction (another
+    upload may have taken a path meanwhile), with the tenant's uploads
+    serialised, so a path never gets two owners and the first keeps it.
+
+    - `refused_script_paths(registrations)`: the entries the app refuses
+      because their path is the platform's (scripts_app.routing.reserved).
+    - `check_script_registrations(tenant, name, registrations)`: the entries
+      that clash with the tenant's other scripts (another script already
+      serves the path: it keeps it) or that cannot be served at all (a
+      GraphQL SDL that does not parse). Raise
+      scripts_app.services.ScriptRejected only for what must refuse the
+      whole upload: the scheduler does for a cron expression or time zone
+      that is not valid (issue 14: refused at upload, with the position).
+    - `store_script_registrations(script, registrations)`: store what is
+      left, inside the upload's transaction (replacing the script's previous
+      set: a new upload starts from its own init()'s registrations).
     - `script_registration_counters`: {registration kind: ChangeCounter name}.
       A per-process directory (a tenants.resolve.CachedSnapshot) loaded from
       the stored registrations reloads when its counter moves; a save or
       delete of a script that has, or had, registrations of the kind bumps it.
+
+    A registration an app accepts from a handler, outside init() (a stream,
+    a listener, an asset route, as the reference implementation does), is
+    the app's effect: its host call asks scripts_app.services.judge_later
+    (these same checks, with the script's stored registrations and paths
+    counted) for the call's answer, and its apply_script_effects stores what
+    scripts_app.services.add_later accepts, writes its rows and bumps its
+    counter. It lasts until the script's next upload. A kind that cannot be
+    registered outside init() makes the call return "Error: ... can only be
+    registered at top level or in init()".
 
     Routes of its own kinds
 
@@ -92,7 +136,10 @@ class ScriptPlugin:
     - `script_routes(registrations)`: the entries of those kinds the
       registrations declare, as {method, path, kind, resource}. They go into
       the tenant's route table with its handler routes; such an entry holds
-      its whole path, so no other route of any method may share it.
+      its whole path, so no other route of any method may share it. It must
+      be a function of each entry alone: the core calls it with one entry
+      at a time ({kind: [entry]}) to know which registration a route comes
+      from, and drops that registration when the route cannot be had.
     - `serve_script_route(call, target)`: (async) answer a request matched to
       an entry of its kind (`target.kind`, `target.resource`): a
       scripts_app.http.HttpCall in, an HttpReply out, on the ASGI fast path
@@ -161,10 +208,12 @@ class ScriptPlugin:
         return None
 
     # -- registrations -------------------------------------------------------------
-    def refused_script_paths(self, registrations: dict) -> list[str]:
+    def refused_script_paths(self, registrations: dict) -> list[Refused]:
         return []
 
-    def check_script_registrations(self, tenant, name: str, registrations) -> list:
+    def check_script_registrations(
+        self, tenant, name: str, registrations: dict
+    ) -> list[Refused]:
         return []
 
     def store_script_registrations(self, script, registrations: dict) -> None:

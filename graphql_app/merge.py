@@ -192,12 +192,14 @@ class ScriptFragments:
     """One script's registrations, each with the types it uses from the others.
 
     `fragments` maps (kind, name) to the fragment of each registration that
-    can be served; `invalid` and `clashes` say why the others cannot.
+    can be served; `invalid` and `clashes` say why the others cannot, and
+    `refused` says it per registration: (kind, name, problem) each.
     """
 
     fragments: dict
     invalid: list
     clashes: list
+    refused: list
 
 
 def script_fragments(script: str, entries) -> ScriptFragments:
@@ -208,18 +210,21 @@ def script_fragments(script: str, entries) -> ScriptFragments:
     field by field), else the later registration is left out with a clash
     naming the type and both registrations.
     """
-    parsed, invalid, clashes = [], [], []
+    parsed, invalid, clashes, refused = [], [], [], []
     for kind, name, sdl in entries:
         try:
             parsed.append(parse_fragment(Origin(script, kind, name), sdl, False))
         except FragmentError as exc:
             invalid.append(str(exc))
+            refused.append((kind, name, exc.problem))
     pool = Merger()
     kept = []
     for fragment in parsed:
         problems = pool.add(fragment)
         if problems:
             clashes.extend(problems)
+            origin = fragment.origin
+            refused.append((origin.kind, origin.name, "; ".join(problems)))
         else:
             kept.append(fragment)
     merged = pool.document()
@@ -234,9 +239,10 @@ def script_fragments(script: str, entries) -> ScriptFragments:
             check_fragment(complete)
         except FragmentError as exc:
             invalid.append(str(exc))
+            refused.append((fragment.origin.kind, fragment.origin.name, exc.problem))
             continue
         fragments[(fragment.origin.kind, fragment.origin.name)] = complete
-    return ScriptFragments(fragments, invalid, clashes)
+    return ScriptFragments(fragments, invalid, clashes, refused)
 
 
 def _with_borrowed_types(fragment: Fragment, shared: dict) -> Fragment:

@@ -4,36 +4,73 @@ scripts_app.services calls these through the app's hooks. `check` parses
 every fragment the upload registers as one set of types (a type defined by
 one registration may be used by the script's others: merge.script_fragments),
 then merges the tenant's other scripts' fragments with them, as the tenant's
-schema will be built: an upload whose SDL is wrong, defines a type twice in
-ways that disagree (naming the type and both registrations), or clashes with
-another script's (naming both scripts), is refused with 400 and nothing
-changes, so the schema in service stays as it was.
+schema will be built. A registration whose SDL is wrong, that defines a type
+differently from the script's other registrations (naming the type and both
+registrations), or that clashes with another script's (naming both scripts:
+the other script keeps its operation) is dropped from the upload with a
+warning (core.plugins.Refused); the rest are stored, and the schema in
+service never holds a registration that breaks it.
 """
 
 from __future__ import annotations
 
+from core.plugins import Refused
 from graphql_app.merge import Merger, script_fragments
 from graphql_app.models import GraphQLOperation
-from scripts_app.services import ScriptRejected
 
 
 def entries(registrations: dict) -> list[dict]:
     return list(registrations.get("graphql") or [])
 
 
-def check(tenant, name: str, registrations: dict) -> list[dict]:
-    """Refuse (raise ScriptRejected) GraphQL registrations that cannot be served."""
+def check(tenant, name: str, registrations: dict) -> list[Refused]:
+    """The GraphQL registrations of this upload that cannot be served."""
     mine = entries(registrations)
     if not mine:
         return []
+    by_key = {(entry["kind"], entry["name"]): entry for entry in mine}
+
+    def refuse(key, problem: str) -> Refused:
+        kind, op = key
+        return Refused("graphql", by_key[key], f"GraphQL {kind} '{op}': {problem}")
+
     own = script_fragments(
         name, [(entry["kind"], entry["name"], entry["sdl"]) for entry in mine]
     )
-    if own.clashes:
-        raise _rejected("graphql_conflict", own.clashes, within=True)
-    if own.invalid:
-        raise _rejected("invalid_registration", own.invalid)
-    merger = platform_merger()
+    refused = [refuse((kind, op), problem) for kind, op, problem in own.refused]
+    others = _others(tenant, name)
+    merger = _merger(others)
+    kept = []
+    for key, fragment in own.fragments.items():
+        problems = merger.add(fragment)
+        if problems:
+            refused.append(refuse(key, "; ".join(problems)))
+        else:
+            kept.append((key, fragment))
+    try:
+        merger.schema()
+    except (TypeError, ValueError):  # graphql-core's words for a bad schema
+        refused += _unbuildable(others, kept, refuse)
+    return refused
+
+
+def _unbuildable(others: list, kept: list, refuse) -> list[Refused]:
+    """Add the fragments one by one; refuse each the merged schema cannot take."""
+    good, refused = [], []
+    for key, fragment in kept:
+        try:
+            _merger([*others, *good, fragment]).schema()
+        except (TypeError, ValueError) as exc:
+            refused.append(
+                refuse(key, f"the tenant's merged schema does not build with it: {exc}")
+            )
+        else:
+            good.append(fragment)
+    return refused
+
+
+def _others(tenant, name: str) -> list:
+    """The fragments of the tenant's other scripts, as the schema serves them."""
     others = (
         GraphQLOperation.objects.filter(tenant=tenant)
         .exclude(script__name=name)
@@ -43,21 +80,19 @@ def check(tenant, name: str, registrations: dict) -> list[dict]:
     by_script: dict[str, list] = {}
     for script_name, kind, op_name, sdl in others:
         by_script.setdefault(script_name, []).append((kind, op_name, sdl))
-    for script_name, stored in by_script.items():
-        # Those stored before a stricter check are not served either: skipped.
-        for fragment in cached_fragments(script_name, tuple(stored)).values():
-            merger.add(fragment)
-    problems = []
-    for fragment in own.fragments.values():
-        problems.extend(merger.add(fragment))
-    if problems:
-        raise _rejected("graphql_conflict", problems)
-    try:
-        merger.schema()
-    except (TypeError, ValueError) as exc:  # graphql-core's words for a bad schema
-        problem = f"the merged schema does not build: {exc}"
-        raise _rejected("graphql_conflict", [problem]) from None
-    return []
+    # Those stored before a stricter check are not served either: skipped.
+    return [
+        fragment
+        for script_name, stored in by_script.items()
+        for fragment in cached_fragments(script_name, tuple(stored)).values()
+    ]
+
+
+def _merger(fragments: list) -> Merger:
+    merger = platform_merger()
+    for fragment in fragments:
+        merger.add(fragment)
+    return merger
 
 
 def store(script, registrations: dict) -> None:
@@ -95,38 +130,3 @@ def cached_fragments(script_name: str, entries: tuple) -> dict:
     from graphql_app.schemas import fragments_of
 
     return fragments_of(script_name, entries).fragments
-
-
-def _rejected(code: str, problems: list[str], within=False) -> ScriptRejected:
-    count = len(problems)
-    if within:
-        summary = (
-            f"The script's GraphQL registrations define a type differently in "
-            f"{count} place{'s' if count > 1 else ''}"
-        )
-        hint = (
-            ". A type defined in one registration's SDL may be used by every "
-            "registration of the script; a type defined again must agree "
-            "(object types may add fields); the schema in service is unchanged."
-        )
-    elif code == "graphql_conflict":
-        summary = (
-            f"The script's GraphQL schema clashes with the tenant's in {count} "
-            f"place{'s' if count > 1 else ''}"
-        )
-        hint = (
-            ". Use the same definition in both scripts, rename one, or change "
-            "the other script first; the schema in service is unchanged."
-        )
-    else:
-        summary = (
-            f"The script registered {count} invalid GraphQL "
-            f"operation{'s' if count > 1 else ''}"
-        )
-        hint = ""
-    return ScriptRejected(
-        400,
-        code,
-        f"{summary}: " + "; ".join(problems) + hint,
-        details={"errors": problems},
-    )

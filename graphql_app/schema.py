@@ -158,12 +158,14 @@ class UpsertScript(graphene.Mutation):
     created = graphene.Boolean(description="True if the script did not exist yet.")
     warnings = graphene.List(
         graphene.NonNull(graphene.String),
-        description="Registration calls that failed (each returned its error "
-        "and registered nothing); the upload kept the others.",
+        description="Registrations that were refused, each with why: calls "
+        "that failed (each returned its error and registered nothing) and "
+        "registrations the platform dropped (a reserved path, a path another "
+        "script holds, an SDL that does not parse); the upload kept the others.",
     )
     code = graphene.String(
         description="Why it was refused, as the REST API's error code says it: "
-        "compile_error, route_conflict, reserved_path, ..."
+        "compile_error, init_failed, init_timeout, ..."
     )
     line = graphene.Int(description="Where the error is in the source, if known.")
     column = graphene.Int()

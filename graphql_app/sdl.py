@@ -44,10 +44,6 @@ ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription
 BUILT_IN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 
-class FragmentError(Exception):
-    """A fragment that cannot be served; the message says what and where."""
-
-
 @dataclass(frozen=True)
 class Origin:
     """Where a fragment comes from: the script and the operation it registers."""
@@ -58,6 +54,19 @@ class Origin:
 
     def __str__(self):
         return f"script '{self.script}' ({self.kind} {self.name})"
+
+
+class FragmentError(Exception):
+    """A fragment that cannot be served; the message says what and where.
+
+    str() is "<origin>: <problem>"; `problem` alone is what an upload's
+    warning about that registration says after its own name.
+    """
+
+    def __init__(self, origin: Origin, problem: str):
+        super().__init__(f"{origin}: {problem}")
+        self.origin = origin
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -85,13 +94,13 @@ def parse_fragment(origin: Origin, sdl: str, standalone: bool = True) -> Fragmen
             line, column = exc.locations[0]
             where = f" (line {line}, column {column} of the SDL)"
         raise FragmentError(
-            f"{origin}: the SDL does not parse: {exc.message}{where}"
+            origin, f"the SDL does not parse: {exc.message}{where}"
         ) from None
     types, root_fields = [], []
     for definition in document.definitions:
         problem = _refused(definition, root, origin)
         if problem:
-            raise FragmentError(f"{origin}: {problem}")
+            raise FragmentError(origin, problem)
         if definition.name.value == root:
             root_fields.extend(definition.fields or ())
         else:
@@ -100,14 +109,16 @@ def parse_fragment(origin: Origin, sdl: str, standalone: bool = True) -> Fragmen
     if origin.name not in names:
         found = f"defines {', '.join(names)} but not" if names else "must define"
         raise FragmentError(
-            f"{origin}: the SDL {found} the field '{origin.name}' on {root}, "
-            f"as in: type {root} {{ {origin.name}: ... }}"
+            origin,
+            f"the SDL {found} the field '{origin.name}' on {root}, "
+            f"as in: type {root} {{ {origin.name}: ... }}",
         )
     if len(names) > 1:
         others = ", ".join(n for n in names if n != origin.name)
         raise FragmentError(
-            f"{origin}: type {root} may define only the field '{origin.name}'; "
-            f"register {others} with a call of its own"
+            origin,
+            f"type {root} may define only the field '{origin.name}'; "
+            f"register {others} with a call of its own",
         )
     fragment = Fragment(origin, root, root_fields[0], tuple(types))
     if standalone:
@@ -125,7 +136,7 @@ def check_fragment(fragment: Fragment) -> None:
         for p in _standalone_problems(fragment)
     ]
     if problems:
-        raise FragmentError(f"{fragment.origin}: " + "; ".join(problems))
+        raise FragmentError(fragment.origin, "; ".join(problems))
 
 
 def used_names(node) -> set[str]:

@@ -90,8 +90,11 @@ class ScriptSavedSerializer(ScriptSerializer):
     warnings = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
-        help_text="Registration calls that failed: each returned its error to the "
-        "script and registered nothing; the upload kept the others.",
+        help_text="Registrations that were refused, each with why: calls that "
+        "failed (each returned its error to the script) and registrations the "
+        "platform dropped (a reserved path, a path another script holds, an "
+        "SDL that does not parse, past the limits). They registered nothing; "
+        "the upload kept the others.",
     )
 
     class Meta(ScriptSerializer.Meta):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
 from core.conf import scripts_setting
-from core.plugins import overriding, source_body
+from core.plugins import Refused, overriding, source_body
 from engine import CompileError, ScriptSource
 from scripts_app.engines import engine, run_sync
 from scripts_app.header import HeaderError, parse_header, runs_strict
 from scripts_app.models import Route, Script, ScriptVersion, validate_script_name
 from scripts_app.records import buffer, log_rows
-from scripts_app.routing import reserved, reserved_prefixes
+from scripts_app.routing import reserved
 from scripts_app.sources import init_context
 
 
@@ -72,10 +73,13 @@ def save_script(tenant, name: str, source, user=None) -> Saved:
     """Analyse and store a script version, making it live everywhere.
 
     Raises ScriptRejected (and stores nothing) when the source is too large,
-    does not compile, fails in its top level or init(), or registers paths
-    the platform keeps or another script holds. A registration call that
-    failed (a bad path, a missing handler) does not refuse the upload: the
-    call returned its error, and Saved.warnings lists it.
+    is not UTF-8, does not compile, or fails in its top level or init()
+    (throws, runs out of time or memory). Nothing a script registers refuses
+    it: a registration call that failed (a bad path, a missing handler)
+    returned its error and registered nothing, and a registration the host
+    refuses (a path the platform keeps or another script holds, an SDL that
+    does not parse, one past the limits) is dropped; Saved.warnings lists
+    both, and the rest are stored.
     """
     return store(prepare(tenant, name, source), user)
 
@@ -139,62 +143,152 @@ def prepare(tenant, name: str, source) -> Prepared:
         raise _load_failure(outcome.error)
     # A registration call that failed returned its error to the script and
     # registered nothing; the upload goes through with the others, and its
-    # answer lists the failures as warnings.
+    # answer lists the failures as warnings. So do the registrations only
+    # the host can judge (a reserved path, another script's path, an SDL),
+    # which vet() drops.
     warnings = [str(problem) for problem in outcome.registration_errors]
     registrations = outcome.registrations or {"routes": []}
-    _check_counts(registrations)
-    refused = [
-        f"{r['method']} {r['path']}"
-        for r in registrations.get("routes", [])
-        if reserved(r["path"])
-    ]
-    refused += [
-        p
-        for app in overriding("refused_script_paths")
-        for p in app.refused_script_paths(registrations)
-    ]
-    if refused:
-        raise ScriptRejected(
-            400,
-            "reserved_path",
-            f"Reserved path: {', '.join(refused)}. The platform serves "
-            f"{', '.join(reserved_prefixes())} itself; register routes elsewhere.",
-            details={"routes": refused},
-        )
-    _check_route_clashes(tenant, name, declared_routes(registrations))
-    _check_app_clashes(tenant, name, registrations)
+    warnings += vet(tenant, name, registrations)
     return Prepared(tenant, name, source, header, registrations, outcome.logs, warnings)
 
 
-def _check_counts(registrations: dict) -> None:
-    """Refuse more routes, or registrations of one kind, than a script may have.
+def vet(tenant, name: str, registrations: dict) -> list[str]:
+    """Drop the registrations the platform cannot take; return why, as warnings.
+
+    In order: what is over the per-script limits, what lies under the
+    platform's own paths, what another script of the tenant already holds
+    (it keeps it), then what each app refuses (core.plugins: Refused). Each
+    check sees only what the earlier ones left. `registrations` is changed
+    in place.
+    """
+    return reasons(_vetted(tenant, name, registrations))
+
+
+def _vetted(tenant, name: str, registrations: dict) -> list[Refused]:
+    refused = drop(registrations, _over_limits(registrations))
+    refused += drop(registrations, _reserved_routes(registrations))
+    for app in overriding("refused_script_paths"):
+        refused += drop(registrations, app.refused_script_paths(registrations))
+    return refused + _clashed(tenant, name, registrations)
+
+
+def _clashes(tenant, name: str, registrations: dict) -> list[str]:
+    """Drop what the tenant's other scripts hold; return the warnings."""
+    return reasons(_clashed(tenant, name, registrations))
+
+
+def _clashed(tenant, name: str, registrations: dict) -> list[Refused]:
+    refused = drop(registrations, _route_clashes(tenant, name, registrations))
+    for app in overriding("check_script_registrations"):
+        refused += drop(
+            registrations, app.check_script_registrations(tenant, name, registrations)
+        )
+    return refused
+
+
+def drop(registrations: dict, refusals: list[Refused]) -> list[Refused]:
+    """Remove each refused entry from `registrations`; return the refusals."""
+    gone: dict[str, set[int]] = {}
+    for refusal in refusals:
+        gone.setdefault(refusal.kind, set()).add(id(refusal.entry))
+    for kind, ids in gone.items():
+        entries = registrations.get(kind)
+        if isinstance(entries, list):
+            registrations[kind] = [e for e in entries if id(e) not in ids]
+    return list(refusals)
+
+
+def reasons(refusals: list[Refused]) -> list[str]:
+    """The warnings of some refusals, each once, in order."""
+    return list(dict.fromkeys(refusal.reason for refusal in refusals))
+
+
+def _reserved_routes(registrations: dict) -> list[Refused]:
+    return [
+        Refused("routes", r, f"route {r['method']} {r['path']}: {RESERVED}")
+        for r in registrations.get("routes", [])
+        if reserved(r["path"])
+    ]
+
+
+# Why a registration under the platform's own paths is dropped
+# (scripts_app.routing.reserved; the apps' refused_script_paths say it too).
+RESERVED = "the path is the platform's (reserved)"
+
+
+def _over_limits(registrations: dict) -> list[Refused]:
+    """The registrations past a script's limits: the later ones are dropped.
 
     Each costs every process memory and work (route tables, directories) for
     as long as the script exists, so one upload must not register without end.
     """
-    routes = len(declared_routes(registrations))
-    limit = scripts_setting("MAX_ROUTES_PER_SCRIPT")
-    if routes > limit:
-        raise _too_many("routes", routes, limit, "SCRIPT_MAX_ROUTES_PER_SCRIPT")
+    refused = []
     limit = scripts_setting("MAX_REGISTRATIONS_PER_SCRIPT")
     for kind, registered in registrations.items():
-        count = len(registered) if isinstance(registered, list | dict) else 0
-        if count > limit:
-            raise _too_many(kind, count, limit, "SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT")
+        if isinstance(registered, list) and len(registered) > limit:
+            extra = registered[limit:]
+            reason = _too_many(
+                f"registrations of kind '{kind}'",
+                len(registered),
+                limit,
+                "SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT",
+            )
+            refused += [Refused(kind, entry, reason) for entry in extra]
+    dropped = {id(r.entry) for r in refused}
+    routes = [e for e in route_entries(registrations) if id(e[1]) not in dropped]
+    limit = scripts_setting("MAX_ROUTES_PER_SCRIPT")
+    if len(routes) > limit:
+        extra = routes[limit:]
+        reason = (
+            _too_many("routes", len(routes), limit, "SCRIPT_MAX_ROUTES_PER_SCRIPT")
+            + ": "
+            + _listed([_described(kind, route) for kind, _, route in extra])
+        )
+        refused += [Refused(kind, entry, reason) for kind, entry, _ in extra]
+    return refused
 
 
-def _too_many(kind: str, count: int, limit: int, setting: str) -> ScriptRejected:
-    if kind == "routes":
-        what = f"registers {count:,} routes"
-    else:
-        what = f"makes {count:,} registrations of kind '{kind}'"
-    return ScriptRejected(
-        400,
-        "too_many_registrations",
-        f"The script {what}; a script may register at most "
-        f"{limit:,} ({setting}). Nothing was stored.",
-        details={"kind": kind, "count": count, "limit": limit},
+def _too_many(what: str, count: int, limit: int, setting: str) -> str:
+    extra = count - limit
+    return (
+        f"{count:,} {what}: a script may register at most {limit:,} ({setting}); "
+        f"the last {extra:,} {'was' if extra == 1 else 'were'} dropped"
     )
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most:,} more" if len(items) > most else "")
+
+
+def _described(kind: str, route: dict) -> str:
+    """A route-table entry as a warning names it: "route GET /x", "asset route /a"."""
+    if route["kind"]:
+        return f"{route['kind']} route {route['path']}"
+    return f"route {route['method']} {route['path']}"
+
+
+def route_entries(registrations: dict) -> list[tuple[str, dict, dict]]:
+    """(kind, registration, route-table entry) of every route an upload declares.
+
+    Handler routes first, then the apps' (an asset route); each route-table
+    entry is {method, path, handler, kind, resource} and comes with the
+    registration that declared it, so a route that cannot be had drops it.
+    """
+    out = [
+        ("routes", r, {**r, "kind": "", "resource": ""})
+        for r in registrations.get("routes", [])
+    ]
+    for app in overriding("script_routes"):
+        for kind, entries in registrations.items():
+            if kind == "routes" or not isinstance(entries, list):
+                continue
+            for entry in entries:
+                out += [
+                    (kind, entry, {"handler": "", **route})
+                    for route in app.script_routes({kind: [entry]})
+                ]
+    return out
 
 
 def declared_routes(registrations: dict) -> list[dict]:
@@ -203,35 +297,31 @@ def declared_routes(registrations: dict) -> list[dict]:
     Each is {method, path, handler, kind, resource}; an app's entries (an
     asset route) have a kind and a resource instead of a handler.
     """
-    entries = [
-        {**r, "kind": "", "resource": ""} for r in registrations.get("routes", [])
-    ]
-    for app in overriding("script_routes"):
-        entries += [{"handler": "", **r} for r in app.script_routes(registrations)]
-    return entries
-
-
-def _check_app_clashes(tenant, name, registrations) -> None:
-    """Refuse what the apps that keep registrations say clashes (streams...)."""
-    clashes = [
-        c
-        for app in overriding("check_script_registrations")
-        for c in app.check_script_registrations(tenant, name, registrations)
-    ]
-    _refuse_clashes(clashes)
+    return [route for _, _, route in route_entries(registrations)]
 
 
 def store(prepared: Prepared, user=None) -> Saved:
-    """Store a prepared version and its routes in one transaction."""
+    """Store a prepared version and its registrations in one transaction.
+
+    The tenant's uploads take turns here (a lock on the tenant's row), and
+    the clash checks run again inside, so a path another upload took since
+    prepare() is dropped with a warning too: the first owner keeps a path,
+    and no path ever has two.
+    """
     tenant, name = prepared.tenant, prepared.name
     user = user if user is not None and user.is_authenticated else None
+    registrations = prepared.registrations
     try:
         with transaction.atomic():
+            type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()
             script = (
                 Script.objects.select_for_update()
                 .filter(tenant=tenant, name=name)
                 .first()
             )
+            for warning in _clashes(tenant, name, registrations):
+                if warning not in prepared.warnings:
+                    prepared.warnings.append(warning)
             created = script is None
             if created:
                 script = Script(tenant=tenant, name=name, version=1)
@@ -239,7 +329,7 @@ def store(prepared: Prepared, user=None) -> Saved:
                 script.version += 1
             script.source = prepared.source
             script.header = prepared.header
-            script.registrations = prepared.registrations
+            script.registrations = registrations
             script.author = user
             script.save()
             ScriptVersion.objects.create(
@@ -248,8 +338,6 @@ def store(prepared: Prepared, user=None) -> Saved:
                 source=prepared.source,
                 author=user,
             )
-            entries = declared_routes(prepared.registrations)
-            _check_route_clashes(tenant, name, entries)
             Route.objects.filter(script=script).delete()
             Route.objects.bulk_create(
                 [
@@ -262,12 +350,11 @@ def store(prepared: Prepared, user=None) -> Saved:
                         kind=r["kind"],
                         resource=r["resource"],
                     )
-                    for r in entries
+                    for r in declared_routes(registrations)
                 ]
             )
-            _check_app_clashes(tenant, name, prepared.registrations)
             for app in overriding("store_script_registrations"):
-                app.store_script_registrations(script, prepared.registrations)
+                app.store_script_registrations(script, registrations)
     except IntegrityError:
         raise ScriptRejected(
             409, "conflict", "The script was changed at the same time; try again."
@@ -282,15 +369,94 @@ def store(prepared: Prepared, user=None) -> Saved:
         buffer().add_logs(
             log_rows(tenant.id, script.id, script.name, None, prepared.logs, refused)
         )
-    return Saved(script, created, prepared.registrations, prepared.warnings)
+    return Saved(script, created, registrations, prepared.warnings)
 
 
-def _check_route_clashes(tenant, name, entries) -> None:
-    """Refuse routes another script of the tenant holds.
+# -- registrations made outside init() ----------------------------------------------
+#
+# The reference implementation keeps some registrations a handler makes (a
+# stream, a listener) for the script's lifetime. Here the app's JS checks the
+# call, asks the host whether the platform would take it (judge_later, for
+# the call's answer), and buffers an effect (R5); once the invocation
+# succeeds, the app stores what add_later accepts, inside the invocation's
+# transaction. They join the script's stored registrations until its next
+# upload, whose init() starts the set afresh.
+
+
+def judge_later(tenant, script, kind: str, entries: list[dict], key=None):
+    """Vet registrations of `kind` a handler made, on top of the stored ones.
+
+    Returns (the new entries the platform takes, the script's registrations
+    with them added, the warnings for the others): the checks an upload's
+    registrations pass (vet), with the script's stored ones counted, and
+    its own stored paths as well as the other scripts' (an upload replaces
+    its own; these join them). An entry whose key(entry) (default: the
+    entry) is a stored one's is not new. Reads only.
+    """
+    key = key or (lambda entry: entry)
+    registrations = copy.deepcopy(script.registrations or {})
+    stored = list(registrations.get(kind) or [])
+    seen = [key(entry) for entry in stored]
+    fresh = []
+    for entry in entries:
+        if key(entry) not in seen:
+            seen.append(key(entry))
+            fresh.append(entry)
+    trial = copy.deepcopy(registrations)
+    trial[kind] = [*copy.deepcopy(stored), *fresh]
+    # No script name is "": the checks then count the script's own stored
+    # rows as holders too. Only what they say of the new entries matters.
+    mine = {id(entry) for entry in fresh}
+    warnings = reasons([r for r in _vetted(tenant, "", trial) if id(r.entry) in mine])
+    left = {id(e) for e in trial.get(kind) or []}
+    kept = [entry for entry in fresh if id(entry) in left]
+    registrations[kind] = [*stored, *kept]
+    return kept, registrations, warnings
+
+
+def add_later(invocation, kind: str, entries: list[dict], what: str, key=None):
+    """Store-side of judge_later, inside the invocation's transaction.
+
+    Takes the tenant's upload lock (as store() does: a path never gets two
+    owners), saves the script's registrations with the accepted entries and
+    returns (script, accepted entries, warnings); the caller writes its
+    app's rows for them and bumps its counter. Nothing is accepted from a
+    version of the script that an upload has replaced since (`what` names
+    the registration in that warning).
+    """
+    tenant = invocation.tenant
+    type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()
+    script = (
+        Script.objects.select_for_update()
+        .filter(pk=invocation.script_id, tenant=tenant)
+        .first()
+    )
+    if script is None:
+        return None, [], []
+    if invocation.version is not None and script.version != invocation.version:
+        return (
+            script,
+            [],
+            [
+                f"{what}: version {invocation.version} of the script registered "
+                f"it, but version {script.version} has replaced it"
+            ],
+        )
+    kept, registrations, warnings = judge_later(tenant, script, kind, entries, key)
+    if kept:
+        # update(), not save(): only the registrations changed.
+        Script.objects.filter(pk=script.pk).update(registrations=registrations)
+        script.registrations = registrations
+    return script, kept, warnings
+
+
+def _route_clashes(tenant, name: str, registrations: dict) -> list[Refused]:
+    """The routes another script of the tenant holds (it keeps them).
 
     A route of an app's kind (an asset route) holds its whole path: no
     handler route of any method may share it, and it may not share a path
-    with any other route.
+    with any other route. (Within one script, registerRoute and the like
+    already refused a path the script holds, at call time.)
     """
     taken, whole, paths = {}, {}, {}
     others = (
@@ -304,34 +470,22 @@ def _check_route_clashes(tenant, name, entries) -> None:
         else:
             taken[(method, path)] = other
         paths.setdefault(path, other)
-    clashes = []
-    for r in entries:
-        path = r["path"]
-        if r["kind"]:
+    refused = []
+    for kind, entry, route in route_entries(registrations):
+        path = route["path"]
+        if route["kind"]:
             holder = paths.get(path)
-            method = r["kind"].upper()
         else:
-            holder = taken.get((r["method"], path)) or whole.get(path)
-            method = r["method"]
+            holder = taken.get((route["method"], path)) or whole.get(path)
         if holder:
-            clashes.append({"method": method, "path": path, "script": holder})
-    _refuse_clashes(clashes)
-
-
-def _refuse_clashes(clashes: list[dict]) -> None:
-    """409 naming each path another script of the tenant already holds."""
-    if not clashes:
-        return
-    listed = "; ".join(
-        f"{c['method']} {c['path']} is already registered by script '{c['script']}'"
-        for c in clashes
-    )
-    raise ScriptRejected(
-        409,
-        "route_conflict",
-        f"{listed}. Change or delete that script first, or register another path.",
-        details={"conflicts": clashes},
-    )
+            refused.append(
+                Refused(
+                    kind,
+                    entry,
+                    f"{_described(kind, route)}: script '{holder}' already serves it",
+                )
+            )
+    return refused
 
 
 def delete_script(script: Script) -> None:
@@ -389,6 +543,9 @@ def _too_large(size):
 
 __all__ = [
     "Prepared",
+    "RESERVED",
+    "add_later",
+    "judge_later",
     "Saved",
     "ScriptRejected",
     "delete_script",

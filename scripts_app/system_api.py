@@ -178,7 +178,7 @@ class ScriptDetail(APIView):
             return rejected(request, exc)
         body = ScriptSummarySerializer(saved.script).data
         body["message"] = "Script created" if saved.created else "Script updated"
-        # The registration calls that failed (and registered nothing).
+        # The registrations refused (each registered nothing), with why.
         body["warnings"] = saved.warnings
         return Response(body, status=status.HTTP_201_CREATED if saved.created else 200)
 

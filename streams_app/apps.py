@@ -9,11 +9,18 @@ class StreamsConfig(ScriptPlugin, AppConfig):
     name = "streams_app"
     verbose_name = "Streams and messages"
 
-    # The dispatcher and events modules (routeRegistry's stream calls live in
-    # the prelude), the host side of dispatcher.sendMessage and of
-    # sendStreamMessageFiltered's count, and stream sends applied after success.
+    # The dispatcher and events modules and routeRegistry's stream calls, the
+    # host side of dispatcher.sendMessage, of sendStreamMessageFiltered's
+    # count and of streams registered from handlers, and stream sends (and
+    # registrations from handlers) applied after success.
     script_api_js = "script_api.js"
-    script_host_calls = ("dispatch.send", "dispatch.next", "stream.count")
+    script_host_calls = (
+        "dispatch.send",
+        "dispatch.next",
+        "stream.count",
+        "stream.check",
+        "stream.list",
+    )
     script_effect_prefix = "stream."
     # Listeners, and stream customizers ("stream").
     script_execution_kinds = {"listener": "http", "stream": "http"}

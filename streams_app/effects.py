@@ -1,7 +1,8 @@
 """Apply the stream sends of a successful invocation (R5), and its listeners.
 
-Listeners registered from a handler (dispatcher.registerListener outside
-init()) are stored by streams_app.registry.register_later.
+Listeners and streams registered from a handler (dispatcher.registerListener
+and routeRegistry.registerStreamRoute outside init()) are stored by
+streams_app.registry.register_later and streams_later.
 
 Runs in a sync thread inside the invocation's transaction (on SQLite maybe a
 savepoint in a batch of several invocations). Each message becomes a
@@ -24,6 +25,11 @@ def apply(invocation, effects: list[dict]) -> None:
         from streams_app.registry import register_later
 
         register_later(invocation, later)
+    later = [e.get("data") or {} for e in effects if e.get("kind") == "stream.register"]
+    if later:
+        from streams_app.registry import streams_later
+
+        streams_later(invocation, later)
     sends = [e.get("data") or {} for e in effects if e.get("kind") == "stream.send"]
     if not sends:
         return

@@ -1,5 +1,8 @@
 """The host side of dispatcher.sendMessage / events.publish (dispatch.send),
-and the count sendStreamMessageFiltered answers with (stream.count)."""
+the count sendStreamMessageFiltered answers with (stream.count), and of a
+stream registered from a handler (stream.check, stream.list)."""
+
+from asgiref.sync import sync_to_async
 
 
 def script_ops(invocation) -> dict:
@@ -18,8 +21,20 @@ def script_ops(invocation) -> dict:
             return 0
         return matching_connections(invocation.tenant.id, path, event_filter)
 
+    async def stream_check(path, customizer=""):
+        from streams_app.registry import check_later
+
+        return await sync_to_async(check_later)(invocation, path, customizer)
+
+    async def stream_list():
+        from streams_app.registry import served_streams
+
+        return await sync_to_async(served_streams)(invocation)
+
     return {
         "dispatch.send": dispatch_send,
         "dispatch.next": dispatch_next,
         "stream.count": stream_count,
+        "stream.check": stream_check,
+        "stream.list": stream_list,
     }

@@ -1,69 +1,91 @@
 """Stream and listener registrations: checked at upload, stored with the version.
 
 scripts_app.services calls these through the app's hooks
-(`check_script_registrations`, `store_script_registrations`).
+(`refused_script_paths`, `check_script_registrations`,
+`store_script_registrations`); a stream it cannot take is dropped from the
+upload with a warning (core.plugins.Refused), never refusing the upload.
 """
 
 from __future__ import annotations
 
-from core.conf import scripts_setting
+from core.plugins import Refused
 from scripts_app.routing import reserved
+from scripts_app.services import RESERVED
 from streams_app.models import Listener, StreamRoute
 from tenants.models import ChangeCounter
 
 
-def check(tenant, name: str, registrations: dict) -> list[dict]:
-    """Return the clashes of this upload's streams with the tenant's other scripts.
+def check(tenant, name: str, registrations: dict) -> list[Refused]:
+    """The registrations that clash with the tenant's other scripts' streams.
 
     A stream holds GET and HEAD on its path: no other script may have a
-    stream, a GET or HEAD route or an app's route (an asset route) there, and this script's GET
-    and HEAD routes may not sit on another script's stream.
+    stream, a GET or HEAD route or an app's route (an asset route) there, and
+    this script's GET and HEAD routes may not sit on another script's stream.
+    The script that holds the path keeps it; this upload's entry is dropped.
     """
     from scripts_app.models import Route
-    from scripts_app.services import declared_routes
+    from scripts_app.services import route_entries
 
-    streams = [s["path"] for s in registrations.get("streams", [])]
+    streams = registrations.get("streams", [])
     gets = [
-        r["path"]
-        for r in declared_routes(registrations)
-        if r["method"] in ("GET", "HEAD")
+        (kind, entry, route)
+        for kind, entry, route in route_entries(registrations)
+        if route["method"] in ("GET", "HEAD")
     ]
-    clashes = []
+    refused = []
     if streams:
+        paths = [s["path"] for s in streams]
         taken = dict(
-            StreamRoute.objects.filter(tenant=tenant, path__in=streams)
+            StreamRoute.objects.filter(tenant=tenant, path__in=paths)
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
         routed = dict(
             Route.objects.filter(
-                tenant=tenant, path__in=streams, method__in=("GET", "HEAD")
+                tenant=tenant, path__in=paths, method__in=("GET", "HEAD")
             )
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
-        for path in streams:
-            holder = taken.get(path) or routed.get(path)
-            if holder:
-                clashes.append({"method": "STREAM", "path": path, "script": holder})
+        for stream in streams:
+            path = stream["path"]
+            if path in taken:
+                why = f"script '{taken[path]}' already serves it (a stream)"
+            elif path in routed:
+                why = f"script '{routed[path]}' already serves it"
+            else:
+                continue
+            refused.append(Refused("streams", stream, f"stream {path}: {why}"))
     if gets:
         on_streams = dict(
-            StreamRoute.objects.filter(tenant=tenant, path__in=gets)
+            StreamRoute.objects.filter(
+                tenant=tenant, path__in=[route["path"] for _, _, route in gets]
+            )
             .exclude(script__name=name)
             .values_list("path", "script__name")
         )
-        for path in gets:
-            if path in on_streams:
-                clashes.append(
-                    {"method": "GET", "path": path, "script": on_streams[path]}
+        for kind, entry, route in gets:
+            holder = on_streams.get(route["path"])
+            if holder:
+                what = (
+                    f"{route['kind']} route {route['path']}"
+                    if route["kind"]
+                    else f"route {route['method']} {route['path']}"
                 )
-    return clashes
+                refused.append(
+                    Refused(
+                        kind,
+                        entry,
+                        f"{what}: script '{holder}' already serves it (a stream)",
+                    )
+                )
+    return refused
 
 
-def refused_paths(registrations: dict) -> list[str]:
+def refused_paths(registrations: dict) -> list[Refused]:
     """Streams under the platform's own paths."""
     return [
-        f"stream {s['path']}"
+        Refused("streams", s, f"stream {s['path']}: {RESERVED}")
         for s in registrations.get("streams", [])
         if reserved(s["path"])
     ]
@@ -111,59 +133,122 @@ def register_later(invocation, entries: list[dict]) -> None:
     listeners registered in init() do. Bumping the "listeners" counter makes
     every process reload its ListenerDirectory. A registration by a version
     that is no longer the script's, or past the script's registration limit,
-    is dropped with a WARN entry in the script's logs.
+    is dropped with a WARN entry in the script's logs
+    (scripts_app.services.add_later).
     """
-    from scripts_app.models import Script
+    from scripts_app.services import add_later
 
-    script = (
-        Script.objects.select_for_update()
-        .filter(pk=invocation.script_id, tenant=invocation.tenant)
-        .first()
-    )
-    if script is None:
-        return
     wanted = [
         {"messageType": str(e.get("messageType")), "handler": str(e.get("handler"))}
         for e in entries
     ]
-    if invocation.version is not None and script.version != invocation.version:
-        _warn_later(
-            invocation,
-            f"Listener not registered: version {invocation.version} of the script "
-            f"registered it, but version {script.version} has replaced it",
-        )
-        return
-    registrations = dict(script.registrations or {})
-    listeners = list(registrations.get("listeners") or [])
-    known = {(entry["messageType"], entry["handler"]) for entry in listeners}
-    limit = scripts_setting("MAX_REGISTRATIONS_PER_SCRIPT")
-    added, refused = [], []
-    for entry in wanted:
-        key = (entry["messageType"], entry["handler"])
-        if key in known:
-            continue
-        if len(listeners) >= limit:
-            refused.append(entry)
-            continue
-        known.add(key)
-        listeners.append(entry)
-        added.append(entry)
+    script, added, warnings = add_later(
+        invocation,
+        "listeners",
+        wanted,
+        "listener "
+        + ", ".join(f"{e['messageType']} -> {e['handler']}" for e in wanted),
+    )
     if added:
-        registrations["listeners"] = listeners
-        # update(), not save(): only the listeners changed, so only their
-        # directory reloads.
-        Script.objects.filter(pk=script.pk).update(registrations=registrations)
         _add_listeners(script, added, ignore_conflicts=True)
         ChangeCounter.bump("listeners")
-    if refused:
-        _warn_later(
-            invocation,
-            *(
-                f"Listener not registered: {e['messageType']} -> {e['handler']}; the "
-                f"script already has {limit} (SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT)"
-                for e in refused
-            ),
+    if warnings:
+        _warn_later(invocation, *(f"Listener not registered: {w}" for w in warnings))
+
+
+def _stream(path, customizer) -> dict:
+    return {"path": str(path), "customizer": str(customizer or "")}
+
+
+def check_later(invocation, path: str, customizer: str = "") -> str | None:
+    """Why the platform would not take this stream from a handler, or None.
+
+    The answer registerStreamRoute gives at once; streams_later checks again
+    when the invocation's effects are stored.
+    """
+    from scripts_app.models import Script
+    from scripts_app.services import judge_later
+
+    script = Script.objects.filter(
+        pk=invocation.script_id, tenant=invocation.tenant
+    ).first()
+    if script is None:
+        return "the script is gone"
+    entry = _stream(path, customizer)
+    held = _held(script, entry)
+    if held is not None:
+        return held or None
+    kept, _, warnings = judge_later(invocation.tenant, script, "streams", [entry])
+    if kept:
+        return None
+    return warnings[0] if warnings else f"stream {entry['path']} was not registered"
+
+
+def _held(script, entry: dict) -> str | None:
+    """ "" if the script already has this stream, a reason if it has the path
+    with another customizer, None if it has not the path."""
+    for stored in (script.registrations or {}).get("streams") or []:
+        if stored.get("path") != entry["path"]:
+            continue
+        if (stored.get("customizer") or "") == entry["customizer"]:
+            return ""
+        return (
+            f"stream {entry['path']}: the script already has it, with customizer "
+            f"'{stored.get('customizer') or ''}'; upload the script to change it"
         )
+    return None
+
+
+def served_streams(invocation) -> list[dict]:
+    """The streams the platform serves for the invocation's script, stored ones."""
+    from scripts_app.models import Script
+
+    script = Script.objects.filter(
+        pk=invocation.script_id, tenant=invocation.tenant
+    ).first()
+    if script is None:
+        return []
+    return [
+        {"path": s["path"], "customizer": s.get("customizer") or ""}
+        for s in (script.registrations or {}).get("streams") or []
+    ]
+
+
+def streams_later(invocation, entries: list[dict]) -> None:
+    """Store streams a handler registered (inside the invocation's transaction).
+
+    They join the script's streams (StreamRoute rows and its stored
+    registrations) and last until its next upload or its deletion, as
+    streams registered in init() do; every process's stream directory
+    reloads. One the platform no longer takes (another upload took the path
+    since the call answered) is left out with a WARN entry in the script's
+    logs.
+    """
+    from scripts_app.services import add_later
+
+    wanted = [_stream(e.get("path"), e.get("customizer")) for e in entries]
+    script, kept, warnings = add_later(
+        invocation,
+        "streams",
+        wanted,
+        "stream " + ", ".join(e["path"] for e in wanted),
+        key=lambda e: e["path"],
+    )
+    if kept:
+        StreamRoute.objects.bulk_create(
+            [
+                StreamRoute(
+                    tenant_id=script.tenant_id,
+                    script=script,
+                    path=e["path"],
+                    customizer=e["customizer"],
+                )
+                for e in kept
+            ]
+        )
+        ChangeCounter.bump("streams")
+    if warnings:
+        _warn_later(invocation, *(f"Stream not registered: {w}" for w in warnings))
 
 
 def _warn_later(invocation, *messages: str) -> None:

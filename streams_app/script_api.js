@@ -1,5 +1,6 @@
 // Streams (routeRegistry's registerStreamRoute, listStreams, sendStreamMessage
-// and sendStreamMessageFiltered, contributed to the prelude's object), the
+// and sendStreamMessageFiltered, contributed to the prelude's object; a
+// stream may be registered at load time or from a handler), the
 // dispatcher (aiwebengine) and IOTA's events.publish: messages from one
 // script to the listeners every script of the tenant registered.
 //
@@ -166,6 +167,42 @@
     return null;
   }
 
+  // Registered from a handler: the reference implementation keeps such a
+  // stream until the script is reloaded. The host says now whether the
+  // platform takes it (a reserved path, another script's path, the limits:
+  // stream.check), so the answer is true; it is stored once the invocation
+  // succeeds (an effect, R5) with the script's registrations, until its next
+  // upload (streams_app.registry.streams_later).
+  function registerStreamLater(path, customizer) {
+    if (customizer && api.handler(customizer) === null) {
+      return "Error: stream " + path + " names customizer '" + customizer +
+        "', which is not a function in this script";
+    }
+    const refused = api.call("stream.check", [path, customizer]);
+    if (refused) return "Error: " + refused;
+    const mine = pendingStreams();
+    if (!mine.some((st) => st.path === path)) {
+      mine[mine.length] = { path: path, customizer: customizer };
+      api.effect("stream.register", { path: path, customizer: customizer });
+    }
+    return "Stream registered: " + path;
+  }
+
+  // This invocation's stream registrations, not stored yet (read your writes).
+  function pendingStreams() {
+    const scratch = api.scratch();
+    return scratch.streams || (scratch.streams = []);
+  }
+
+  function servedStreams() {
+    const out = api.call("stream.list", []);
+    const mine = pendingStreams();
+    for (let i = 0; i < mine.length; i++) {
+      if (!out.some((st) => st.path === mine[i].path)) out[out.length] = mine[i];
+    }
+    return out;
+  }
+
   // The absolute URL of a path on this tenant, when the context says where
   // the platform is reached (meta.baseUrl, set for HTTP requests).
   function uriOf(path) {
@@ -212,9 +249,6 @@
 
   api.contribute("routeRegistry", {
     registerStreamRoute(path, customizerHandlerName) {
-      if (api.phase() !== "load") {
-        return api.registrationError("streams can only be registered at top level or in init()");
-      }
       const problem = checkStreamPath(path);
       if (problem) return api.registrationError(problem);
       let customizer = "";
@@ -227,6 +261,7 @@
       }
       const taken = api.pathTaken("streams", path, ["GET", "HEAD"]);
       if (taken) return api.registrationError(taken);
+      if (api.phase() !== "load") return registerStreamLater(path, customizer);
       const list = streams();
       const same = list.find((st) => st.path === path);
       if (same) {
@@ -236,10 +271,13 @@
       }
       return "Stream registered: " + path;
     },
-    // This script's streams, as a JSON string of [{path, uri}].
+    // This script's streams, as a JSON string of [{path, uri}]: while it
+    // loads, those registered so far; in a handler, those the platform
+    // serves for it (stream.list: what its upload kept, plus those handlers
+    // registered since), and this invocation's own registrations.
     listStreams() {
+      const list = api.phase() === "load" ? streams() : servedStreams();
       const out = [];
-      const list = streams();
       for (let i = 0; i < list.length; i++) {
         out[i] = { path: list[i].path, uri: uriOf(list[i].path) };
       }

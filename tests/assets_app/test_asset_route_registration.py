@@ -1,4 +1,4 @@
-"""registerAssetRoute and listAssets: validated like routes, clashes refused."""
+"""registerAssetRoute and listAssets: validated like routes, clashes dropped."""
 
 import json
 
@@ -66,13 +66,20 @@ def test_an_invalid_asset_route_registers_nothing_and_is_a_warning(
     assert not Route.objects.exists()
 
 
-def test_an_asset_route_under_a_reserved_prefix_is_refused(upload):
+def test_an_asset_route_under_a_reserved_prefix_is_dropped_with_a_warning(upload):
+    from scripts_app.models import Route
+
     reply = upload(
-        "bad", 'routeRegistry.registerAssetRoute("/system/logo", "logo.png");'
+        "bad", 'routeRegistry.registerAssetRoute("/system/logo", "logo.png");\n' + LOGO
     )
 
-    assert reply.status_code == 400
-    assert "asset /system/logo" in reply.json()["error"]["message"]
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "asset route /system/logo: the path is the platform's (reserved)"
+    ]
+    assert list(Route.objects.values_list("path", "kind")) == [
+        ("/img/logo.png", "asset")
+    ]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -94,29 +101,44 @@ def test_a_path_cannot_be_both_a_handler_and_an_asset_route_in_a_script(upload, 
 
 
 @pytest.mark.parametrize(
-    "other",
+    ("other", "what"),
     [
-        LOGO,
-        'function h() { return "h"; }\n'
-        'routeRegistry.registerRoute("/img/logo.png", "h", "POST");\n',
+        (LOGO, "asset route /img/logo.png"),
+        (
+            'function h() { return "h"; }\n'
+            'routeRegistry.registerRoute("/img/logo.png", "h", "POST");\n',
+            "route POST /img/logo.png",
+        ),
     ],
 )
-def test_a_path_another_script_holds_is_refused_both_ways(upload, other):
+def test_a_path_another_script_holds_stays_with_it_both_ways(upload, other, what):
+    from scripts_app.models import Route
+
     assert upload("first", LOGO).status_code == 201
 
     reply = upload("second", other)
 
-    assert reply.status_code == 409
-    assert "already registered by script 'first'" in reply.json()["error"]["message"]
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [f"{what}: script 'first' already serves it"]
+    assert list(Route.objects.values_list("script__name", "path")) == [
+        ("first", "/img/logo.png")
+    ]
 
 
-def test_an_asset_route_cannot_take_a_path_a_handler_holds(upload):
+def test_an_asset_route_cannot_take_a_path_a_handler_holds(upload, api):
+    from scripts_app.models import Route
+
     handler = 'function h() { return "h"; }\nrouteRegistry.registerRoute("/img/logo.png", "h");\n'
     assert upload("first", handler).status_code == 201
 
     reply = upload("second", LOGO)
 
-    assert reply.status_code == 409
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "asset route /img/logo.png: script 'first' already serves it"
+    ]
+    assert list(Route.objects.values_list("script__name", "kind")) == [("first", "")]
+    assert api().get("/img/logo.png").content == b"h"
 
 
 def test_other_tenants_may_use_the_same_path(upload):

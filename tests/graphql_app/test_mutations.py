@@ -88,8 +88,6 @@ ROUTE_ON = (
 
 REFUSED = {
     "compile error": ("broken", BROKEN),
-    "reserved path": ("sneaky", ROUTE_ON.format("/graphql/mine")),
-    "route taken": ("thief", ROUTE_ON.format("/hello")),
     "invalid id": ("bad id!", "var a = 1;"),
     "empty": ("empty", "   \n"),
     "throws in init": ("thrower", "function init() { throw new Error('nope'); }"),
@@ -121,14 +119,27 @@ def test_refusals_match_the_rest_api_word_for_word(graphql, upload, case):
     assert Script.objects.filter(tenant__slug="acme").count() == 1
 
 
-def test_a_taken_route_names_the_script_that_holds_it(graphql, upload):
+@pytest.mark.parametrize(
+    ("path", "warning"),
+    [
+        ("/hello", "route GET /hello: script 'hello' already serves it"),
+        (
+            "/graphql/mine",
+            "route GET /graphql/mine: the path is the platform's (reserved)",
+        ),
+    ],
+)
+def test_a_path_the_script_cannot_have_is_success_with_a_warning(
+    graphql, upload, path, warning
+):
+    # Not a refusal (issue 13): the script is stored without the route.
     upload("hello", HELLO)
 
-    result = _upsert(graphql, "thief", ROUTE_ON.format("/hello"))
+    result = _upsert(graphql, "thief", ROUTE_ON.format(path))
 
-    assert result["code"] == "route_conflict"
-    assert "already registered by script 'hello'" in result["message"]
+    assert (result["success"], result["warnings"]) == (True, [warning])
     assert not Route.objects.filter(script__name="thief").exists()
+    assert Route.objects.get(path="/hello").script.name == "hello"
 
 
 def test_a_too_large_script_is_refused(graphql, settings):

@@ -12,50 +12,45 @@ def register(call="registerQuery", name="n", sdl="type Query { n: Int }", *rest)
     return RESOLVER + f"graphQLRegistry.{call}({args});\n"
 
 
-def refusal(upload, source):
-    response = upload("reg", source)
-    assert response.status_code == 400, response.content
-    return response.json()["error"]
+# A registration that is fine, uploaded beside each bad one: it is stored.
+GOOD = (
+    "function g(context) { return 2; }\n"
+    "graphQLRegistry.registerQuery('good', 'type Query { good: Int }', 'g');\n"
+)
 
 
 @pytest.mark.parametrize(
-    ("source", "code", "expected"),
+    ("source", "expected"),
     [
         (
             register("registerQuery", "n", "type Query {\n  n: Int\n"),
-            "invalid_registration",
-            "script 'reg' (query n): the SDL does not parse: Syntax Error: "
+            "GraphQL query 'n': the SDL does not parse: Syntax Error: "
             "Expected Name, found <EOF>. (line 3, column 1 of the SDL)",
         ),
         (
             register("registerQuery", "n", "type Query { m: Int }"),
-            "invalid_registration",
-            "script 'reg' (query n): the SDL defines m but not the field 'n' on Query",
+            "GraphQL query 'n': the SDL defines m but not the field 'n' on Query",
         ),
         (
             register("registerQuery", "n", "type Query { n: Int m: Int }"),
-            "invalid_registration",
             "type Query may define only the field 'n'; register m with a call of "
             "its own",
         ),
         (
             register("registerMutation", "n", "type Query { n: Int }"),
-            "invalid_registration",
-            "a mutation defines one field of Mutation, but the SDL defines type Query",
+            "GraphQL mutation 'n': a mutation defines one field of Mutation, but "
+            "the SDL defines type Query",
         ),
         (
             register("registerQuery", "n", "type Query { n: Missing }"),
-            "invalid_registration",
-            "script 'reg' (query n): Unknown type 'Missing'.",
+            "GraphQL query 'n': Unknown type 'Missing'.",
         ),
         (
             register("registerQuery", "n", "input In { a: Int } type Query { n: In }"),
-            "invalid_registration",
             "field Query.n has type In, an input type",
         ),
         (
             register("registerQuery", "n", "query { n }"),
-            "invalid_registration",
             "register type definitions only",
         ),
         (
@@ -64,7 +59,6 @@ def refusal(upload, source):
                 "n",
                 "type T { a: Int } extend type T { b: Int } type Query { n: T }",
             ),
-            "invalid_registration",
             "'extend' of type T is not supported",
         ),
     ],
@@ -79,14 +73,18 @@ def refusal(upload, source):
         "extend",
     ],
 )
-def test_a_bad_registration_is_refused_with_what_and_where(
-    upload, source, code, expected
+def test_a_bad_registration_is_dropped_with_a_warning_saying_what_and_where(
+    upload, source, expected
 ):
-    error = refusal(upload, source)
+    # Not a refusal of the upload (issue 13): the registration is dropped,
+    # the script's others are stored, and the answer says why.
+    response = upload("reg", source + GOOD)
 
-    assert error["code"] == code
-    assert expected in error["message"]
-    assert not GraphQLOperation.objects.exists()
+    assert response.status_code == 201, response.content
+    (warning,) = response.json()["warnings"]
+    assert warning.startswith("GraphQL ")
+    assert expected in warning
+    assert list(GraphQLOperation.objects.values_list("name", flat=True)) == ["good"]
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,7 @@ def test_a_type_defined_twice_identically_is_one_type(graphql, upload):
     assert graphql(ADD_EMMA).json() == {"data": EMMA}
 
 
-def test_a_type_defined_twice_differently_is_refused_naming_both(upload):
+def test_a_type_defined_twice_differently_drops_the_later_naming_both(upload):
     source = shelf(
         "type Book { id: Int! title: String! } type Query { books: [Book!]! }",
         "type Book { id: ID! } "
@@ -219,20 +219,15 @@ def test_a_type_defined_twice_differently_is_refused_naming_both(upload):
 
     response = upload("shelf", source)
 
-    error = response.json()["error"]
-    assert response.status_code == 400
-    assert error["code"] == "graphql_conflict"
-    assert error["details"]["errors"] == [
-        "field Book.id is 'id: Int!' in script 'shelf' (query books) but "
-        "'id: ID!' in script 'shelf' (mutation addBook)"
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        "GraphQL mutation 'addBook': field Book.id is 'id: Int!' in script "
+        "'shelf' (query books) but 'id: ID!' in script 'shelf' (mutation addBook)"
     ]
-    assert error["message"].startswith(
-        "The script's GraphQL registrations define a type differently in 1 place: "
-    )
-    assert not GraphQLOperation.objects.exists()
+    assert list(GraphQLOperation.objects.values_list("name", flat=True)) == ["books"]
 
 
-def test_an_enum_defined_twice_differently_is_refused_naming_both(upload):
+def test_an_enum_defined_twice_differently_drops_the_later_naming_both(upload):
     source = shelf(
         "enum Genre { NOVEL } type Book { id: Int! genre: Genre } "
         "type Query { books: [Book!]! }",
@@ -240,28 +235,29 @@ def test_an_enum_defined_twice_differently_is_refused_naming_both(upload):
         "type Mutation { addBook(title: String!, author: String): Book! }",
     )
 
-    error = upload("shelf", source).json()["error"]
+    warnings = upload("shelf", source).json()["warnings"]
 
-    assert error["details"]["errors"] == [
-        "type Genre is defined differently in script 'shelf' (query books) "
-        "(enum Genre { NOVEL }) and in script 'shelf' (mutation addBook) "
-        "(enum Genre { NOVEL POEM })"
+    assert warnings == [
+        "GraphQL mutation 'addBook': type Genre is defined differently in script "
+        "'shelf' (query books) (enum Genre { NOVEL }) and in script 'shelf' "
+        "(mutation addBook) (enum Genre { NOVEL POEM })"
     ]
 
 
-def test_a_type_no_registration_defines_is_still_refused(upload):
+def test_a_type_no_registration_defines_is_still_dropped(upload):
     source = shelf(
         "type Book { id: Int! } type Query { books: [Book!]! }",
         "type Mutation { addBook(title: String!, author: String): Magazine! }",
     )
 
-    error = upload("shelf", source).json()["error"]
+    response = upload("shelf", source)
 
-    assert error["code"] == "invalid_registration"
-    assert (
-        "script 'shelf' (mutation addBook): Unknown type 'Magazine'. Define it "
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        "GraphQL mutation 'addBook': Unknown type 'Magazine'. Define it "
         "in the registration's SDL or in another registration of the same script."
-    ) in error["message"]
+    ]
+    assert list(GraphQLOperation.objects.values_list("name", flat=True)) == ["books"]
 
 
 def test_another_scripts_types_are_not_borrowed(upload):
@@ -274,8 +270,10 @@ def test_another_scripts_types_are_not_borrowed(upload):
 
     response = upload("borrower", borrower)
 
-    assert response.status_code == 400
-    assert "Unknown type 'Book'" in response.json()["error"]["message"]
+    assert response.status_code == 201, response.content
+    (warning,) = response.json()["warnings"]
+    assert warning.startswith("GraphQL query 'firstBook': Unknown type 'Book'.")
+    assert not GraphQLOperation.objects.filter(script__name="borrower").exists()
 
 
 def test_a_type_of_an_internal_query_serves_an_external_mutation_alone(graphql, upload):

@@ -139,12 +139,29 @@ def test_add_with_a_failed_registration_saves_and_shows_a_warning(admin_client, 
     assert list(Route.objects.values_list("method", "path")) == [("GET", "/hello")]
 
 
-def test_add_refuses_a_route_another_script_holds(admin_client, cast, upload):
+def test_add_with_a_route_another_script_holds_saves_with_a_warning(
+    admin_client, cast, upload, api
+):
+    # Not a refusal (issue 13): the route stays with the script that holds it.
     upload("hello", HELLO)
-    response = _add(admin_client, cast, "rival", HELLO)
-    assert response.status_code == 200
-    assert "'hello'" in response.context["adminform"].form.errors["source"][0]
-    assert not Script.objects.filter(name="rival").exists()
+    source = HELLO + 'routeRegistry.registerStreamRoute("/system/feed");\n'
+    response = _add(admin_client, cast, "rival", source)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    page = admin_client.get(response.url)
+    shown = [str(m) for m in page.context["messages"]]
+    assert (
+        "Registration refused: route GET /hello: script 'hello' already serves it"
+        in shown
+    )
+    assert (
+        "Registration refused: stream /system/feed: the path is the platform's (reserved)"
+        in shown
+    )
+    assert Script.objects.get(name="rival").registrations["routes"] == []
+    assert list(Route.objects.values_list("script__name", "path")) == [
+        ("hello", "/hello")
+    ]
+    assert api(host="acme.test").get("/hello?name=x").content == b"Hello, x!"
 
 
 def test_changing_the_source_creates_version_two(admin_client, upload, api):

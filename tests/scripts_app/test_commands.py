@@ -112,6 +112,28 @@ def test_upload_script_prints_a_warning_for_each_failed_registration(cast, tmp_p
     )
 
 
+def test_upload_script_prints_the_registrations_the_platform_dropped(cast, tmp_path):
+    held = tmp_path / "hello.js"
+    held.write_text(HELLO)
+    run("upload_script", str(held), tenant="acme")
+    path = tmp_path / "rival.js"
+    path.write_text(
+        HELLO
+        + "routeRegistry.registerRoute('/graphql', 'hello');\n"
+        + "routeRegistry.registerRoute('/rival', 'hello');\n"
+    )
+    out, err = StringIO(), StringIO()
+    call_command("upload_script", str(path), tenant="acme", stdout=out, stderr=err)
+
+    assert out.getvalue() == "Created rival v1: GET /rival\n"
+    assert err.getvalue() == (
+        "Warning: registration refused: route GET /graphql: the path is the "
+        "platform's (reserved)\n"
+        "Warning: registration refused: route GET /hello: script 'hello' already "
+        "serves it\n"
+    )
+
+
 def test_upload_script_takes_an_explicit_id(cast, tmp_path):
     path = tmp_path / "whatever.js"
     path.write_text("var x = 1;\n")

@@ -71,20 +71,29 @@ def test_empty_source_is_400(api, hello_v1):
     hello_v1()
 
 
-def test_route_conflict_is_409_naming_the_other_script(api, hello_v1):
+# Registrations the platform cannot take do not refuse the upload (issue 13):
+# they are dropped, and the answer lists them as warnings.
+def test_a_route_another_script_holds_is_a_warning_and_stays_with_it(api, hello_v1):
     response = api("bob").post(
         "/system/api/scripts", {"id": "rival", "source": HELLO}, format="json"
     )
-    error = _error(response, 409, "route_conflict")
-    assert "'hello'" in error["message"]
-    assert not Script.objects.filter(name="rival").exists()
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        "route GET /hello: script 'hello' already serves it"
+    ]
+    assert response.json()["routes"] == []
+    assert Script.objects.get(name="rival").registrations["routes"] == []
     hello_v1()
 
 
-def test_reserved_route_is_400(api, hello_v1):
-    source = "function h() {}\nrouteRegistry.registerRoute('/system/x', 'h');"
-    _error(_put(api, source), 400, "reserved_path")
-    hello_v1()
+def test_a_reserved_route_is_a_warning(api, hello_v1):
+    source = HELLO + "function h() {}\nrouteRegistry.registerRoute('/system/x', 'h');"
+    response = _put(api, source)
+    assert response.status_code == 200, response.content
+    assert response.json()["warnings"] == [
+        "route GET /system/x: the path is the platform's (reserved)"
+    ]
+    assert [r["path"] for r in response.json()["routes"]] == ["/hello"]
 
 
 def test_invalid_header_is_400(api, hello_v1):

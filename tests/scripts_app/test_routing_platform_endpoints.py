@@ -44,5 +44,9 @@ async def test_a_script_cannot_shadow_health(upload, cast):
         'function h() { return "mine"; }\nrouteRegistry.registerRoute("/health", "h");'
     )
     response = await sync_to_async(upload)("shadow", source)
-    assert response.status_code == 400
+    # Stored without the route (issue 13: a warning, not a refusal).
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        "route GET /health: the path is the platform's (reserved)"
+    ]
     assert (await get("/health")).json()["status"] == "ok"

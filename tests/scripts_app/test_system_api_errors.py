@@ -142,14 +142,16 @@ def test_source_that_is_not_utf8_is_400(api, live_hello):
     live_hello()
 
 
-def test_route_taken_by_another_script_is_409_naming_it(upload, live_hello):
-    error = _error(upload("copycat", HELLO), 409, "route_conflict")
-    assert "GET /hello" in error["message"]
-    assert "'hello'" in error["message"]
-    assert error["details"]["conflicts"] == [
-        {"method": "GET", "path": "/hello", "script": "hello"}
+def test_a_route_taken_by_another_script_is_a_warning_naming_it(upload, live_hello):
+    # Not a refusal (issue 13): the copy is stored without the route, which
+    # stays with the script that holds it.
+    response = upload("copycat", HELLO)
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        "route GET /hello: script 'hello' already serves it"
     ]
-    assert not Script.objects.filter(name="copycat").exists()
+    assert Script.objects.get(name="copycat").registrations["routes"] == []
+    assert not Route.objects.filter(script__name="copycat").exists()
     live_hello()
 
 
@@ -163,11 +165,14 @@ def test_same_route_in_another_tenant_is_no_conflict(upload, api, live_hello):
 @pytest.mark.parametrize(
     "path", ["/system/admin/x", "/system/x", "/system/api/x", "/graphql", "/health"]
 )
-def test_route_under_a_reserved_prefix_is_400(upload, live_hello, path):
-    source = f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"
-    error = _error(upload("hello", source), 400, "reserved_path")
-    assert f"GET {path}" in error["message"]
-    live_hello()
+def test_a_route_under_a_reserved_prefix_is_a_warning(upload, path):
+    source = HELLO + f"function h() {{}}\nrouteRegistry.registerRoute('{path}', 'h');\n"
+    response = upload("hello", source)
+    assert response.status_code == 201, response.content
+    assert response.json()["warnings"] == [
+        f"route GET {path}: the path is the platform's (reserved)"
+    ]
+    assert list(Route.objects.values_list("path", flat=True)) == ["/hello"]
 
 
 def test_invalid_header_tag_is_400_with_its_line(upload, live_hello):

@@ -6,6 +6,7 @@ registerStreamRoute makes the call return its "Error: ..." string, and the
 upload's answer lists it under `warnings`.
 """
 
+import pytest
 from django.urls import reverse
 
 from scripts_app.models import LogEntry, Route, Script
@@ -191,3 +192,57 @@ def test_the_seeds_listener_example_uploads_without_warnings(upload):
     assert list(Listener.objects.values_list("message_type", "handler")) == [
         ("user.created", "handleUserCreated")
     ]
+
+
+# -- what the platform drops: a path never has two owners ------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_racing_for_one_path_leave_it_one_owner(cast):
+    """Four scripts take GET /race at once, two as a route, two as a stream.
+
+    No database constraint spans a route and a stream: only the upload's
+    lock on the tenant and its checks inside the transaction keep a second
+    owner out. One script keeps the path; each other upload is stored
+    without it and says so (or, at worst, asks to try again).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from scripts_app.services import ScriptRejected, save_script
+    from streams_app.models import StreamRoute
+
+    route = (
+        "function h() { return 'mine'; }\nrouteRegistry.registerRoute('/race', 'h');"
+    )
+    stream = "routeRegistry.registerStreamRoute('/race');"
+    names = ["r1", "r2", "r3", "r4"]
+    tenant = cast["acme"]
+
+    def upload_one(name):
+        try:
+            source = stream if name in ("r1", "r3") else route
+            return save_script(tenant, name, source).warnings
+        except ScriptRejected as exc:  # "changed at the same time; try again"
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = dict(zip(names, pool.map(upload_one, names), strict=True))
+
+    owners = list(
+        Route.objects.filter(path="/race").values_list("script__name", flat=True)
+    ) + list(
+        StreamRoute.objects.filter(path="/race").values_list("script__name", flat=True)
+    )
+    assert len(owners) == 1, (owners, answers)
+    (owner,) = owners
+    assert answers[owner] == []
+    for name, answer in answers.items():
+        if name == owner:
+            continue
+        assert answer == "conflict" or (
+            len(answer) == 1 and f"script '{owner}' already serves it" in answer[0]
+        ), answers

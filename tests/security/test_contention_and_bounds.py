@@ -226,53 +226,60 @@ def many_listeners(count: int) -> str:
     )
 
 
-def test_an_upload_with_more_routes_than_the_limit_is_refused_and_stores_nothing(
-    upload,
-):
-    from scripts_app.models import Script
+def test_routes_past_the_limit_are_dropped_with_a_warning(upload, api):
+    from scripts_app.models import Route
 
-    reply = upload("many", many_routes(201))
+    reply = upload("many", many_routes(203))
 
-    assert reply.status_code == 400, reply.content
-    error = reply.json()["error"]
-    assert error["code"] == "too_many_registrations"
-    assert error["message"] == (
-        "The script registers 201 routes; a script may register at most 200 "
-        "(SCRIPT_MAX_ROUTES_PER_SCRIPT). Nothing was stored."
-    )
-    assert error["requestId"]
-    assert error["details"] == {"kind": "routes", "count": 201, "limit": 200}
-    assert not Script.objects.filter(name="many").exists()
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "203 routes: a script may register at most 200 "
+        "(SCRIPT_MAX_ROUTES_PER_SCRIPT); the last 3 were dropped: "
+        "route GET /many/r200, route GET /many/r201, route GET /many/r202"
+    ]
+    assert Route.objects.filter(script__name="many").count() == 200
+    assert api(host="acme.test").get("/many/r199").status_code == 200
+    assert api(host="acme.test").get("/many/r200").status_code == 404
 
 
 def test_an_upload_with_as_many_routes_as_the_limit_is_stored(upload):
-    assert upload("many", many_routes(200)).status_code == 201
+    reply = upload("many", many_routes(200))
+    assert reply.status_code == 201
+    assert reply.json()["warnings"] == []
 
 
-def test_a_new_version_over_the_limit_keeps_the_old_one(upload, settings):
+def test_a_new_version_over_the_limit_keeps_the_first_routes(upload, settings):
     from scripts_app.models import Route
 
     settings.SCRIPTS = {**settings.SCRIPTS, "MAX_ROUTES_PER_SCRIPT": 3}
-    assert upload("many", many_routes(3)).status_code == 201
+    assert upload("many", many_routes(2)).status_code == 201
 
-    refused = upload("many", many_routes(4))
+    reply = upload("many", many_routes(9))
 
-    assert refused.status_code == 400
-    assert "registers 4 routes" in refused.json()["error"]["message"]
-    assert Route.objects.filter(script__name="many").count() == 3
+    assert reply.status_code == 200
+    assert reply.json()["warnings"] == [
+        "9 routes: a script may register at most 3 (SCRIPT_MAX_ROUTES_PER_SCRIPT); "
+        "the last 6 were dropped: route GET /many/r3, route GET /many/r4, "
+        "route GET /many/r5, route GET /many/r6, route GET /many/r7 and 1 more"
+    ]
+    assert sorted(
+        Route.objects.filter(script__name="many").values_list("path", flat=True)
+    ) == ["/many/r0", "/many/r1", "/many/r2"]
 
 
-def test_more_registrations_of_one_kind_than_the_limit_are_refused(upload, settings):
+def test_registrations_of_one_kind_past_the_limit_are_dropped(upload, settings):
+    from streams_app.models import Listener
+
     settings.SCRIPTS = {**settings.SCRIPTS, "MAX_REGISTRATIONS_PER_SCRIPT": 5}
-    assert upload("listening", many_listeners(5)).status_code == 201
+    assert upload("listening", many_listeners(5)).json()["warnings"] == []
 
     reply = upload("listening", many_listeners(6))
 
-    assert reply.status_code == 400
-    error = reply.json()["error"]
-    assert error["code"] == "too_many_registrations"
-    assert error["message"] == (
-        "The script makes 6 registrations of kind 'listeners'; a script may "
-        "register at most 5 (SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT). Nothing was "
-        "stored."
-    )
+    assert reply.status_code == 200, reply.content
+    assert reply.json()["warnings"] == [
+        "6 registrations of kind 'listeners': a script may register at most 5 "
+        "(SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT); the last 1 was dropped"
+    ]
+    assert sorted(Listener.objects.values_list("message_type", flat=True)) == [
+        f"many.t{i}" for i in range(5)
+    ]

@@ -103,3 +103,34 @@ def test_the_next_upload_replaces_listeners_registered_at_run_time(cast, upload,
 
     assert not Listener.objects.filter(script__name="subscriber").exists()
     assert shared_json(cast["acme"], "subscriber", "got") is None
+
+
+def test_past_the_registration_limit_it_is_dropped_with_a_warning(
+    cast, upload, api, settings, records
+):
+    from scripts_app.models import LogEntry
+
+    settings.SCRIPTS = {**settings.SCRIPTS, "MAX_REGISTRATIONS_PER_SCRIPT": 1}
+    put(
+        upload,
+        "many",
+        "function on(c) {}\n"
+        "function sub(c) { return dispatcher.registerListener(c.request.query.t, 'on'); }\n"
+        "routeRegistry.registerRoute('/sub', 'sub', 'POST');\n",
+    )
+    assert api(host=HOST).post("/sub?t=a").status_code == 200
+
+    api(host=HOST).post("/sub?t=b")
+    records()
+
+    rows = Listener.objects.filter(script__name="many")
+    assert list(rows.values_list("message_type", flat=True)) == ["a"]
+    assert list(
+        LogEntry.objects.filter(script_name="many", level="WARN").values_list(
+            "message", flat=True
+        )
+    ) == [
+        "Listener not registered: 2 registrations of kind 'listeners': a script "
+        "may register at most 1 (SCRIPT_MAX_REGISTRATIONS_PER_SCRIPT); the last 1 "
+        "was dropped"
+    ]

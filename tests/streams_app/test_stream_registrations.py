@@ -92,34 +92,48 @@ def test_registering_returns_a_status_string_or_an_error_string(cast, upload, ap
 
     said = api(host="acme.test").get("/said/show").json()
 
-    assert said == [
-        "Stream registered: /said",
-        "Error: streams can only be registered at top level or in init()",
+    # From a handler too (tests/streams_app/test_stream_registered_from_handler.py).
+    assert said == ["Stream registered: /said", "Stream registered: /x"]
+
+
+def test_a_reserved_path_is_dropped_with_a_warning(cast, upload):
+    reply = upload(
+        "sys",
+        'routeRegistry.registerStreamRoute("/system/feed");\n'
+        'routeRegistry.registerStreamRoute("/feed");',
+    )
+
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "stream /system/feed: the path is the platform's (reserved)"
     ]
+    assert list(StreamRoute.objects.values_list("path", flat=True)) == ["/feed"]
 
 
-def test_a_reserved_path_is_refused(cast, upload):
-    reply = upload("sys", 'routeRegistry.registerStreamRoute("/system/feed");')
-
-    assert reply.status_code == 400
-    assert reply.json()["error"]["code"] == "reserved_path"
-    assert "stream /system/feed" in reply.json()["error"]["message"]
+def _owners(path):
+    return sorted(
+        StreamRoute.objects.filter(path=path).values_list("script__name", flat=True)
+    )
 
 
-def test_a_stream_path_taken_by_another_script_is_a_conflict(cast, upload):
+def test_a_stream_path_taken_by_another_script_stays_with_it(cast, upload):
     put(upload, "first", 'routeRegistry.registerStreamRoute("/feed");')
 
-    reply = upload("second", 'routeRegistry.registerStreamRoute("/feed");')
+    reply = upload(
+        "second",
+        'routeRegistry.registerStreamRoute("/feed");\n'
+        'routeRegistry.registerStreamRoute("/mine");',
+    )
 
-    assert reply.status_code == 409
-    error = reply.json()["error"]
-    assert error["code"] == "route_conflict"
-    assert error["details"]["conflicts"] == [
-        {"method": "STREAM", "path": "/feed", "script": "first"}
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "stream /feed: script 'first' already serves it (a stream)"
     ]
+    assert _owners("/feed") == ["first"]
+    assert _owners("/mine") == ["second"]
 
 
-def test_a_stream_on_another_scripts_get_route_is_a_conflict(cast, upload):
+def test_a_stream_on_another_scripts_get_route_is_dropped(cast, upload):
     put(
         upload,
         "page",
@@ -128,11 +142,12 @@ def test_a_stream_on_another_scripts_get_route_is_a_conflict(cast, upload):
 
     reply = upload("feed", 'routeRegistry.registerStreamRoute("/feed");')
 
-    assert reply.status_code == 409
-    assert reply.json()["error"]["details"]["conflicts"][0]["script"] == "page"
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == ["stream /feed: script 'page' already serves it"]
+    assert not StreamRoute.objects.exists()
 
 
-def test_a_stream_on_another_scripts_head_route_is_a_conflict(cast, upload):
+def test_a_stream_on_another_scripts_head_route_is_dropped(cast, upload):
     put(
         upload,
         "page",
@@ -142,22 +157,32 @@ def test_a_stream_on_another_scripts_head_route_is_a_conflict(cast, upload):
 
     reply = upload("feed", 'routeRegistry.registerStreamRoute("/feed");')
 
-    assert reply.status_code == 409
-    assert reply.json()["error"]["details"]["conflicts"][0]["script"] == "page"
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == ["stream /feed: script 'page' already serves it"]
+    assert not StreamRoute.objects.exists()
 
 
-def test_a_get_route_on_another_scripts_stream_is_a_conflict(cast, upload):
+def test_a_get_route_on_another_scripts_stream_is_dropped(cast, upload, api):
+    from scripts_app.models import Route
+
     put(upload, "feed", 'routeRegistry.registerStreamRoute("/feed");')
 
     reply = upload(
         "page",
-        'function p(c) { return "page"; } routeRegistry.registerRoute("/feed", "p");',
+        'function p(c) { return "page"; }\n'
+        'routeRegistry.registerRoute("/feed", "p");\n'
+        'routeRegistry.registerRoute("/page", "p");',
     )
 
-    assert reply.status_code == 409
-    assert reply.json()["error"]["details"]["conflicts"] == [
-        {"method": "GET", "path": "/feed", "script": "feed"}
+    assert reply.status_code == 201, reply.content
+    assert reply.json()["warnings"] == [
+        "route GET /feed: script 'feed' already serves it (a stream)"
     ]
+    assert list(
+        Route.objects.filter(script__name="page").values_list("path", flat=True)
+    ) == ["/page"]
+    assert _owners("/feed") == ["feed"]
+    assert api(host="acme.test").get("/page").content == b"page"
 
 
 def test_a_post_route_may_share_a_stream_path(cast, upload):
