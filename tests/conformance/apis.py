@@ -127,11 +127,7 @@ IOTA = [
         "iota",
         "script permissions (ScriptCreate / ScriptRead / ScriptUpdate / ScriptDelete)",
     ),
-    Api(
-        "iota",
-        "one-off scripts (manual runs, ScriptExecute)",
-        not_built="issue 14, scheduler",
-    ),
+    Api("iota", "one-off scripts (manual runs, ScriptExecute)"),
 ]
 
 PREDIX = [

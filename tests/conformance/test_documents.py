@@ -15,6 +15,7 @@ them (it has no other code blocks).
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,6 +26,12 @@ from triggers_app.models import SystemMessage
 conforms = pytest.mark.conforms
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def iso_days_ago(days: int) -> str:
+    """An ISO time as utils.date.now() writes it (UTC, milliseconds, Z)."""
+    when = datetime.now(UTC) - timedelta(days=days)
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def seed(cast, collection, *objects, tenant="acme"):
@@ -376,3 +383,43 @@ def test_a_failing_post_processing_script_leaves_a_system_message(
     (message,) = client.get("/system/messages").json()
     (report,) = message["postProcessing"]
     assert "ReferenceError: nothing is not defined" in report["messages"][0]
+
+
+# -- IOTA: the cron job's body, run by hand ------------------------------------------
+
+
+@conforms("services.*", "one-off scripts (manual runs, ScriptExecute)")
+def test_the_cron_jobs_main_notifies_inactive_clients(upload, api, cast, mailoutbox):
+    seed(
+        cast,
+        "clients",
+        {
+            "id": "c1",
+            "name": "Ann",
+            "email": "ann@example.com",
+            "last_activity": iso_days_ago(45),
+        },
+        {
+            "id": "c2",
+            "name": "Bob",
+            "email": "bob@example.com",
+            "last_activity": iso_days_ago(31),
+        },
+        {
+            "id": "c3",
+            "name": "Cy",
+            "email": "cy@example.com",
+            "last_activity": iso_days_ago(2),
+        },
+    )
+    assert upload("notify", fixture("iota", "cron_job")).status_code == 201
+
+    reply = api("alice", "acme.test").post(
+        "/system/api/scripts/notify/run", {"handler": "main"}, format="json"
+    )
+
+    assert reply.status_code == 200, reply.content
+    assert reply.json()["result"] == {"success": True, "processed": 2, "notified": 2}
+    assert sorted(m.to[0] for m in mailoutbox) == ["ann@example.com", "bob@example.com"]
+    assert {m.subject for m in mailoutbox} == {"We miss you!"}
+    assert "Hello Ann, we haven't seen you in 30 days." in [m.body for m in mailoutbox]
