@@ -135,8 +135,14 @@ def claim_due(now: datetime | None = None) -> list[Run]:
 
 def claim_one(job_id, due: datetime) -> Run | None:
     """Claim the run of job `job_id` due at `due`, if it is still to be claimed."""
+    # `due` may come from iso_utc (to the millisecond), the row's to the µs.
     claimed, _ = _claim(
-        Job.objects.filter(id=job_id, enabled=True, next_run_at=due),
+        Job.objects.filter(
+            id=job_id,
+            enabled=True,
+            next_run_at__gte=due,
+            next_run_at__lt=due + timedelta(milliseconds=1),
+        ),
         datetime.now(UTC),
     )
     return claimed[0] if claimed else None

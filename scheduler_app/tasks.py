@@ -80,7 +80,9 @@ class JobLoop:
         try:
             await runner.run_job(run.job_id, run.due, run.execution_id)
         except Exception:  # the run's record says what the handler did
-            log.exception("Scheduled run %s of job %s failed", *run[::-2])
+            log.exception(
+                "Scheduled run %s of job %s failed", run.execution_id, run.job_id
+            )
 
     def drain(self, timeout: float) -> bool:
         """Wait up to `timeout` s for the runs going on; True if all ended."""

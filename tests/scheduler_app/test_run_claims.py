@@ -31,9 +31,7 @@ def script(cast):
 def make_job(script, name="j", **fields):
     fields.setdefault("type", "one-off")
     fields.setdefault("handler", "tick")
-    return Job.objects.create(
-        tenant=script.tenant, script=script, name=name, **fields
-    )
+    return Job.objects.create(tenant=script.tenant, script=script, name=name, **fields)
 
 
 def now():
@@ -42,9 +40,7 @@ def now():
 
 def test_two_concurrent_ticks_claim_each_due_run_once(script):
     due = now() - timedelta(seconds=1)
-    jobs = [
-        make_job(script, f"j{i}", run_at=due, next_run_at=due) for i in range(40)
-    ]
+    jobs = [make_job(script, f"j{i}", run_at=due, next_run_at=due) for i in range(40)]
     start = threading.Barrier(2)
     claimed = [[], []]
     errors = []
@@ -157,7 +153,9 @@ def test_a_run_that_finished_but_was_not_noted_is_caught_up_not_lost(script):
     job.refresh_from_db()
     assert (job.last_status, job.last_execution, job.run_count) == ("ok", finished, 1)
     assert job.running_execution is None
-    assert list(Execution.objects.filter(ref=job.ref).values_list("status", flat=True)) == ["ok"]
+    assert list(
+        Execution.objects.filter(ref=job.ref).values_list("status", flat=True)
+    ) == ["ok"]
 
 
 def test_a_claimed_run_never_started_is_lost_after_its_start_deadline(script, settings):
