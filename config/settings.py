@@ -330,6 +330,9 @@ SCRIPTS = {
 # keeps its schedule in the database (django-celery-beat). The embedded stack
 # runs due jobs in the serving process and sends no task ("memory://").
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+# The queue beat's ticks and the runs go to; installations sharing one Redis
+# keep apart with a queue each.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SCRIPTHOST_CELERY_QUEUE", "scripthost")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

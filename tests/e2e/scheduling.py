@@ -49,7 +49,9 @@ def _connect(database):
     if database.pg_name:
         import psycopg
 
-        return psycopg.connect(database.env()["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+        return psycopg.connect(
+            database.env()["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+        )
     return sqlite3.connect(database.var_dir / "db.sqlite3", timeout=30)
 
 

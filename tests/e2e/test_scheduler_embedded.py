@@ -107,8 +107,10 @@ def test_a_job_longer_than_its_interval_never_runs_twice_at_once(served):
     )
     done = wait_for(
         lambda: runs(served, job_id),
-        lambda r: len([x for x in r if x["status"] == "ok"]) >= 2
-        and any(x["status"] == "skipped" for x in r),
+        lambda r: (
+            len([x for x in r if x["status"] == "ok"]) >= 2
+            and any(x["status"] == "skipped" for x in r)
+        ),
         within=30,
     )
     ok = [r for r in done if r["status"] == "ok"]
