@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # The shortest wait between ticks, however soon the next job is due.
 MIN_WAIT_SECONDS = 0.05
+# Claimed runs started together (as a Celery message carries them).
+RUNS_TOGETHER = 10
 # What shutdown waits for the runs going on before it stops them (they are
 # then recorded lost by the next tick of any process).
 SHUTDOWN_WAIT_SECONDS = 5.0
@@ -52,9 +54,11 @@ async def serve() -> None:
             except Exception:
                 log.exception("The scheduler's tick failed; trying again")
                 runs, wait = [], scripts_setting("SCHEDULER_TICK_SECONDS")
-            for run in runs:
-                await slots.acquire()
-                task = asyncio.create_task(_run(run, slots))
+            for start in range(0, len(runs), RUNS_TOGETHER):
+                together = runs[start : start + RUNS_TOGETHER]
+                for _ in together:
+                    await slots.acquire()
+                task = asyncio.create_task(_run(together, slots))
                 going.add(task)
                 task.add_done_callback(going.discard)
             await asyncio.sleep(wait)
@@ -79,10 +83,18 @@ def _tick() -> tuple[list[runner.Run], float]:
     return runs, max(MIN_WAIT_SECONDS, min(most, until))
 
 
-async def _run(run: runner.Run, slots: asyncio.Semaphore) -> None:
-    try:
-        await runner.run_job(run.job_id, run.due, run.execution_id)
-    except Exception:
-        log.exception("Scheduled run %s of job %s failed", run.execution_id, run.job_id)
-    finally:
+async def _run(runs: list[runner.Run], slots: asyncio.Semaphore) -> None:
+    released = 0
+
+    def release():
+        nonlocal released
+        released += 1
         slots.release()
+
+    try:
+        await runner.run_jobs(runs, release)
+    except Exception:  # unstarted runs are settled as lost by a later tick
+        log.exception("Starting %d scheduled runs failed", len(runs))
+    finally:
+        for _ in range(len(runs) - released):
+            slots.release()

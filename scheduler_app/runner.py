@@ -38,13 +38,15 @@ late: it is the job's only one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
+import weakref
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, transaction
-from django.db.models import F
+from django.db import close_old_connections, connections, router, transaction
 
 from core import ids
 from core.conf import scripts_setting
@@ -52,7 +54,8 @@ from scheduler_app import schedule
 from scheduler_app.models import Job, JobType
 from scripts_app.admission import refused
 from scripts_app.executions import error_text
-from scripts_app.invocations import limits, run
+from scripts_app.invocations import limits
+from scripts_app.invocations import run as invoke
 from scripts_app.models import Execution, LogEntry
 from scripts_app.records import buffer, log_rows
 from scripts_app.routing import RouteTarget
@@ -86,11 +89,12 @@ _CLAIM_FIELDS = [
 
 
 class Run(NamedTuple):
-    """A claimed run, as a task message carries it (JSON-able strings)."""
+    """A claimed run, as a task message carries it (JSON-able values)."""
 
     job_id: str
     due: str  # ISO 8601, UTC
     execution_id: str
+    script_id: int | None = None  # runs of one script are handed out together
 
 
 def iso_utc(moment: datetime) -> str:
@@ -214,11 +218,16 @@ def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
                 job.running_execution = execution_id
                 job.running_since = None
                 job.running_until = now + start_within
-                runs.append(Run(str(job.id), iso_utc(due), str(execution_id)))
+                runs.append(
+                    Run(str(job.id), iso_utc(due), str(execution_id), job.script_id)
+                )
             # The catch-up policy: the next slot after now, not after `due`.
             job.next_run_at = schedule.next_run(job, now)
             job.updated_at = now
         _save(jobs, records)
+    # Runs of one script side by side: handed out together, they share the
+    # worker's warm context of that script instead of each building one.
+    runs.sort(key=lambda run: run.script_id)
     return runs, len(jobs)
 
 
@@ -299,11 +308,35 @@ def _settle(job, now: datetime, records: _Records) -> None:
 
 def _save(jobs: list[Job], records: _Records) -> None:
     if jobs:
-        Job.objects.bulk_update(jobs, _CLAIM_FIELDS)
+        _update_rows(jobs, _CLAIM_FIELDS)
     if records.executions:
         Execution.objects.bulk_create(records.executions)
     if records.logs:
         LogEntry.objects.bulk_create([LogEntry(**row) for row in records.logs])
+
+
+def _update_rows(jobs: list[Job], fields: list[str]) -> None:
+    """Write `fields` of each job: one UPDATE statement, executed per row.
+
+    (bulk_update builds a CASE per field and row: for a burst of a few
+    hundred due jobs it cost seconds of CPU; executemany costs milliseconds.)
+    """
+    connection = connections[router.db_for_write(Job)]
+    columns = [Job._meta.get_field(name) for name in fields]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        qn(Job._meta.db_table),
+        ", ".join(f"{qn(f.column)} = %s" for f in columns),
+        qn(Job._meta.pk.column),
+    )
+    pk = Job._meta.pk
+    params = [
+        [f.get_db_prep_save(getattr(job, f.attname), connection) for f in columns]
+        + [pk.get_db_prep_save(job.pk, connection)]
+        for job in jobs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def trigger_of(job, due: datetime) -> str:
@@ -328,9 +361,55 @@ async def run_job(job_id, scheduled_for, execution_id=None):
         if claimed is None:
             return None
         execution_id = claimed.execution_id
-    job = await sync_to_async(_start)(job_id, execution_id)
-    if job is None:
-        return None
+    [outcome] = await run_jobs([Run(str(job_id), iso_utc(due), str(execution_id))])
+    return outcome
+
+
+async def run_jobs(runs: list[Run], on_done=None) -> list:
+    """Run claimed runs (run_job for several); return their Outcomes (or None).
+
+    They are started together (one transaction), runs of different scripts
+    side by side and those of one script one after another (they then share
+    one warm context instead of building one each); `on_done()` is called as
+    each one ends (or is found not this call's to run).
+    """
+    started = await sync_to_async(_start)([run.execution_id for run in runs])
+    outcomes: list = [None] * len(runs)
+    groups: dict = {}
+    for index, run in enumerate(runs):
+        job = started.get(run.execution_id)
+        if job is None:
+            if on_done is not None:
+                on_done()
+            continue
+        groups.setdefault(job.script_id, []).append((index, run, job))
+
+    finishing: list[asyncio.Future] = []
+
+    async def one_after_another(items):
+        for index, run, job in items:
+            try:
+                outcomes[index], noted = await _run_started(job, run)
+                finishing.append(noted)
+            except Exception:  # settled as lost once its deadline passes
+                log.exception(
+                    "Scheduled run %s of job %s failed", run.execution_id, run.job_id
+                )
+            finally:
+                # Its slot is free once its handler ended; its records are
+                # written with those of the runs that end meanwhile.
+                if on_done is not None:
+                    on_done()
+
+    await asyncio.gather(*(one_after_another(items) for items in groups.values()))
+    for noted in await asyncio.gather(*finishing, return_exceptions=True):
+        if isinstance(noted, Exception):
+            log.error("Recording scheduled runs failed: %s", noted)
+    return outcomes
+
+
+async def _run_started(job, run: Run):
+    due = _moment(run.due)
     script = job.script
     target = RouteTarget(
         script.id,
@@ -341,7 +420,7 @@ async def run_job(job_id, scheduled_for, execution_id=None):
         capabilities=tuple(script.capabilities or ()),
     )
     context = {"meta": {"schedule": schedule_info(job, due)}}
-    outcome = await run(
+    outcome = await invoke(
         KIND,
         job.tenant,
         target,
@@ -350,11 +429,10 @@ async def run_job(job_id, scheduled_for, execution_id=None):
         triggered_by=TRIGGERED_BY,
         ref=job.ref,
         keep_result=True,
-        execution_id=execution_id,
+        execution_id=run.execution_id,
         script_type="cron" if job.type == JobType.CRON else None,
     )
-    await sync_to_async(_finish)(job, target, due, execution_id, outcome)
-    return outcome
+    return outcome, _finisher().finish((job, target, due, run.execution_id, outcome))
 
 
 def schedule_info(job, due: datetime) -> dict:
@@ -370,20 +448,37 @@ def schedule_info(job, due: datetime) -> dict:
     }
 
 
-def _start(job_id, execution_id) -> Job | None:
-    """Start a claimed run: note it as started, until its limit plus a margin."""
+def _start(execution_ids: list) -> dict:
+    """Start claimed runs: {execution id: job} of those that were this call's.
+
+    A run is started once: its execution id still on its job, not started
+    yet. It is then running until its time limit plus a margin.
+    """
     close_old_connections()  # a worker's connection may have gone stale
     now = datetime.now(UTC)
     until = now + timedelta(
         seconds=limits(KIND).seconds + scripts_setting("SCHEDULER_LOST_MARGIN_SECONDS")
     )
-    started = Job.objects.filter(
-        id=job_id, running_execution=execution_id, running_since__isnull=True
-    ).update(running_since=now, running_until=until, updated_at=now)
-    if not started:
-        log.info("Run %s of job %s is not this worker's to start", execution_id, job_id)
-        return None
-    return Job.objects.select_related("script", "tenant").get(id=job_id)
+    with transaction.atomic():
+        # Execution ids are unique: each names one job's one run.
+        jobs = list(
+            Job.objects.select_for_update(of=("self",))
+            .select_related("script", "tenant")
+            .filter(running_execution__in=execution_ids, running_since__isnull=True)
+        )
+        Job.objects.filter(id__in=[job.id for job in jobs]).update(
+            running_since=now, running_until=until, updated_at=now
+        )
+    for job in jobs:
+        job.running_since, job.running_until = now, until
+    if len(jobs) < len(execution_ids):
+        log.info(
+            "%d of %d runs were not this worker's to start (started or settled "
+            "elsewhere)",
+            len(execution_ids) - len(jobs),
+            len(execution_ids),
+        )
+    return {str(job.running_execution): job for job in jobs}
 
 
 def status_of(outcome) -> str:
@@ -395,62 +490,142 @@ def status_of(outcome) -> str:
     )
 
 
-def _finish(job, target, due, execution_id, outcome) -> None:
-    """Write the run's records, then note on the job that it ended.
+class _Finisher:
+    """Note ended runs on their jobs, those that end close together at once.
 
-    The records go first: a worker killed in between leaves a run whose
-    record exists, which the next tick only catches up on (see _settle).
+    Each run's records are written first (one flush for them all), then each
+    job is updated: a worker killed in between leaves a run whose record
+    exists, which the next tick only catches up on (see _settle).
     """
+
+    def __init__(self):
+        self.waiting: list = []
+        self.writing: asyncio.Task | None = None
+
+    def finish(self, item) -> asyncio.Future:
+        """Queue an ended run; the Future is done once it is written."""
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, done))
+        if self.writing is None or self.writing.done():
+            self.writing = asyncio.create_task(self._write())
+        return done
+
+    async def _write(self) -> None:
+        while self.waiting:
+            taken, self.waiting = self.waiting, []
+            try:
+                await sync_to_async(_finish)([item for item, _ in taken])
+            except Exception as exc:
+                for _, done in taken:
+                    done.set_exception(exc)
+            else:
+                for _, done in taken:
+                    done.set_result(None)
+
+
+_finishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _finisher() -> _Finisher:
+    loop = asyncio.get_running_loop()
+    found = _finishers.get(loop)
+    if found is None:
+        found = _finishers[loop] = _Finisher()
+    return found
+
+
+def _finish(items: list) -> None:
+    """Write the ended runs' records, then note on each job that its run ended."""
     now = datetime.now(UTC)
-    status = status_of(outcome)
-    if refused(outcome):
-        # The tenant's cap of running invocations turned it away: nothing
-        # ran and the runner wrote nothing; say so.
-        status = "skipped"
-        buffer().add(
-            {
-                "id": execution_id,
-                "tenant_id": job.tenant_id,
-                "script_id": job.script_id,
-                "script_name": job.script.name,
-                "version": target.version,
-                "kind": KIND,
-                "handler": job.handler,
-                "trigger": trigger_of(job, due) + " skipped",
-                "triggered_by": TRIGGERED_BY,
-                "ref": job.ref,
-                "status": status,
-                "duration_ms": 0.0,
-                "error": f"Not run: {outcome.error.message}",
-                "started_at": now,
-            },
-            [],
-        )
-    elif outcome.error is not None:
-        # The seed's tip 3: a scheduled handler that throws leaves a FATAL entry.
-        message = (
-            f"Scheduled job '{job.name}' ({job.type}, due {iso_utc(due)}) failed: "
-            f"{error_text(outcome.error, target)}"
-        )
-        buffer().add_logs(
-            log_rows(
-                job.tenant_id,
-                job.script_id,
-                job.script.name,
-                execution_id,
+    ended = []
+    for job, target, due, execution_id, outcome in items:
+        status = status_of(outcome)
+        if refused(outcome):
+            # The tenant's cap of running invocations turned it away: nothing
+            # ran and the runner wrote nothing; say so.
+            status = "skipped"
+            buffer().add(
+                {
+                    "id": execution_id,
+                    "tenant_id": job.tenant_id,
+                    "script_id": job.script_id,
+                    "script_name": job.script.name,
+                    "version": target.version,
+                    "kind": KIND,
+                    "handler": job.handler,
+                    "trigger": trigger_of(job, due) + " skipped",
+                    "triggered_by": TRIGGERED_BY,
+                    "ref": job.ref,
+                    "status": status,
+                    "duration_ms": 0.0,
+                    "error": f"Not run: {outcome.error.message}",
+                    "started_at": now,
+                },
                 [],
-                [{"level": "FATAL", "message": message}],
             )
-        )
-    buffer().flush()
-    Job.objects.filter(id=job.id, running_execution=execution_id).update(
-        running_execution=None,
-        running_since=None,
-        running_until=None,
-        last_run_at=job.running_since,
-        last_status=status,
-        last_execution=execution_id,
-        run_count=F("run_count") + (0 if status == "skipped" else 1),
-        skip_count=F("skip_count") + (1 if status == "skipped" else 0),
-        updated_at=now,
+        elif outcome.error is not None:
+            # The seed's tip 3: a scheduled handler that throws leaves a FATAL entry.
+            message = (
+                f"Scheduled job '{job.name}' ({job.type}, due {iso_utc(due)}) "
+                f"failed: {error_text(outcome.error, target)}"
+            )
+            buffer().add_logs(
+                log_rows(
+                    job.tenant_id,
+                    job.script_id,
+                    job.script.name,
+                    execution_id,
+                    [],
+                    [{"level": "FATAL", "message": message}],
+                )
+            )
+        ended.append((job, execution_id, status))
+    # One transaction, one commit (a commit is an fsync: the cost that counts
+    # when hundreds of runs end at once): the records, then the jobs.
+    with transaction.atomic():
+        buffer().flush()
+        _note_ended(ended, now)
+
+
+def _note_ended(ended: list, now: datetime) -> None:
+    """Clear each job's running run (if it is still that one) and count it."""
+    connection = connections[router.db_for_write(Job)]
+    qn = connection.ops.quote_name
+    field = Job._meta.get_field
+    columns = [
+        field(name)
+        for name in ("last_run_at", "last_status", "last_execution", "updated_at")
+    ]
+    sql = (
+        "UPDATE {table} SET {running} = NULL, {since} = NULL, {until} = NULL, "
+        "{values}, {runs} = {runs} + %s, {skips} = {skips} + %s "
+        "WHERE {pk} = %s AND {running} = %s"
+    ).format(
+        table=qn(Job._meta.db_table),
+        running=qn(field("running_execution").column),
+        since=qn(field("running_since").column),
+        until=qn(field("running_until").column),
+        values=", ".join(f"{qn(f.column)} = %s" for f in columns),
+        runs=qn(field("run_count").column),
+        skips=qn(field("skip_count").column),
+        pk=qn(Job._meta.pk.column),
     )
+    params = []
+    for job, execution_id, status in ended:
+        skipped = status == "skipped"
+        values = (job.running_since, status, uuid.UUID(str(execution_id)), now)
+        params.append(
+            [
+                f.get_db_prep_save(v, connection)
+                for f, v in zip(columns, values, strict=True)
+            ]
+            + [0 if skipped else 1, 1 if skipped else 0]
+            + [
+                Job._meta.pk.get_db_prep_save(job.pk, connection),
+                field("running_execution").get_db_prep_save(
+                    uuid.UUID(str(execution_id)), connection
+                ),
+            ]
+        )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

@@ -19,6 +19,7 @@ and the next tick records them as lost.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import threading
@@ -51,10 +52,8 @@ def tick() -> int:
 
 @shared_task(name="scheduler.run_jobs", ignore_result=True)
 def run_jobs(runs: list) -> None:
-    """Start claimed runs ([job_id, due, execution_id] each) in this process's loop."""
-    loop = job_loop()
-    for run in runs:
-        loop.submit(runner.Run(*run))
+    """Start claimed runs (Run fields each) in this process's job loop."""
+    job_loop().submit([runner.Run(*run) for run in runs])
 
 
 class JobLoop:
@@ -63,42 +62,43 @@ class JobLoop:
     def __init__(self, concurrency: int):
         self.concurrency = concurrency
         self.slots = threading.BoundedSemaphore(concurrency)
+        self.going: set[concurrent.futures.Future] = set()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="scheduler-jobs", daemon=True
         )
         self.thread.start()
 
-    def submit(self, run: runner.Run) -> None:
-        """Run it in the loop once a slot is free (blocks until then)."""
-        self.slots.acquire()
-        future = asyncio.run_coroutine_threadsafe(self._run(run), self.loop)
-        future.add_done_callback(lambda _: self.slots.release())
+    def submit(self, runs: list[runner.Run]) -> None:
+        """Run them in the loop, a slot each (blocks until the slots are free)."""
+        taken = min(len(runs), self.concurrency)
+        for _ in range(taken):
+            self.slots.acquire()
+        going = asyncio.run_coroutine_threadsafe(self._run(runs, taken), self.loop)
+        self.going.add(going)
+        going.add_done_callback(self.going.discard)
 
-    @staticmethod
-    async def _run(run: runner.Run) -> None:
+    async def _run(self, runs, taken: int) -> None:
+        released = 0
+
+        def release():
+            nonlocal released
+            if released < taken:
+                released += 1
+                self.slots.release()
+
         try:
-            await runner.run_job(run.job_id, run.due, run.execution_id)
-        except Exception:  # the run's record says what the handler did
-            log.exception(
-                "Scheduled run %s of job %s failed", run.execution_id, run.job_id
-            )
+            await runner.run_jobs(runs, release)
+        except Exception:  # unstarted runs are settled as lost by a later tick
+            log.exception("Starting %d scheduled runs failed", len(runs))
+        finally:
+            while released < taken:
+                release()
 
     def drain(self, timeout: float) -> bool:
-        """Wait up to `timeout` s for the runs going on; True if all ended."""
-        taken = 0
-        deadline = threading.Event()
-        timer = threading.Timer(timeout, deadline.set)
-        timer.start()
-        try:
-            while taken < self.concurrency and not deadline.is_set():
-                if self.slots.acquire(timeout=0.1):
-                    taken += 1
-        finally:
-            timer.cancel()
-            for _ in range(taken):
-                self.slots.release()
-        return taken == self.concurrency
+        """Wait up to `timeout` s for the runs going on (and their records)."""
+        _, pending = concurrent.futures.wait(list(self.going), timeout)
+        return not pending
 
 
 _loops: dict[int, JobLoop] = {}

@@ -169,7 +169,7 @@ def test_a_claimed_run_never_started_is_lost_after_its_start_deadline(script, se
     assert job.last_status == "lost"
     assert "never started" in Execution.objects.get(ref=job.ref).error
     # Its task arriving late cannot start it any more.
-    assert runner._start(job.id, run.execution_id) is None
+    assert runner._start([run.execution_id]) == {}
 
 
 def test_recurring_runs_missed_while_down_are_not_replayed(script):
