@@ -8,13 +8,15 @@ scripts (`bench-job-<i>`, each with a handler that returns its
 context.meta.schedule) get JOBS one-off jobs between them, made disabled;
 once the workers and beat are up, one UPDATE makes them all due at the same
 moment, a few seconds ahead: the worst case of "all due in the same minute"
-(every one at the minute's first second, as `* * * * *` would). The contexts
-are cold: each worker builds each script's on its first run.
+(every one at the minute's first second, as `* * * * *` would).
 
-Reports: whether every job ran exactly once (one execution record, status
-ok, run_count 1: `errors` counts the jobs that did not), the lateness of
-the runs (start minus due time: p50 and p99), and throughput (runs per
-second from the due time to the last run's end).
+Two rounds on the same workers: the first with cold contexts (each worker
+builds each script's on its first run), then the same jobs made due again
+(warm contexts, as a job due every minute finds them). Each reports whether
+every job ran exactly once (one execution record, status ok, run_count 1:
+`errors` counts the jobs that did not), the lateness of the runs (start
+minus due time: p50 and p99), throughput (runs per second from the due time
+to the last run's end) and the machine's load average.
 
 Usage alone (the row's own fresh installation; needs PostgreSQL and Redis):
 
@@ -34,6 +36,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from bench import servers
+from bench.load import tree_cpu_seconds
 from bench.sse import percentile
 
 JOBS, SCRIPTS, WORKERS = 1000, 100, 2
@@ -99,14 +102,16 @@ def _pg(url: str):
     )
 
 
-def _measure(url: str, jobs: int) -> dict:
+def _measure(url: str, jobs: int, pids=()) -> dict:
     """Make every job due LEAD_SECONDS ahead; wait for them; return the figures."""
+    cpu_before = tree_cpu_seconds(pids)
     with _pg(url) as conn:
         due = conn.execute("SELECT now()").fetchone()[0] + timedelta(
             seconds=LEAD_SECONDS
         )
         conn.execute(
-            "UPDATE scheduler_app_job SET enabled = true, run_at = %s, next_run_at = %s",
+            "UPDATE scheduler_app_job SET enabled = true, run_at = %s, "
+            "next_run_at = %s, run_count = 0, last_status = ''",
             (due, due),
         )
         deadline = time.monotonic() + LEAD_SECONDS + WAIT_SECONDS
@@ -120,7 +125,8 @@ def _measure(url: str, jobs: int) -> dict:
             time.sleep(0.5)
         rows = conn.execute(
             "SELECT ref, status, started_at, duration_ms FROM scripts_app_execution "
-            "WHERE kind = 'scheduled'"
+            "WHERE kind = 'scheduled' AND started_at >= %s",
+            (due,),
         ).fetchall()
         counts = conn.execute(
             "SELECT count(*) FILTER (WHERE run_count = 1 AND last_status = 'ok') "
@@ -155,7 +161,23 @@ def _measure(url: str, jobs: int) -> dict:
         "rps": len(ok) / span if span > 0 else 0.0,
         "span_s": span,
         "due": due.astimezone(UTC).isoformat(),
+        "load_average": os.getloadavg()[0],
+        # CPU the workers and beat spent on the round, per run: what the
+        # machine's load does not change much.
+        "cpu_ms_per_run": (tree_cpu_seconds(pids) - cpu_before) * 1000 / len(ok)
+        if ok
+        else None,
     }
+
+
+def _say(what: str, r: dict) -> None:
+    print(
+        f"  {what}: {r['ran_once']:,}/{r['jobs']:,} ran exactly once; lateness p50 "
+        f"{r['p50_ms'] or 0:.0f} ms, p99 {r['p99_ms'] or 0:.0f} ms; {r['rps']:.0f} "
+        f"runs/s; {r['cpu_ms_per_run'] or 0:.1f} ms of worker CPU per run; load "
+        f"average {r['load_average']:.1f}",
+        flush=True,
+    )
 
 
 def run(
@@ -207,9 +229,13 @@ def run(
             _wait_logged(server, "ready.")
         _wait_logged(running[-1], "beat: Starting")
         time.sleep(2)  # beat's first ticks out of the way
-        result = _measure(database.url, jobs)
-        result.update(scripts=scripts, workers=workers)
-        return result
+        pids = [server.pid for server in running]
+        cold = _measure(database.url, jobs, pids)
+        _say("cold contexts", cold)
+        time.sleep(2)
+        warm = _measure(database.url, jobs, pids)
+        _say("warm contexts (the same jobs again)", warm)
+        return {"scripts": scripts, "workers": workers, "cold": cold, "warm": warm}
     finally:
         for server in running:
             server.stop()

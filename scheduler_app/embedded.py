@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # The shortest wait between ticks, however soon the next job is due.
 MIN_WAIT_SECONDS = 0.05
 # Claimed runs started together (as a Celery message carries them).
-RUNS_TOGETHER = 10
+RUNS_TOGETHER = 20
 # What shutdown waits for the runs going on before it stops them (they are
 # then recorded lost by the next tick of any process).
 SHUTDOWN_WAIT_SECONDS = 5.0

@@ -73,6 +73,10 @@ TRIGGERED_BY = "cron"
 # out in slices, the first ones while the rest are still being claimed.
 CLAIM_BATCH = 200
 
+# How long an ended run waits for others to be recorded with it (its slot
+# is free already; only its record waits).
+GATHER_SECONDS = 0.02
+
 # Fields a claim or a settled run changes.
 _CLAIM_FIELDS = [
     "next_run_at",
@@ -511,6 +515,8 @@ class _Finisher:
         return done
 
     async def _write(self) -> None:
+        # A moment for the runs ending alongside to join: one write for all.
+        await asyncio.sleep(GATHER_SECONDS)
         while self.waiting:
             taken, self.waiting = self.waiting, []
             try:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Runs per run_jobs message: few enough that a burst spreads over the workers,
 # enough that a thousand due runs are not a thousand messages.
-RUNS_PER_MESSAGE = 10
+RUNS_PER_MESSAGE = 20
 
 
 @shared_task(name="scheduler.tick", ignore_result=True)
