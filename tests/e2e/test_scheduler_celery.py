@@ -127,8 +127,9 @@ def stack():
         database.drop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_workers_one_beat(stack):
+    """Two workers and a beat, shared by the tests that need just that."""
     stack.worker("worker-1")
     stack.worker("worker-2")
     stack.beat("beat-1")
@@ -209,10 +210,8 @@ def test_a_job_longer_than_its_interval_never_runs_twice_at_once(two_workers_one
     assert job(db, job_id)["skip_count"] >= len(skipped)
 
 
-def test_two_beats_still_run_each_due_run_once(stack):
-    stack.worker("worker-1")
-    stack.worker("worker-2")
-    stack.beat("beat-1")
+def test_two_beats_still_run_each_due_run_once(two_workers_one_beat):
+    stack = two_workers_one_beat
     stack.beat("beat-2")
     try:
         db = stack.database
@@ -247,10 +246,11 @@ def test_two_beats_still_run_each_due_run_once(stack):
         slots = [r["result"]["schedule"]["scheduledFor"] for r in recurring]
         assert len(slots) >= 3 and len(set(slots)) == len(slots)
     finally:
-        stack.stop_all()
+        stack.stop("beat-2")
 
 
 def test_killing_the_worker_mid_run_leaves_a_lost_record(stack):
+    stack.stop_all()  # one worker only: the one killed
     stack.worker("doomed")
     stack.beat("beat-1")
     try:
