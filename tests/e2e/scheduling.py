@@ -66,6 +66,20 @@ def query(database, sql: str, params=()) -> list[tuple]:
         return rows
 
 
+def disable(database, *job_ids: str) -> None:
+    """Switch jobs off (a test's recurring jobs stop with it)."""
+    for job_id in job_ids:
+        sql_id = job_id if database.pg_name else job_id.replace("-", "")
+        with closing(_connect(database)) as conn:
+            conn.cursor().execute(
+                "UPDATE scheduler_app_job SET enabled = ? WHERE id = ?".replace(
+                    "?", "%s" if database.pg_name else "?"
+                ),
+                (False, sql_id),
+            )
+            conn.commit()
+
+
 def _when(value) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import require_service
 from tests.e2e.scheduling import (
+    disable,
     job,
     make_job,
     make_jobs,
@@ -176,6 +177,7 @@ def test_a_recurring_job_fires_repeatedly(two_workers_one_beat):
         next_run_at=start,
     )
     done = wait_for(lambda: runs(db, job_id), lambda r: len(ok_runs(r)) >= 3, within=45)
+    disable(db, job_id)
     ok = ok_runs(done)
     assert len(ok) >= 3, two_workers_one_beat.output()
     slots = [r["result"]["schedule"]["scheduledFor"] for r in ok]
@@ -202,6 +204,7 @@ def test_a_job_longer_than_its_interval_never_runs_twice_at_once(two_workers_one
         lambda r: len(ok_runs(r)) >= 2 and any(x["status"] == "skipped" for x in r),
         within=45,
     )
+    disable(db, job_id)
     ok = ok_runs(done)
     skipped = [r for r in done if r["status"] == "skipped"]
     assert len(ok) >= 2 and skipped, two_workers_one_beat.output()
@@ -242,6 +245,7 @@ def test_two_beats_still_run_each_due_run_once(two_workers_one_beat):
         wait_for(lambda: None, lambda _: False, within=3)
         once = {i: [r["status"] for r in runs(db, i)] for i in ids}
         assert all(s == ["ok"] for s in once.values()), (once, stack.output())
+        disable(db, every)
         recurring = ok_runs(runs(db, every))
         slots = [r["result"]["schedule"]["scheduledFor"] for r in recurring]
         assert len(slots) >= 3 and len(set(slots)) == len(slots)

@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.conftest import launch
 from tests.e2e.scheduling import (
+    disable,
     job,
     make_job,
     overlaps,
@@ -84,6 +85,7 @@ def test_a_recurring_job_fires_repeatedly(served):
         lambda r: len([x for x in r if x["status"] == "ok"]) >= 3,
         within=30,
     )
+    disable(served, job_id)
     ok = [r for r in done if r["status"] == "ok"]
     assert len(ok) >= 3, done
     slots = [r["result"]["schedule"]["scheduledFor"] for r in ok]
@@ -113,6 +115,7 @@ def test_a_job_longer_than_its_interval_never_runs_twice_at_once(served):
         ),
         within=30,
     )
+    disable(served, job_id)
     ok = [r for r in done if r["status"] == "ok"]
     skipped = [r for r in done if r["status"] == "skipped"]
     assert len(ok) >= 2 and skipped, done
