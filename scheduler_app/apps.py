@@ -36,7 +36,7 @@ class SchedulerConfig(ScriptPlugin, AppConfig):
     }
 
     def ready(self):
-        from scheduler_app import beat
+        from scheduler_app import beat, checks  # noqa: F401 (registers the checks)
 
         beat.connect()
 

@@ -45,7 +45,9 @@ async def serve() -> None:
     """Tick and run due jobs until cancelled (the serving process's lifetime)."""
     if not in_process():
         return
-    slots = asyncio.Semaphore(scripts_setting("SCHEDULER_CONCURRENCY"))
+    concurrency = scripts_setting("SCHEDULER_CONCURRENCY")
+    slots = asyncio.Semaphore(concurrency)
+    together_at_most = min(RUNS_TOGETHER, concurrency)
     going: set[asyncio.Task] = set()
     try:
         while True:
@@ -54,8 +56,8 @@ async def serve() -> None:
             except Exception:
                 log.exception("The scheduler's tick failed; trying again")
                 runs, wait = [], scripts_setting("SCHEDULER_TICK_SECONDS")
-            for start in range(0, len(runs), RUNS_TOGETHER):
-                together = runs[start : start + RUNS_TOGETHER]
+            for start in range(0, len(runs), together_at_most):
+                together = runs[start : start + together_at_most]
                 for _ in together:
                     await slots.acquire()
                 task = asyncio.create_task(_run(together, slots))

@@ -71,29 +71,29 @@ class JobLoop:
 
     def submit(self, runs: list[runner.Run]) -> None:
         """Run them in the loop, a slot each (blocks until the slots are free)."""
-        taken = min(len(runs), self.concurrency)
-        for _ in range(taken):
-            self.slots.acquire()
-        going = asyncio.run_coroutine_threadsafe(self._run(runs, taken), self.loop)
-        self.going.add(going)
-        going.add_done_callback(self.going.discard)
+        for start in range(0, len(runs), self.concurrency):
+            together = runs[start : start + self.concurrency]
+            for _ in together:
+                self.slots.acquire()
+            going = asyncio.run_coroutine_threadsafe(self._run(together), self.loop)
+            self.going.add(going)
+            going.add_done_callback(self.going.discard)
 
-    async def _run(self, runs, taken: int) -> None:
+    async def _run(self, runs) -> None:
         released = 0
 
         def release():
             nonlocal released
-            if released < taken:
-                released += 1
-                self.slots.release()
+            released += 1
+            self.slots.release()
 
         try:
             await runner.run_jobs(runs, release)
         except Exception:  # unstarted runs are settled as lost by a later tick
             log.exception("Starting %d scheduled runs failed", len(runs))
         finally:
-            while released < taken:
-                release()
+            for _ in range(len(runs) - released):
+                self.slots.release()
 
     def drain(self, timeout: float) -> bool:
         """Wait up to `timeout` s for the runs going on (and their records)."""
