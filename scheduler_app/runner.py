@@ -80,6 +80,7 @@ GATHER_SECONDS = 0.02
 # Fields a claim or a settled run changes.
 _CLAIM_FIELDS = [
     "next_run_at",
+    "enabled",
     "running_execution",
     "running_since",
     "running_until",
@@ -203,30 +204,42 @@ def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
             due = job.next_run_at
             if job.running_execution and job.running_until and job.running_until < now:
                 _settle(job, now, records)
-            if job.running_execution:
-                records.skipped(
-                    job, due, now, "its previous run is still going (no overlap)"
-                )
-            elif not job.script.enabled:
-                records.skipped(job, due, now, "its script is disabled")
-            elif job.type != JobType.ONE_OFF and now - due > grace:
+            try:
+                # The catch-up policy: the next slot after now, not after `due`.
+                following = schedule.next_run(job, now)
+            except Exception as exc:  # one bad row must not stop every tick
+                log.exception("Job %s: its next run cannot be computed", job.id)
+                following, job.enabled = None, False
                 records.skipped(
                     job,
                     due,
                     now,
-                    f"missed: found {(now - due).total_seconds():.0f} s late (no "
-                    "scheduler was running); missed runs are not replayed",
+                    f"its next run cannot be computed ({exc}); the job is disabled",
                 )
             else:
-                execution_id = ids.uuid4()
-                job.running_execution = execution_id
-                job.running_since = None
-                job.running_until = now + start_within
-                runs.append(
-                    Run(str(job.id), iso_utc(due), str(execution_id), job.script_id)
-                )
-            # The catch-up policy: the next slot after now, not after `due`.
-            job.next_run_at = schedule.next_run(job, now)
+                if job.running_execution:
+                    records.skipped(
+                        job, due, now, "its previous run is still going (no overlap)"
+                    )
+                elif not job.script.enabled:
+                    records.skipped(job, due, now, "its script is disabled")
+                elif job.type != JobType.ONE_OFF and now - due > grace:
+                    records.skipped(
+                        job,
+                        due,
+                        now,
+                        f"missed: found {(now - due).total_seconds():.0f} s late (no "
+                        "scheduler was running); missed runs are not replayed",
+                    )
+                else:
+                    execution_id = ids.uuid4()
+                    job.running_execution = execution_id
+                    job.running_since = None
+                    job.running_until = now + start_within
+                    runs.append(
+                        Run(str(job.id), iso_utc(due), str(execution_id), job.script_id)
+                    )
+            job.next_run_at = following
             job.updated_at = now
         _save(jobs, records)
     # Runs of one script side by side: handed out together, they share the

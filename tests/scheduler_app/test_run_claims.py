@@ -204,3 +204,16 @@ def test_disabled_jobs_and_jobs_not_due_are_left_alone(script):
     make_job(script, "off", run_at=past, next_run_at=past, enabled=False)
     assert runner.claim_due() == []
     assert Execution.objects.count() == 0
+
+
+def test_a_job_whose_schedule_cannot_be_computed_is_disabled_not_a_blocker(script):
+    due = now() - timedelta(seconds=1)
+    broken = make_job(script, "broken", type="cron", cron="not a cron", next_run_at=due)
+    fine = make_job(script, "fine", run_at=due, next_run_at=due)
+    runs = runner.claim_due()
+
+    assert [r.job_id for r in runs] == [str(fine.id)]
+    broken.refresh_from_db()
+    assert not broken.enabled and broken.next_run_at is None
+    row = Execution.objects.get(ref=broken.ref, status="skipped")
+    assert "cannot be computed" in row.error
