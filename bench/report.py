@@ -170,6 +170,31 @@ def rows_from(results: dict) -> list[dict]:
             cost <= 2 and guarded["errors"] == 0 and plain["errors"] == 0,
             trigger_cost_p50_ms=round(cost, 3),
         )
+    scheduled = results.get("scheduler")
+    if scheduled is not None:
+        rows += scheduler_rows(scheduled)
+    return rows
+
+
+def scheduler_rows(result: dict) -> list[dict]:
+    """Row 12 (bench/scheduler.py): cold contexts, then warm."""
+    rows = []
+    for key, label in (("cold", "12"), ("warm", "12b")):
+        r = result[key]
+        rows.append(
+            {
+                "scenario": f"{label} {r['jobs']:,} jobs due at once, "
+                f"{result['workers']} workers, {key}",
+                "subject": _figures(r),
+                "reference": None,
+                "ratio": None,
+                "target": "each runs once, lateness p99 <= 2 s",
+                "met": r["errors"] == 0
+                and r["p99_ms"] is not None
+                and r["p99_ms"] <= 2000,
+                "ran_once": {"jobs": r["jobs"], "once": r["ran_once"]},
+            }
+        )
     return rows
 
 
@@ -241,7 +266,8 @@ def table(rows: list[dict]) -> str:
         "from the broadcast POST, err = clients that lost it or could not connect; "
         "row 9 p50 = µs per host call; row 10: p50 and p99 of the 429 answers, "
         "err = answers neither 200 nor 429; row 11 req/s = increments/s, "
-        "err = answers not 200)"
+        "err = answers not 200; row 12 req/s = runs/s, p50 and p99 = lateness of "
+        "the runs (start minus due), err = jobs not run exactly once)"
     )
     for r in rows:
         if "answers" in r:
@@ -250,6 +276,12 @@ def table(rows: list[dict]) -> str:
                 f"row {r['scenario'].split()[0]}: {a['200']:,} x 200, {a['429']:,} x 429, "
                 f"{a['other']:,} other; p99 of the 200s "
                 f"{(r['ok_p99_ms'] or 0) / 1000:.1f} s"
+            )
+        if "ran_once" in r:
+            c = r["ran_once"]
+            lines.append(
+                f"row {r['scenario'].split()[0]}: {c['once']:,} of {c['jobs']:,} jobs "
+                "ran exactly once"
             )
         if "counted" in r:
             c = r["counted"]

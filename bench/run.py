@@ -1,6 +1,6 @@
 """Run every scenario, print the table, write the JSON and the chart.
 
-Usage: python -m bench.run [--quick] [--profile]
+Usage: python -m bench.run [--quick] [--profile] [--only scheduler]
        (or `make bench`, `make bench QUICK=1`, `make bench PROFILE=1`)
 """
 
@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import flood, hotkey, scenarios, servers, sse
+from bench import flood, hotkey, scenarios, scheduler, servers, sse
 from bench.chart import draw
 from bench.load import Wrk, exactly, settle
-from bench.report import rows_from, table
+from bench.report import rows_from, scheduler_rows, table
 
 RESULTS = Path(__file__).parent / "results"
 MODES = {
@@ -151,7 +151,19 @@ def main() -> None:
         help="or PROFILE=1: also profile the hello JS route with py-spy and the "
         "engine alone with pyinstrument (extra runs, not counted)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["scheduler"],
+        help="run one row alone: scheduler (row 12, scaled stack)",
+    )
     args = parser.parse_args()
+    if args.only == "scheduler":
+        result = scheduler.run()
+        if result is None:
+            raise SystemExit(1)
+        print()
+        print(table(scheduler_rows(result)))
+        return
     mode = "quick" if args.quick or _on("QUICK") else "full"
     profile = args.profile or _on("PROFILE")
     cfg = MODES[mode]
@@ -315,6 +327,9 @@ def main() -> None:
         scaled = hotkey_scaled(cfg, cores, var_dir, running)
         if scaled is not None:
             results["hotkey_scaled"] = scaled
+        scheduled = scheduler.run(var_dir=var_dir)
+        if scheduled is not None:
+            results["scheduler"] = scheduled
     finally:
         for server in running:
             server.stop()
@@ -343,6 +358,9 @@ def main() -> None:
             "hotkey_scaled": "PostgreSQL and Redis (DATABASE_URL, REDIS_URL, or "
             "local default ports), fresh database, uvicorn --workers "
             f"{cores}",
+            "scheduler": f"{scheduler.JOBS} one-off jobs of {scheduler.SCRIPTS} "
+            f"scripts due at once, {scheduler.WORKERS} celery workers (solo pool), "
+            "one beat, PostgreSQL and Redis",
             "profile": profile,
         },
         "rows": rows,

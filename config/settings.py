@@ -291,9 +291,6 @@ SCRIPTS = {
     # The dispatcher: how deep listeners may send messages on, and message size.
     "DISPATCH_MAX_DEPTH": envint("SCRIPT_DISPATCH_MAX_DEPTH"),
     "DISPATCH_MAX_MESSAGE_BYTES": envint("SCRIPT_DISPATCH_MAX_MESSAGE_BYTES"),
-    # Scheduled jobs (scheduler_app): an overdue recurring or cron run later
-    # than this many seconds was missed and is dropped, not run late.
-    "SCHEDULE_MISSED_GRACE_SECONDS": envfloat("SCRIPT_SCHEDULE_MISSED_GRACE_SECONDS"),
     # Running invocations per tenant, of every kind; past it new ones get 429
     # at once (per process without REDIS_URL, across processes with it); 0: off.
     "MAX_CONCURRENT_PER_TENANT": envint("SCRIPT_MAX_CONCURRENT_PER_TENANT"),
@@ -321,7 +318,32 @@ SCRIPTS = {
     # What one request may cause in all: runs of other handlers, host calls.
     "MAX_RUNS_PER_REQUEST": envint("SCRIPT_MAX_RUNS_PER_REQUEST"),
     "MAX_HOST_CALLS_PER_REQUEST": envint("SCRIPT_MAX_HOST_CALLS_PER_REQUEST"),
+    # Scheduled jobs (scheduler_app; docs/operations.md, "Scheduled jobs").
+    "SCHEDULER_IN_PROCESS": envbool("SCRIPT_SCHEDULER_IN_PROCESS", None),
+    "SCHEDULER_TICK_SECONDS": envfloat("SCRIPT_SCHEDULER_TICK_SECONDS"),
+    "SCHEDULER_CONCURRENCY": envint("SCRIPT_SCHEDULER_CONCURRENCY"),
+    "SCHEDULER_MISSED_GRACE_SECONDS": envfloat("SCRIPT_SCHEDULER_MISSED_GRACE_SECONDS"),
+    "SCHEDULER_START_SECONDS": envfloat("SCRIPT_SCHEDULER_START_SECONDS"),
+    "SCHEDULER_LOST_MARGIN_SECONDS": envfloat("SCRIPT_SCHEDULER_LOST_MARGIN_SECONDS"),
 }
+
+# Celery (scheduler_app): Redis is the broker on the scaled stack, and beat
+# keeps its schedule in the database (django-celery-beat). The embedded stack
+# runs due jobs in the serving process and sends no task ("memory://").
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL or "memory://"
+# The queue beat's ticks and the runs go to; installations sharing one Redis
+# keep apart with a queue each.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("SCRIPTHOST_CELERY_QUEUE", "scripthost")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# One message at a time per worker process: a burst of due runs spreads over
+# every worker instead of queueing behind the first one to ask.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 LOGGING = {
     "version": 1,

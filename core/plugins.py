@@ -190,6 +190,14 @@ class ScriptPlugin:
       time and memory limits it gets.
     - `script_settings`: {SCRIPTS key: default} of the app's own knobs, read
       with core.conf.scripts_setting(key) like the platform's.
+
+    Work in the serving process
+
+    - `serving_task()`: (async) what the app runs in every serving process
+      for as long as it serves, in its event loop: started at ASGI lifespan
+      startup, cancelled at shutdown (it may finish what it started before
+      returning), before the queued records are written. The embedded
+      stack's scheduler runs due jobs this way.
     """
 
     # -- the JS API ----------------------------------------------------------------
@@ -251,6 +259,10 @@ class ScriptPlugin:
     script_capabilities: dict[str, str] = {}
     script_execution_kinds: dict[str, str] = {}
     script_settings: dict = {}
+
+    # -- work in the serving process -----------------------------------------------
+    async def serving_task(self) -> None:
+        return None
 
 
 @derived  # INSTALLED_APPS is fixed after start-up; tests may change it

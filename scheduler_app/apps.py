@@ -22,14 +22,33 @@ class SchedulerConfig(ScriptPlugin, AppConfig):
     # Scheduled runs get R8's cron row (30 s, 128 MB).
     script_execution_kinds = {"scheduled": "cron"}
     platform_graphql_query = "scheduler_app.graphql.JobQuery"
+    # The runner's knobs (docs/operations.md, "Scheduled jobs").
     script_settings = {
-        # An overdue recurring or cron slot later than this was missed (the
-        # platform was down) and is dropped, not run late (scheduler_app.schedule).
-        "SCHEDULE_MISSED_GRACE_SECONDS": 60,
+        # Run due jobs in the serving process (the embedded stack); None:
+        # there unless REDIS_URL is set (then Celery workers and beat run them).
+        "SCHEDULER_IN_PROCESS": None,
+        # How often the serving process looks for due jobs, at most.
+        "SCHEDULER_TICK_SECONDS": 1.0,
+        # Runs one process runs at once (a serving process, a Celery worker).
+        "SCHEDULER_CONCURRENCY": 16,
+        # A recurring or cron run found later than this was missed (the
+        # platform was down): it is not replayed (scheduler_app.schedule).
+        "SCHEDULER_MISSED_GRACE_SECONDS": 60.0,
+        # A claimed run not started within this is recorded as lost ...
+        "SCHEDULER_START_SECONDS": 60.0,
+        # ... and a started one still running this long past its time limit.
+        "SCHEDULER_LOST_MARGIN_SECONDS": 15.0,
     }
 
     def ready(self):
-        from scheduler_app import signals  # noqa: F401 - connects the receivers
+        from scheduler_app import beat, checks, signals  # noqa: F401 - receivers, checks
+
+        beat.connect()
+
+    async def serving_task(self):
+        from scheduler_app import embedded
+
+        await embedded.serve()
 
     def check_script_registrations(self, tenant, name, registrations):
         from scheduler_app.registry import JobInvalid, specs_of

@@ -20,8 +20,10 @@ class Job(models.Model):
     """What a script's schedulerService registered (or its @cron header declares).
 
     `next_run_at` is when it is next due (None: never again, a one-off that
-    ran). A run is claimed by moving next_run_at on with a conditional update,
-    so a due run is started once however many beats or workers look at it;
+    ran). A run is claimed by moving next_run_at on in a transaction that
+    locks the due row, and started with a conditional update of its running
+    execution, so a due run is started once however many beats or workers
+    look at it (scheduler_app.runner);
     `running_execution`/`running_until` say a run is going and until when its
     claim holds (its time limit plus a margin), so an overlapping run is
     skipped and a run whose worker died is found and recorded as lost.

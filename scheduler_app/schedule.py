@@ -13,7 +13,7 @@ the next interval"): a recurring or cron job is never run once per slot it
 missed. The runner moves a due job on with next_run(job, now), strictly
 after *now*, so however many slots went by while the platform was down, the
 job is next due at its next slot after it came back. The one slot it finds
-overdue runs only if it is at most SCRIPTS["SCHEDULE_MISSED_GRACE_SECONDS"]
+overdue runs only if it is at most SCRIPTS["SCHEDULER_MISSED_GRACE_SECONDS"]
 late (default 60: a beat's ordinary delay); later than that, it counts as
 missed and is dropped (skips_missed). A one-off job has no next slot: it runs
 once, as soon as possible, however late.

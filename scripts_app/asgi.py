@@ -41,17 +41,26 @@ async def lifespan(scope, receive, send):
     uvicorn re-raises SIGTERM once it has shut down, so atexit handlers never
     run in its workers: this is the last moment their rows can be saved.
     While the server runs, the route and tenant caches are kept fresh in the
-    background (tenants.resolve.keep_fresh), so no request waits for them.
+    background (tenants.resolve.keep_fresh), so no request waits for them,
+    and the apps' serving tasks run (the embedded stack's scheduler).
     """
-    fresh = None
+    fresh, own = None, []
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            fresh = asyncio.get_running_loop().create_task(keep_fresh())
+            loop = asyncio.get_running_loop()
+            fresh = loop.create_task(keep_fresh())
+            # The apps' own work in this process (core.plugins: serving_task).
+            own = [
+                loop.create_task(a.serving_task()) for a in overriding("serving_task")
+            ]
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             if fresh is not None:
                 fresh.cancel()
+            for task in own:
+                task.cancel()
+            await asyncio.gather(*own, return_exceptions=True)
             await sync_to_async(flush_at_shutdown)()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -52,6 +52,7 @@ async def run(
     ref: str = "",
     keep_result: bool = False,
     execution_id=None,
+    script_type: str | None = None,
 ):
     """Run target.handler as an invocation of `kind`; return its Outcome.
 
@@ -78,6 +79,8 @@ async def run(
     scheduled runs; an HTTP reply is not kept). `execution_id`, when given,
     is the id the record gets (an app that must know it before the run
     ends: a scheduled job notes its running execution); else a new one.
+    `script_type` is context.script.type when it is not the kind (IOTA's
+    "cron" for a cron job's run).
     """
     own_limits = run_limits = limits(kind)
     root = budget is None
@@ -91,7 +94,9 @@ async def run(
         run_limits = budget.limits(own_limits)  # ends by the root's deadline
     execution_id = execution_id or ids.uuid4()
     started_at = datetime.now(tz=UTC)
-    full = context_for(kind, tenant, target, context, execution_id, triggered_by)
+    full = context_for(
+        kind, tenant, target, context, execution_id, triggered_by, script_type
+    )
     invocation = Invocation(
         tenant=tenant,
         script_id=target.script_id,
@@ -166,6 +171,7 @@ def context_for(
     context: dict,
     execution_id,
     triggered_by: str | None = None,
+    script_type: str | None = None,
 ) -> dict:
     """The R10 context of a `kind` handler: `context`'s fields, then the rest.
 
@@ -188,7 +194,7 @@ def context_for(
     full["script"] = {
         "id": target.script_name,
         "name": target.script_name,
-        "type": kind,
+        "type": script_type or kind,
         "capabilities": list(target.capabilities),
     }
     full["execution"] = {
