@@ -320,6 +320,9 @@ SCRIPTS = {
     "MAX_HOST_CALLS_PER_REQUEST": envint("SCRIPT_MAX_HOST_CALLS_PER_REQUEST"),
     # Scheduled jobs (scheduler_app; docs/operations.md, "Scheduled jobs").
     "SCHEDULER_IN_PROCESS": envbool("SCRIPT_SCHEDULER_IN_PROCESS", None),
+    # Predix post-processing scripts on Celery workers (1) or in the serving
+    # process (0); unset: on Celery when REDIS_URL is set (triggers_app).
+    "POST_PROCESSING_ON_CELERY": envbool("SCRIPT_POST_PROCESSING_ON_CELERY", None),
     "SCHEDULER_TICK_SECONDS": envfloat("SCRIPT_SCHEDULER_TICK_SECONDS"),
     "SCHEDULER_CONCURRENCY": envint("SCRIPT_SCHEDULER_CONCURRENCY"),
     "SCHEDULER_MISSED_GRACE_SECONDS": envfloat("SCRIPT_SCHEDULER_MISSED_GRACE_SECONDS"),

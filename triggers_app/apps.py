@@ -24,6 +24,9 @@ class TriggersConfig(ScriptPlugin, AppConfig):
         "SYSTEM_MESSAGES_MAX_AGE_DAYS": 30,
         # Each tenant keeps at most this many, the newest (0: no cap).
         "SYSTEM_MESSAGES_MAX_PER_TENANT": 10_000,
+        # Post-processing scripts on Celery workers (True) or in the serving
+        # process that answered (False); None: on Celery when REDIS_URL is set.
+        "POST_PROCESSING_ON_CELERY": None,
     }
 
     # A Predix script (an @execution tag) is a coroutine body: its source

@@ -26,6 +26,7 @@ import threading
 
 from asgiref.sync import sync_to_async
 
+from core.conf import scripts_setting
 from documents_app import store
 from documents_app.pipeline import StoreHook, StoreRequest, StoreResponse
 from scripts_app.invocations import run
@@ -251,32 +252,67 @@ class TriggerHook(StoreHook):
             items = [{"uri": request.uri.path}]
         else:
             items = [response.body]
-        before = request.notes.get("before") or {}
-        url = f"/store{request.uri.path}"
-        loop = _loop_or_none()
+        payload = {
+            "tenant": request.tenant.id,
+            "request_id": request.request_id,
+            "method": request.method,
+            "url": f"/store{request.uri.path}",
+            "depth": request.depth,
+            "items": items,
+            "triggers": [t.id for t in post],
+            "before": request.notes.get("before") or {},
+        }
+        if on_celery():
+            from triggers_app.tasks import post_process as task
 
-        async def post_process_all():
-            for item in items:
-                uri = item.get("uri") if isinstance(item, dict) else None
-                for trigger in post:
-                    try:
-                        await run_trigger(
-                            trigger,
-                            POST_PHASE,
-                            request.tenant,
-                            method=request.method,
-                            url=url,
-                            request_id=request.request_id,
-                            o=item,
-                            current=before.get(uri)
-                            if trigger.injects_current
-                            else None,
-                            depth=request.depth,
-                        )
-                    except Exception:  # noqa: BLE001 - one failure must not stop the rest
-                        log.exception("Post-processing trigger %s failed", trigger.name)
+            response.after.append(lambda: task.delay(payload))
+        else:
+            loop = _loop_or_none()
+            response.after.append(
+                lambda: submit(loop, lambda: post_process_payload(payload))
+            )
 
-        response.after.append(lambda: submit(loop, post_process_all))
+
+def on_celery() -> bool:
+    """Do Celery workers run post-processing (the scaled stack), or this process?"""
+    from django.conf import settings
+
+    configured = scripts_setting("POST_PROCESSING_ON_CELERY")
+    return bool(settings.REDIS_URL) if configured is None else bool(configured)
+
+
+async def post_process_payload(payload: dict) -> None:
+    """Run a store request's post-processing triggers, once per item, in order."""
+    from tenants.models import Tenant
+
+    tenant = await sync_to_async(Tenant.objects.filter(id=payload["tenant"]).first)()
+    if tenant is None:
+        return
+    directory = triggers()
+    await directory.refresh()
+    wanted = set(payload["triggers"])
+    found = {
+        t.id: t for rows in directory.table.values() for t in rows if t.id in wanted
+    }
+    post = [found[i] for i in payload["triggers"] if i in found]
+    before = payload.get("before") or {}
+    for item in payload["items"]:
+        uri = item.get("uri") if isinstance(item, dict) else None
+        for trigger in post:
+            try:
+                await run_trigger(
+                    trigger,
+                    POST_PHASE,
+                    tenant,
+                    method=payload["method"],
+                    url=payload["url"],
+                    request_id=payload["request_id"],
+                    o=item,
+                    current=before.get(uri) if trigger.injects_current else None,
+                    depth=payload["depth"],
+                )
+            except Exception:  # noqa: BLE001 - one failure must not stop the rest
+                log.exception("Post-processing trigger %s failed", trigger.name)
 
 
 # -- the background ---------------------------------------------------------------------

@@ -1,17 +1,25 @@
 """Predix triggers and IOTA's db over real HTTP, through the ASGI server.
 
-Post-processing runs in the serving process after the response has gone;
+Post-processing runs after the response has gone: in the serving process on
+the embedded stack, on a real Celery worker (a subprocess, on a queue of
+this module's own) on the scaled stack;
 the seed's example validates links; a custom endpoint answers; 50 concurrent
 db.update read-modify-writes lose no update (R5).
 """
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import launch
-from tests.e2e.servers import poll, put_script
+from tests.e2e.servers import ROOT, poll, put_script
 
 pytestmark = pytest.mark.server
 
@@ -70,12 +78,66 @@ routeRegistry.registerRoute("/e2e/bump", "bump", "POST");
 """
 
 
+@contextmanager
+def celery_worker(installation, queue):
+    """A real `celery -A config worker` on `queue` while the block runs."""
+    log = (installation.var_dir / "post-processing-worker.log").open("ab")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "-Q",
+            queue,
+        ],
+        cwd=ROOT,
+        env=installation.env(
+            SCRIPTHOST_CELERY_QUEUE=queue, LOG_LEVEL="INFO", PYTHONUNBUFFERED="1"
+        ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        yield worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def stack(installation, server):
+    """(the server whose post-processing the test watches, start_worker):
+    start_worker() starts the Celery worker of the scaled stack (a context
+    manager); on the embedded stack the serving process runs post-processing
+    and it does nothing."""
+    if not os.environ.get("REDIS_URL"):
+        yield server, None
+        return
+    queue = f"test-post-{uuid.uuid4().hex[:8]}"
+    with launch(installation, SCRIPTHOST_CELERY_QUEUE=queue) as scaled:
+        yield scaled, lambda: celery_worker(installation, queue)
+
+
 def post_trigger(client, auth, body):
     reply = client.post("/system/triggers", json=body, headers=auth)
     assert reply.status_code in (200, 201), reply.text
 
 
-def test_pre_and_post_processing_and_messages(server):
+def test_pre_and_post_processing_and_messages(stack):
+    server, start_worker = stack
     assert put_script(server, "e2e-links", VALIDATE_LINKS).status_code == 201
     assert put_script(server, "e2e-audit", AUDIT).status_code == 201
     auth = server.auth
@@ -111,19 +173,33 @@ def test_pre_and_post_processing_and_messages(server):
             ],
             headers=auth,
         )
-        audit, _ = poll(
-            lambda: client.get("/store/e2e-audit", headers=auth).json(),
-            lambda rows: len(rows) == 2,
-            within=10,
-        )
-        # Each run's report is written when it ends, after its write.
-        messages, _ = poll(
-            lambda: client.get(
-                "/system/messages?script=e2e-audit", headers=auth
-            ).json(),
-            lambda found: sum(len(m["postProcessing"]) for m in found) == 2,
-            within=10,
-        )
+        if start_worker is not None:
+            # The scaled stack: nothing runs them until a Celery worker does.
+            waiting, _ = poll(
+                lambda: client.get("/store/e2e-audit", headers=auth).json(),
+                lambda rows: len(rows) > 0,
+                within=3,
+            )
+            assert waiting == []
+            worker = start_worker()
+            worker.__enter__()
+        try:
+            audit, _ = poll(
+                lambda: client.get("/store/e2e-audit", headers=auth).json(),
+                lambda rows: len(rows) == 2,
+                within=30,
+            )
+            # Each run's report is written when it ends, after its write.
+            messages, _ = poll(
+                lambda: client.get(
+                    "/system/messages?script=e2e-audit", headers=auth
+                ).json(),
+                lambda found: sum(len(m["postProcessing"]) for m in found) == 2,
+                within=10,
+            )
+        finally:
+            if start_worker is not None:
+                worker.__exit__(None, None, None)
 
     assert refused.status_code == 422
     assert refused.json()["error"]["message"] == (
