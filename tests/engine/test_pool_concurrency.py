@@ -232,18 +232,18 @@ async def test_calls_of_a_script_that_waited_for_the_host_never_queue_behind_it(
     module = """(function (g, api) {
       api.define("kv", { get: (k) => api.call("kv.get", [k]) });
     })"""
+    answer = asyncio.Event()
 
     class Slow(Host):
         def __init__(self):
             super().__init__({"kv.get": self.get})
 
         async def get(self, key):
-            # An answer that waits for I/O, longer than building a context
-            # takes on a loaded machine (else a freed one is rightly reused).
-            await asyncio.sleep(1.0)
+            await answer.wait()  # an answer that waits for I/O, until told
             return key
 
     engine = Engine(8, load_limits=LOAD_LIMITS, modules=(module,))
+    key = ("waits", 1)
     try:
         source = "var me = Math.random();\nfunction h(c) { kv.get('k'); return me; }"
 
@@ -251,13 +251,25 @@ async def test_calls_of_a_script_that_waited_for_the_host_never_queue_behind_it(
             return ScriptSource(source, "waits.js", {})
 
         def call():
-            return engine.invoke(("waits", 1), "h", {}, Limits.of(5, 20), load, Slow())
+            return engine.invoke(key, "h", {}, Limits.of(30, 20), load, Slow())
 
-        await call()  # fast in V8, but it waited for the host
-        outcomes = await asyncio.gather(*(call() for _ in range(3)))
+        first = asyncio.create_task(call())  # fast in V8, but it waits for the host
+        await asyncio.sleep(0.05)
+        answer.set()
+        await first
+        answer.clear()
+        calls = [asyncio.create_task(call()) for _ in range(3)]
+        # Each blocked call holds its context: the others get new ones, however
+        # long building them takes on a loaded machine.
+        for _ in range(600):
+            if len(engine.contexts(key)) == 3:
+                break
+            await asyncio.sleep(0.05)
+        answer.set()
+        outcomes = await asyncio.gather(*calls)
 
         assert len({o.value for o in outcomes}) == 3
-        assert len(engine.contexts(("waits", 1))) == 3
+        assert len(engine.contexts(key)) == 3
     finally:
         await engine.settle()
         engine.clear()
