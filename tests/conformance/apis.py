@@ -86,7 +86,7 @@ IOTA = [
     Api("iota", "utils.uuid / utils.date.* / utils.crypto.hash"),
     Api("iota", "events.publish"),
     Api("iota", "console.log(message, fields)"),
-    Api("iota", "cron scripts (async function main)", not_built="issue 14, scheduler"),
+    Api("iota", "cron scripts (async function main)"),
     Api("iota", "HTTP endpoint scripts (/api/custom/... path, {status, body} reply)"),
     Api("iota", "event handlers (handler(event), event.data)"),
     Api("iota", "compilation errors (line/column)"),

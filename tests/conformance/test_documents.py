@@ -423,3 +423,43 @@ def test_the_cron_jobs_main_notifies_inactive_clients(upload, api, cast, mailout
     assert sorted(m.to[0] for m in mailoutbox) == ["ann@example.com", "bob@example.com"]
     assert {m.subject for m in mailoutbox} == {"We miss you!"}
     assert "Hello Ann, we haven't seen you in 30 days." in [m.body for m in mailoutbox]
+
+
+@conforms("cron scripts (async function main)")
+def test_the_cron_job_runs_main_on_its_schedule(upload, cast, mailoutbox):
+    """The block with the schedule its comment gives as an @cron header
+    (added above it: the seed sets the schedule outside the script); the
+    scheduler's task function runs its due run, as beat's tick would."""
+    from asgiref.sync import async_to_sync
+
+    from scheduler_app import runner
+    from scheduler_app.models import Job
+    from scripts_app.models import Script
+
+    seed(
+        cast,
+        "clients",
+        {
+            "id": "c1",
+            "name": "Ann",
+            "email": "ann@example.com",
+            "last_activity": iso_days_ago(40),
+        },
+    )
+    header = "/**\n * @cron 0 9 * * *\n */\n"
+    assert (
+        upload("notify-cron", header + fixture("iota", "cron_job")).status_code == 201
+    )
+    Script.objects.filter(name="notify-cron").update(privileged=True)
+    assert (
+        upload("notify-cron", header + fixture("iota", "cron_job")).status_code == 200
+    )
+    (job,) = Job.objects.filter(script__name="notify-cron")
+    assert (job.handler, job.type, job.cron) == ("main", "cron", "0 9 * * *")
+    assert (job.next_run_at.hour, job.next_run_at.minute) == (9, 0)
+
+    outcome = async_to_sync(runner.run_job)(job.id, job.next_run_at)
+
+    assert outcome.error is None
+    assert outcome.value == {"success": True, "processed": 1, "notified": 1}
+    assert [m.to for m in mailoutbox] == [["ann@example.com"]]
