@@ -48,6 +48,11 @@ AIWEBENGINE_LISTED = [
     "console.listLogs()",
     "console.listLogsForUri(uri)",
     "console.pruneLogs()",
+    "handler context and request (context.request, req.method/path/query/form)",
+    "response objects ({status, body, contentType})",
+    "GraphQL resolver functions (args)",
+    "scheduled handler context (context.meta.schedule)",
+    "error handling in handlers (try/catch, status codes)",
 ]
 
 

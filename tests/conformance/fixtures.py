@@ -135,6 +135,19 @@ FIXTURES = {
     ("aiwebengine", "validate_object"): ("Validation Object", 0),
 }
 
+# The seed's smaller snippets: handlers' context and requests, response
+# shapes, resolvers, a scheduled handler, error handling.
+FIXTURES |= {
+    ("aiwebengine", "handler_context"): ("Unified Handler Context", 0),
+    ("aiwebengine", "console_log_handler"): ("console.log(message)", 0),
+    ("aiwebengine", "resolver_functions"): ("Resolver Functions", 0),
+    ("aiwebengine", "request_example_get"): ("Examples", 0),
+    ("aiwebengine", "request_example_post"): ("Examples", 1),
+    ("aiwebengine", "response_examples"): ("Response Examples", 0),
+    ("aiwebengine", "scheduled_handler_context"): ("Scheduled Handler Context", 0),
+    ("aiwebengine", "error_handling"): ("Error Handling", 0),
+}
+
 # The IOTA seed is plain text: a fixture there names its section heading (a
 # line of the seed) and the block's exact lines (seeds.Lines). Its blocks that
 # call `db` or `services` (issue 15) and the cron job (issues 14 and 15) have
