@@ -6,7 +6,6 @@ Uploads go through the real entry points: PUT /system/scripts/<id> (the
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,9 +17,8 @@ from tests.conformance.seeds import block, fixture
 from tests.scheduler_app.scheduling import jobs, privileged, put
 
 HOST = "acme.test"
-IOTA_CRON = (
-    Path(__file__).parent / "fixtures" / "iota_cron_notifications.js"
-).read_text()
+# The IOTA seed's cron job, verbatim (the conformance suite's fixture).
+IOTA_CRON = fixture("iota", "cron_job")
 
 # init() keeps what each call returned; GET /said answers it.
 SAYS = """
