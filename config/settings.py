@@ -192,7 +192,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # static/ holds project-wide files once there are any; git keeps no empty folder.
-STATICFILES_DIRS = [d for d in [BASE_DIR / "static"] if d.is_dir()]
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Asset content goes through default_storage: files here unless STORAGES["default"]
 # names another backend (object storage) in a settings module importing this one.
