@@ -1,6 +1,6 @@
 """Run every scenario, print the table, write the JSON and the chart.
 
-Usage: python -m bench.run [--quick] [--profile] [--only scheduler]
+Usage: python -m bench.run [--quick] [--profile] [--only scheduler|store]
        (or `make bench`, `make bench QUICK=1`, `make bench PROFILE=1`)
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import flood, hotkey, scenarios, scheduler, servers, sse
 from bench.chart import draw
 from bench.load import Wrk, exactly, settle
-from bench.report import rows_from, scheduler_rows, table
+from bench.report import rows_from, scheduler_rows, store_rows, table
 
 RESULTS = Path(__file__).parent / "results"
 MODES = {
@@ -142,6 +142,28 @@ def hotkey_scaled(cfg: dict, cores: int, var_dir: Path, running: list):
         database.drop()
 
 
+def only_store(cfg: dict) -> None:
+    """Row 13 alone, on a fresh app (nothing written to results/)."""
+    var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
+    env = servers.server_env(var_dir, POOL_SIZE)
+    token = servers.prepare(env)
+    app = servers.uvicorn(
+        "app", "bench.bench_asgi:application", env, os.cpu_count() or 1, "/health"
+    )
+    try:
+        app.wait_ready()
+        settle([app.pid])
+        found = scenarios.store_triggers(
+            Wrk(threads=os.cpu_count() or 1), app.port, app.pid, token, cfg
+        )
+    finally:
+        app.stop()
+    shutil.rmtree(var_dir, ignore_errors=True)
+    print()
+    print(json.dumps(found, indent=1))
+    print(table(store_rows(found)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="or QUICK=1")
@@ -153,8 +175,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["scheduler"],
-        help="run one row alone: scheduler (row 12, scaled stack)",
+        choices=["scheduler", "store"],
+        help="run one row alone: scheduler (row 12, scaled stack) or store "
+        "(row 13, on a fresh app)",
     )
     args = parser.parse_args()
     if args.only == "scheduler":
@@ -163,6 +186,9 @@ def main() -> None:
             raise SystemExit(1)
         print()
         print(table(scheduler_rows(result)))
+        return
+    if args.only == "store":
+        only_store(MODES["quick" if args.quick or _on("QUICK") else "full"])
         return
     mode = "quick" if args.quick or _on("QUICK") else "full"
     profile = args.profile or _on("PROFILE")

@@ -467,6 +467,23 @@ def _refusal(name: str, message: str) -> dict:
     return {"ok": False, "error": {"name": name, "message": message}}
 
 
+_AWAIT = re.compile(r"\bawait\b")
+
+
+def generator_of(source: str) -> str:
+    """The generator a script body becomes: `async function*` when the source
+    says `await` anywhere (in a comment or a string too: the safe side), else
+    `function*`.
+
+    The two run a body alike: a plain generator yields a Promise as it is, and
+    its driver (triggers_app's __predixRun) awaits it and sends the value back,
+    as an async generator's `yield` does. But a plain generator's body that
+    yields no Promise runs to its end within the engine call that started it,
+    one engine call instead of two (a Promise returned, then collected).
+    """
+    return "async function*" if _AWAIT.search(source) else "function*"
+
+
 class ScriptContext:
     """A V8 isolate holding the prelude and one script's source.
 
@@ -1052,9 +1069,10 @@ class ScriptContext:
 
         With `strict`, the source runs in strict mode whatever it says; line
         and column numbers stay those of `source`. With `body_function`, the
-        source is not run: it becomes the body of a global `async function*
-        <body_function>() {...}` (so top-level `yield`, `await` and `return`
-        are allowed), which handlers call; line numbers stay the same too.
+        source is not run: it becomes the body of a global generator function
+        `<body_function>` (so top-level `yield` and `return` are allowed, and
+        `await` too: see generator_of), which handlers call; line numbers stay
+        the same too.
         Raises CompileError when the source is not valid JavaScript.
         """
         started = time.monotonic()
@@ -1081,7 +1099,7 @@ class ScriptContext:
                 # On line 1, so no line number moves; the closing brace goes
                 # on a line of its own after the source (a // comment on its
                 # last line must not swallow it).
-                code = f"async function* {body_function}() {{{code}\n}}"
+                code = f"{generator_of(source)} {body_function}() {{{code}\n}}"
             self._line1_shift = len(code) - len(source) - (2 if body_function else 0)
             await self._eval(
                 code + f"\n//# sourceURL={self.filename}", deadline, limits

@@ -312,13 +312,58 @@
     defineProperty(g, name, { value: value, writable: true, configurable: true, enumerable: false });
   }
 
-  async function drive(iterator) {
+  function isThenable(v) {
+    return v !== null && (typeof v === "object" || typeof v === "function") &&
+      typeof v.then === "function";
+  }
+
+  // Drive a body to its end: `yield x` gives back x's value, awaited. A body
+  // that is an async generator (its source says `await`) settles in a
+  // Promise. A plain generator's body runs here, synchronously, until it
+  // yields a Promise: from there on it is driven asynchronously, a yielded
+  // Promise's rejection thrown into the body where it yielded it, as an async
+  // generator's `yield` does (engine/context.py, generator_of).
+  function drive(iterator) {
+    if (typeof iterator[Symbol.asyncIterator] === "function") return driveAsync(iterator);
+    let step = iterator.next();
+    while (!step.done) {
+      if (isThenable(step.value)) return resume(iterator, settle(step.value));
+      step = iterator.next(step.value);
+    }
+    return step.value;  // a returned Promise: run() awaits it
+  }
+
+  async function driveAsync(iterator) {
     let step = await iterator.next();
     while (!step.done) step = await iterator.next(step.value);
     return step.value;
   }
 
-  async function run(context) {
+  async function resume(iterator, pending) {
+    let step;
+    for (;;) {
+      try {
+        step = iterator.next(await pending);
+      } catch (e) {
+        if (!(e instanceof PendingRejected)) throw e;
+        step = iterator.throw(e.reason);
+      }
+      while (!step.done && !isThenable(step.value)) step = iterator.next(step.value);
+      if (step.done) return step.value;
+      pending = settle(step.value);
+    }
+  }
+
+  function settle(thenable) {
+    return Promise.resolve(thenable).then(undefined, (reason) => {
+      throw new PendingRejected(reason);
+    });
+  }
+
+  // A yielded Promise's rejection, told apart from an error the body threw.
+  function PendingRejected(reason) { this.reason = reason; }
+
+  function run(context) {
     const p = (context && context.meta && context.meta.predix) || {};
     const st = predix();
     st.phase = p.phase || null;
@@ -328,7 +373,14 @@
     setGlobal("current", p.current === undefined ? null : p.current);
     const body = api.handler("__predixBody");
     if (!body) throw new Error("This script has no @execution header: it is not a Predix script");
-    const returned = await drive(body());
+    const returned = drive(body());
+    // A body that never waited answers in this engine call; else a Promise.
+    return isThenable(returned)
+      ? Promise.resolve(returned).then((value) => result(st, value))
+      : result(st, returned);
+  }
+
+  function result(st, returned) {
     return {
       cancels: st.cancels,
       messages: st.messages,

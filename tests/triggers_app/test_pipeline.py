@@ -398,3 +398,52 @@ def test_a_pre_processing_script_past_its_memory_fails_the_request(api, upload):
     assert (after.status_code, after.json()) == (200, [])
     (message,) = SystemMessage.objects.all()
     assert "memory limit" in message.pre_processing[0]["messages"][0]
+
+
+# A body that says `await` (here only in a comment) runs as an async
+# generator; one that does not, as a plain generator driven synchronously
+# until it yields a Promise (engine.context.generator_of). Both must give
+# the same answers.
+YIELDS = """
+let plain = yield 2;
+let settled = yield new Promise((resolve) => resolve(3));
+let caught = "none";
+try {
+  yield Promise.reject(new Error("refused"));
+} catch (e) {
+  caught = e.message;
+}
+let after = yield Promise.resolve(plain + settled);
+$.cancelRequest([plain, settled, caught, after, typeof o.uri].join(","));
+"""
+
+
+@pytest.mark.parametrize("comment", ["", "// not awaited: await"])
+def test_yield_gives_back_values_and_throws_rejections_in_both_body_kinds(
+    api, upload, comment
+):
+    upload("yields", header("pre-processing") + comment + YIELDS)
+    trigger(api, "yields", "yields")
+
+    reply = api("bob").post("/store/assets", {"uri": "/assets/a"}, format="json")
+
+    assert reply.status_code == 422, reply.content
+    assert error(reply) == "2,3,refused,5,string"
+    assert stored() == {}
+
+
+@pytest.mark.parametrize("comment", ["", "// await"])
+def test_a_rejection_the_body_does_not_catch_fails_the_request(
+    api, upload, comment
+):
+    upload(
+        "rejects",
+        header("pre-processing") + comment + "\nyield Promise.reject(new Error('gone'));\n",
+    )
+    trigger(api, "rejects", "rejects")
+
+    reply = api("bob").post("/store/assets", {"uri": "/assets/a"}, format="json")
+
+    assert reply.status_code == 500
+    assert "Error: gone" in error(reply)
+    assert stored() == {}
