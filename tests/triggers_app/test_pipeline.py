@@ -433,12 +433,12 @@ def test_yield_gives_back_values_and_throws_rejections_in_both_body_kinds(
 
 
 @pytest.mark.parametrize("comment", ["", "// await"])
-def test_a_rejection_the_body_does_not_catch_fails_the_request(
-    api, upload, comment
-):
+def test_a_rejection_the_body_does_not_catch_fails_the_request(api, upload, comment):
     upload(
         "rejects",
-        header("pre-processing") + comment + "\nyield Promise.reject(new Error('gone'));\n",
+        header("pre-processing")
+        + comment
+        + "\nyield Promise.reject(new Error('gone'));\n",
     )
     trigger(api, "rejects", "rejects")
 
