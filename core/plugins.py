@@ -163,8 +163,9 @@ class ScriptPlugin:
 
     - `script_source_body(header)`: for a script whose header (the parsed
       JSDoc tags, scripts_app.header) marks it as the app's kind, the name of
-      the function its source becomes the body of (`async function*
-      <name>() {...}`: engine.pool.ScriptSource.body_function), instead of
+      the generator function its source becomes the body of
+      (`function* <name>() {...}`, `async function*` when it says `await`:
+      engine.pool.ScriptSource.body_function, engine.context.generator_of), instead of
       running as a script; "" for any other script. The app's handlers call
       it (a Predix script body: triggers_app).
 

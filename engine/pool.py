@@ -28,7 +28,7 @@ class ScriptSource:
     # Run the source in strict mode even without its own "use strict" (a
     # Predix script: the seed says they all run strict).
     strict: bool = False
-    # Run the source as the body of `async function* <name>() {...}` instead
+    # Run the source as the body of a generator `<name>` (generator_of) instead
     # of as a script (a Predix script: a coroutine body, with top-level
     # `yield`, `await` and `return`); its handlers then call that function.
     body_function: str = ""

@@ -30,8 +30,8 @@ class TriggersConfig(ScriptPlugin, AppConfig):
     }
 
     # A Predix script (an @execution tag) is a coroutine body: its source
-    # becomes `async function* __predixBody() {...}`, run per trigger by the
-    # `$` module's __predixRun handler.
+    # becomes the generator `__predixBody` (async when it says `await`), run
+    # per trigger by the `$` module's __predixRun handler.
     script_execution_kinds = {
         "pre-processing": "pre-processing",
         "post-processing": "http",
