@@ -6,7 +6,7 @@ invocation (HTTP routes, listeners, resolvers, stream customizers...). Before
 the engine is called, the invocation takes one of its tenant's
 SCRIPT_MAX_CONCURRENT_PER_TENANT slots and keeps it until it ends, however it
 ends (retries after write conflicts and the applying of its effects
-included). With no slot free it is refused at once: the runner returns an
+included); it gives it back without waiting for that to be done. With no slot free it is refused at once: the runner returns an
 Outcome whose error is `Overloaded`, having run nothing and written nothing.
 Nothing ever waits for a slot, so no invocation's time limit is spent queued
 here; the HTTP answer is 429 with Retry-After (scripts_app.http.reply_for).
@@ -16,8 +16,14 @@ Where the slots are counted:
 - embedded stack (no REDIS_URL): in this process (`LocalGate`);
 - scaled stack: in Redis, across every process (`RedisGate`), one sorted set
   of leases per tenant, taken with one Lua script (one round trip) and given
-  back with one ZREM. A lease expires a little after the longest its
-  invocation may run, so the slots of a process that died come back;
+  back with one ZREM. The slots an event loop asks for (or gives back) in
+  the same moment go in one round trip, and a slot given back is taken over
+  by the next invocation of its tenant in the process, if one starts within
+  FREE_GATHER_SECONDS: a burst of a hundred invocations costs a few round
+  trips, not two hundred, and each round trip's socket calls are what a
+  busy process pays most for (the GIL). A lease expires a
+  little after the longest its invocation may run, so the slots of a
+  process that died come back;
 - Redis unreachable: this process counts on its own (as on the embedded
   stack) for FALLBACK_SECONDS, with a warning, then tries Redis again. So an
   outage loosens the cap to one per process instead of lifting it, and never
@@ -33,6 +39,7 @@ how many were refused since the last line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sys
@@ -62,26 +69,38 @@ FALLBACK_SECONDS = 5.0
 # under a millisecond, so a burst of requests waits little for one.
 REDIS_CONNECTIONS = 32
 LOG_EVERY_SECONDS = 10.0
+# Slots given back within this long go back in one round trip, and until then
+# an invocation of the same tenant starting in this process takes one over
+# (no round trip at all), if its lease outlasts the new invocation's limit by
+# HAND_OVER_MARGIN_SECONDS. So a slot is free again for this process at
+# once; other processes see it free FREE_GATHER_SECONDS later, at most.
+FREE_GATHER_SECONDS = 0.002
+HAND_OVER_MARGIN_SECONDS = 1.0
 
-# Take a slot: drop the expired leases, then add this one if there is room.
-# Redis's own clock times every lease, so the processes' clocks never matter.
-# Returns {1 if taken else 0, leases running now (this one included)}.
+# Take slots: drop the expired leases, then add these, in order, while there
+# is room. ARGV: the cap, then (lease id, lease ms) per slot asked for. Redis's
+# own clock times every lease, so the processes' clocks never matter.
+# Returns {how many were taken (the first ones), leases running before them}.
 TAKE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local lease_ms = tonumber(ARGV[3])
+local cap = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local running = redis.call('ZCARD', KEYS[1])
-if running >= tonumber(ARGV[2]) then
-  return {0, running}
+local before = redis.call('ZCARD', KEYS[1])
+local running, longest = before, 0
+for i = 2, #ARGV - 1, 2 do
+  if running >= cap then break end
+  local lease_ms = tonumber(ARGV[i + 1])
+  redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[i])
+  running = running + 1
+  if lease_ms > longest then longest = lease_ms end
 end
-redis.call('ZADD', KEYS[1], now + lease_ms, ARGV[1])
 -- The set lives as long as its longest lease: an idle tenant leaves nothing.
-if redis.call('PTTL', KEYS[1]) < lease_ms then
-  redis.call('PEXPIRE', KEYS[1], lease_ms)
+if longest > 0 and redis.call('PTTL', KEYS[1]) < longest then
+  redis.call('PEXPIRE', KEYS[1], longest)
 end
-return {1, running + 1}
+return {running - before, before}
 """
 
 
@@ -98,6 +117,8 @@ class Slot:
 
     tenant_id: int
     lease: str | None = None
+    # When its lease runs out in Redis, at the latest (time.monotonic()).
+    expires: float = 0.0
 
 
 class LocalGate:
@@ -139,6 +160,10 @@ class LocalGate:
     async def release(self, slot: Slot) -> None:
         self.give_back(slot.tenant_id)
 
+    def release_soon(self, slot: Slot) -> None:
+        """Give the slot back, without waiting (here: at once)."""
+        self.give_back(slot.tenant_id)
+
     async def close(self) -> None:
         """Nothing to close (RedisGate closes its connections)."""
 
@@ -157,7 +182,14 @@ class RedisGate:
         self._fallback_until = 0.0
         # redis.asyncio connections belong to the event loop that made them.
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # Releases left running by cancelled callers, kept from the collector.
+        # Slots asked for and given back, not sent yet, per event loop:
+        # {(tenant id, cap): [(lease, lease ms, Future)]}, {tenant id:
+        # [(lease, Future)]}; each batch is sent by one task (_send_takes,
+        # _send_frees), made when its first item comes.
+        self._takes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._frees: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Those tasks, and releases left running by cancelled callers, kept
+        # from the collector.
         self._pending: set[asyncio.Task] = set()
         # Leases this process holds in Redis, counted as LocalGate counts
         # slots (never refusing): see held().
@@ -195,41 +227,131 @@ class RedisGate:
     async def acquire(
         self, tenant_id: int, cap: int, seconds: float
     ) -> tuple[Slot | None, int]:
-        """Return (the slot, or None when refused; how many run now)."""
+        """Return (the slot, or None when refused; how many run now).
+
+        Waits for the loop's next batch of takes (see _send_takes).
+        """
         if time.monotonic() < self._fallback_until:
             return await self.local.acquire(tenant_id, cap, seconds)
-        _client, take = self._client()
+        handed = self._hand_over(tenant_id, seconds)
+        if handed is not None:
+            return handed, self.held(tenant_id)
         lease = ids.hex_id()
         lease_ms = int((seconds + LEASE_MARGIN_SECONDS) * 1000)
-        try:
-            taken, running = await take(
-                keys=[self.key(tenant_id)], args=[lease, cap, lease_ms]
-            )
-        except asyncio.CancelledError:
-            # The lease may have been added before the caller went away.
-            self._release_later(Slot(tenant_id, lease))
-            raise
-        except Exception as exc:  # noqa: BLE001 - any failure: count locally
-            self._fall_back(exc)
-            return await self.local.acquire(tenant_id, cap, seconds)
-        if not taken:
-            return None, int(running)
-        self._mine.take(tenant_id, sys.maxsize)
-        return Slot(tenant_id, lease), int(running)
+        answer = self._queue(self._takes, self._send_takes, (tenant_id, cap))
+        return await answer(lease, lease_ms)
 
     async def release(self, slot: Slot) -> None:
+        """Give the slot back; return once Redis has it back."""
+        done = self.release_soon(slot)
+        if done is not None:
+            # Shielded: a cancelled caller's slot is still given back.
+            await asyncio.shield(done)
+
+    def release_soon(self, slot: Slot) -> asyncio.Future | None:
+        """Give the slot back with the others this loop gives back within
+        FREE_GATHER_SECONDS (one ZREM), without waiting; return the Future of
+        that ZREM (None: an in-process slot, given back at once)."""
         if slot.lease is None:
-            await self.local.release(slot)
-            return
+            self.local.give_back(slot.tenant_id)
+            return None
         self._mine.give_back(slot.tenant_id)  # once, even if the ZREM fails
-        client, _take = self._client()
-        try:
-            await client.zrem(self.key(slot.tenant_id), slot.lease)
-        except asyncio.CancelledError:
-            self._release_later(slot)  # a cancelled caller still gives it back
-            raise
-        except Exception as exc:  # noqa: BLE001 - the lease expires by itself
-            self._fall_back(exc)
+        answer = self._queue(self._frees, self._send_frees, slot.tenant_id)
+        return answer(slot.lease, slot.expires)
+
+    def _hand_over(self, tenant_id: int, seconds: float) -> Slot | None:
+        """A slot of the tenant given back in this loop and not yet sent back
+        to Redis, whose lease outlasts `seconds`: taken over as it is, with
+        no round trip (the count in Redis stays right: one ended, one began).
+        """
+        pending = self._frees.get(asyncio.get_running_loop())
+        items = pending.get(tenant_id) if pending else None
+        if not items:
+            return None
+        now = time.monotonic()
+        for index in range(len(items) - 1, -1, -1):
+            lease, expires, future = items[index]
+            if expires - now >= seconds + HAND_OVER_MARGIN_SECONDS:
+                del items[index]
+                if not future.done():
+                    future.set_result(None)
+                self._mine.take(tenant_id, sys.maxsize)
+                return Slot(tenant_id, lease, expires)
+        return None
+
+    def _queue(self, queues, send, group):
+        """Join this loop's next batch of `queues` in `group`; return a function
+        that queues an item and gives back the Future of its answer."""
+        loop = asyncio.get_running_loop()
+        pending = queues.get(loop)
+        if pending is None:
+            pending = queues[loop] = {}
+            task = loop.create_task(send(loop))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+
+        def answer(*item):
+            future = loop.create_future()
+            pending.setdefault(group, []).append((*item, future))
+            return future
+
+        return answer
+
+    async def _send_takes(self, loop) -> None:
+        """Ask Redis for the slots queued in this loop: one round trip per
+        tenant (the ones asked for in the same moment, and one loop turn
+        later, go together)."""
+        await asyncio.sleep(0)
+        batch = self._takes.pop(loop, {})
+        for (tenant_id, cap), items in batch.items():
+            asked = [item for item in items if not item[-1].done()]  # not cancelled
+            if not asked:
+                continue
+            if time.monotonic() < self._fallback_until:
+                taken, running = None, None
+            else:
+                _client, take = self._client()
+                args = [cap]
+                for lease, lease_ms, _future in asked:
+                    args += [lease, lease_ms]
+                sent = time.monotonic()  # Redis times the leases from later
+                try:
+                    taken, running = await take(keys=[self.key(tenant_id)], args=args)
+                except Exception as exc:  # noqa: BLE001 - any failure: count locally
+                    self._fall_back(exc)
+                    taken, running = None, None
+            for index, (lease, lease_ms, future) in enumerate(asked):
+                if taken is None:
+                    answer = await self.local.acquire(tenant_id, cap, 0)
+                elif index < int(taken):
+                    self._mine.take(tenant_id, sys.maxsize)
+                    slot = Slot(tenant_id, lease, sent + lease_ms / 1000)
+                    answer = (slot, int(running) + index + 1)
+                else:
+                    answer = (None, int(running) + int(taken))
+                if not future.done():
+                    future.set_result(answer)
+                elif answer[0] is not None:
+                    # Its caller went away meanwhile: give the slot back.
+                    self._release_later(answer[0])
+
+    async def _send_frees(self, loop) -> None:
+        """Give back the slots released in this loop: one ZREM per tenant."""
+        # Cancelled: the loop is closing (asyncio.run's end): give them back now.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(FREE_GATHER_SECONDS)
+        batch = self._frees.pop(loop, {})
+        for tenant_id, items in batch.items():
+            client, _take = self._client()
+            if not items:  # all handed over
+                continue
+            try:
+                await client.zrem(self.key(tenant_id), *(item[0] for item in items))
+            except Exception as exc:  # noqa: BLE001 - the leases expire by themselves
+                self._fall_back(exc)
+            for _lease, _expires, future in items:
+                if not future.done():
+                    future.set_result(None)
 
     def _release_later(self, slot: Slot) -> None:
         task = asyncio.get_running_loop().create_task(self.release(slot))
@@ -386,7 +508,7 @@ def gated(invoke):
         try:
             return await invoke(engine, key, handler, context, limits, load, invocation)
         finally:
-            await counter.release(slot)
+            counter.release_soon(slot)
 
     return run
 

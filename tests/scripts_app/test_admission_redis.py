@@ -6,6 +6,7 @@ Tests that need Redis run when REDIS_URL is set (under CI=true an unreachable
 Redis fails them); those about Redis being unreachable run on both stacks.
 """
 
+import asyncio
 import logging
 import os
 import socket
@@ -152,6 +153,93 @@ async def test_taking_and_giving_back_a_slot_cost_one_round_trip_each(
     await gate.release(slot)
 
     assert sent == ["EVALSHA", "ZREM"]
+
+
+@scaled_layer
+async def test_slots_asked_for_together_take_one_round_trip_and_keep_the_cap(
+    gates, monkeypatch
+):
+    gate = gates()
+    await gate.release((await gate.acquire(7, 5, 20))[0])  # loads the script
+    client, _take = gate._client()
+    sent = []
+    real = client.execute_command
+
+    async def counting(*args, **options):
+        sent.append(args[0])
+        return await real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+
+    answers = await asyncio.gather(*(gate.acquire(7, 3, 20) for _ in range(5)))
+    taken = [slot for slot, _running in answers if slot is not None]
+    await asyncio.gather(*(gate.release(slot) for slot in taken))
+
+    assert [running for _slot, running in answers] == [1, 2, 3, 3, 3]
+    assert [slot is not None for slot, _running in answers] == [True] * 3 + [False] * 2
+    assert sent == ["EVALSHA", "ZREM"]
+    assert await client.exists(gate.key(7)) == 0
+    assert gate.held(7) == 0
+
+
+@scaled_layer
+async def test_a_slot_given_back_is_taken_over_by_the_next_invocation_at_once(
+    gates, monkeypatch
+):
+    gate = gates()
+    await gate.release((await gate.acquire(7, 1, 20))[0])  # loads the script
+    client, _take = gate._client()
+    sent = []
+    real = client.execute_command
+
+    async def counting(*args, **options):
+        sent.append(args[0])
+        return await real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+
+    first, _running = await gate.acquire(7, 1, 20)
+    gate.release_soon(first)
+    second, running = await gate.acquire(7, 1, 20)  # the cap is 1: no other slot
+    third, _running = await gate.acquire(7, 1, 20)
+    await asyncio.sleep(0.05)
+
+    assert second is not None and second.lease == first.lease and running == 1
+    assert third is None  # the cap still holds
+    assert sent == ["EVALSHA", "EVALSHA"]  # the first slot and the third's refusal
+    assert await client.zcard(gate.key(7)) == 1
+    await gate.release(second)
+    assert await client.exists(gate.key(7)) == 0
+
+
+@scaled_layer
+async def test_a_lease_too_short_for_the_next_invocation_is_not_taken_over(gates):
+    gate = gates()
+    first, _running = await gate.acquire(7, 2, 1)  # a lease of 1 s + the margin
+    gate.release_soon(first)
+    longer, _running = await gate.acquire(7, 2, 30)
+
+    assert longer is not None and longer.lease != first.lease
+    await gate.release(longer)
+    await asyncio.sleep(0.05)
+    client, _take = gate._client()
+    assert await client.exists(gate.key(7)) == 0
+
+
+@scaled_layer
+async def test_a_slot_whose_caller_went_away_is_given_back(gates):
+    gate = gates()
+    asking = asyncio.ensure_future(gate.acquire(7, 5, 20))
+    await asyncio.sleep(0)  # queued in the batch, not sent yet
+    asking.cancel()
+    kept, _running = await gate.acquire(7, 5, 20)
+    await asyncio.sleep(0.05)  # the cancelled one's slot was not taken, or given back
+
+    client, _take = gate._client()
+    assert await client.zcard(gate.key(7)) == 1
+    assert gate.held(7) == 1
+    await gate.release(kept)
+    assert await client.exists(gate.key(7)) == 0
 
 
 def closed_port() -> int:
