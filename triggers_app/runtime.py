@@ -148,6 +148,16 @@ def failed(trigger: TriggerInfo, error) -> TriggerFailed:
     )
 
 
+async def _stored_bodies(tenant, uris: list[str]) -> dict:
+    """{uri: body} of the tenant's stored entities among `uris` (`current`)."""
+
+    def read():
+        found = store.Entity.objects.filter(tenant=tenant, uri__in=uris)
+        return {e.uri: e.body for e in found}
+
+    return await sync_to_async(read)()
+
+
 class TriggerHook(StoreHook):
     """documents_app.pipeline's hook: the Predix triggers of store requests."""
 
@@ -185,12 +195,7 @@ class TriggerHook(StoreHook):
             e.get("uri") if isinstance(e.get("uri"), str) else request.uri.path
             for e in request.entities
         ] or [request.uri.path]
-
-        def read():
-            found = store.Entity.objects.filter(tenant=request.tenant, uri__in=uris)
-            return {e.uri: e.body for e in found}
-
-        return await sync_to_async(read)()
+        return await _stored_bodies(request.tenant, uris)
 
     async def _run_all(self, request, pre, o, url):
         """Run the pre-processing triggers on `o`; return it as they left it
@@ -233,12 +238,7 @@ class TriggerHook(StoreHook):
             parsed = store.parse_uri(uri)
         except store.StoreError:
             return None
-
-        def read():
-            found = store.get(request.tenant, parsed)
-            return found.body if found else None
-
-        return await sync_to_async(read)()
+        return (await _stored_bodies(request.tenant, [parsed.path])).get(parsed.path)
 
     def post_process(self, request: StoreRequest, response: StoreResponse) -> None:
         post = request.notes.get("post") or []
