@@ -5,9 +5,10 @@ due runs (scheduler_app.runner.claim_batches) and sends them on in messages
 of RUNS_PER_MESSAGE; `scheduler.run_jobs` starts each with runner.run_job.
 
 R3: a mini-racer context must be made in the event loop that calls it. So
-each worker process keeps one long-lived event loop in a thread of its own
-(`job_loop`), where every run of that process runs, rather than a fresh
-`asyncio.run` per task: its warm contexts serve the next runs. A run_jobs
+every run of a worker process runs in the process's one long-lived event
+loop, in a thread of its own (core.background, which post-processing
+scripts share), rather than a fresh `asyncio.run` per task: its warm
+contexts serve the next runs. A run_jobs
 task hands its runs to that loop and returns once they have a slot
 (SCHEDULER_CONCURRENCY per process), so the worker goes on taking ticks and
 messages while long runs go on; it blocks while the process is full, so a
@@ -27,6 +28,7 @@ import threading
 from celery import shared_task
 from celery.signals import worker_process_shutdown, worker_shutdown
 
+from core import background
 from core.conf import scripts_setting
 from scheduler_app import runner
 
@@ -57,17 +59,15 @@ def run_jobs(runs: list) -> None:
 
 
 class JobLoop:
-    """One process's event loop for job runs, in a thread of its own."""
+    """Job runs of one process, in its background loop, SCHEDULER_CONCURRENCY at once."""
 
     def __init__(self, concurrency: int):
         self.concurrency = concurrency
         self.slots = threading.BoundedSemaphore(concurrency)
         self.going: set[concurrent.futures.Future] = set()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="scheduler-jobs", daemon=True
-        )
-        self.thread.start()
+        # The process's one background loop (core.background), shared with
+        # post-processing scripts: their warm contexts serve each other.
+        self.loop = background.loop()
 
     def submit(self, runs: list[runner.Run]) -> None:
         """Run them in the loop, a slot each (blocks until the slots are free)."""
