@@ -211,9 +211,7 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
     def get_deleted_objects(self, objs, request):
         # A script's routes, versions and runs go with it: the right to
         # delete the script (policy) covers them, whatever their own admins say.
-        deleted, counts, _needed, protected = super().get_deleted_objects(
-            objs, request
-        )
+        deleted, counts, _needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, set(), protected
 
     def may_manage(self, request, script) -> bool:

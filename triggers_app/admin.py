@@ -6,9 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
+from tenants.admin_scope import TenantScopedAdmin
 from triggers_app import rules
 from triggers_app.models import SystemMessage, Trigger
-from tenants.admin_scope import TenantScopedAdmin
 
 
 class TriggerForm(forms.ModelForm):

@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('scripts_app', '0005_execution_origin_and_result'),
+        ("scripts_app", "0005_execution_origin_and_result"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='script',
-            options={'ordering': ['tenant', 'name'], 'permissions': [('execute_script', 'Can execute script')]},
+            name="script",
+            options={
+                "ordering": ["tenant", "name"],
+                "permissions": [("execute_script", "Can execute script")],
+            },
         ),
     ]
