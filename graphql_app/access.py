@@ -112,15 +112,13 @@ def allow(user, action: str, script) -> None:
         raise GraphQLError(reason, extensions={"code": "permission_denied"})
 
 
-def allow_create(user, tenant) -> None:
+def allow_in_tenant(user, action: str, tenant) -> None:
+    """Raise unless the user's role allows `action` on every script of the tenant."""
     from scripts_app import policy
 
-    if not policy.can_in_tenant(user, "create", tenant):
-        raise GraphQLError(
-            f"Creating scripts in tenant '{tenant.slug}' needs the owner or "
-            "developer role.",
-            extensions={"code": "permission_denied"},
-        )
+    reason = policy.why_not_in_tenant(user, action, tenant)
+    if reason is not None:
+        raise GraphQLError(reason, extensions={"code": "permission_denied"})
 
 
 def refusal(request, exc: exceptions.APIException) -> tuple[int, dict, dict]:

@@ -21,7 +21,7 @@ from asgiref.sync import sync_to_async
 from graphene.types.generic import GenericScalar
 from graphql import GraphQLError
 
-from graphql_app.access import allow, readable_tenant, script_tenant
+from graphql_app.access import allow, allow_in_tenant, readable_tenant, script_tenant
 from scripts_app import policy, runs
 from scripts_app.executions import stored_result
 from scripts_app.models import Execution as ExecutionRow
@@ -208,11 +208,8 @@ class RunScript(graphene.Mutation):
         script = await sync_to_async(_script)(tenant, user, id)
         if script is not None:
             await sync_to_async(allow)(user, "execute", script)
-        elif not await sync_to_async(policy.can_in_tenant)(user, "execute", tenant):
-            raise GraphQLError(
-                "Your role in this tenant does not let you run scripts.",
-                extensions={"code": "permission_denied"},
-            )
+        else:
+            await sync_to_async(allow_in_tenant)(user, "execute", tenant)
         if script is None:
             return RunScript(
                 success=False,

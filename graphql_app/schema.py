@@ -27,7 +27,7 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 
 from graphql_app import runs
-from graphql_app.access import allow, allow_create, script_tenant
+from graphql_app.access import allow, allow_in_tenant, script_tenant
 from scripts_app import policy
 from scripts_app.models import LogEntry
 from scripts_app.models import Script as ScriptRow
@@ -179,9 +179,7 @@ class UpsertScript(graphene.Mutation):
         if existing is not None and policy.can(user, "view", existing):
             allow(user, "change", existing)
         else:
-            allow_create(user, tenant)
-            if existing is not None:
-                allow(user, "change", existing)
+            allow_in_tenant(user, "create", tenant)
         try:
             saved = save_script(tenant, uri, content, user)
         except ScriptRejected as exc:
@@ -223,9 +221,9 @@ class DeleteScript(graphene.Mutation):
         script = policy.scripts_visible_to(user, tenant).filter(name=uri).first()
         if script is not None:
             allow(user, "delete", script)
-        elif not policy.can_in_tenant(user, "delete", tenant):
+        else:
             # Who may not delete here is refused, whether the script exists or not.
-            allow_create(user, tenant)
+            allow_in_tenant(user, "delete", tenant)
         if script is None:
             return DeleteScript(
                 success=False,

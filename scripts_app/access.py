@@ -43,11 +43,33 @@ def find(request, name) -> Script | None:
     return script
 
 
-def script_or_404(request, name, listing: str) -> Script:
+def script_or_404(request, name, listing: str, action: str = "view") -> Script:
+    """The script to `action`; missing or unseen: 404, or 403 if the role may not."""
     script = find(request, name)
     if script is None:
+        refuse_in_tenant(request, action)
         raise NotFound(f"No script '{name}' in this tenant; GET {listing} lists them.")
     return script
+
+
+def refuse_in_tenant(request, action: str) -> None:
+    """Refuse (403) who may `action` no script of the tenant, by role or by grant.
+
+    So a viewer deleting a script that is not there hears that viewers may
+    not delete, not that it is missing.
+    """
+    if action == "view":
+        return
+    reason = policy.why_not_in_tenant(request.user, action, request.tenant)
+    if reason is not None and not _granted_anywhere(request, action):
+        raise PermissionDenied(reason)
+
+
+def _granted_anywhere(request, action) -> bool:
+    return any(
+        policy.can(request.user, action, script)
+        for script in visible_scripts(request)[:200]
+    )
 
 
 def require(request, action: str, script: Script) -> None:
@@ -60,21 +82,10 @@ def require(request, action: str, script: Script) -> None:
 def require_save(request, name: str) -> None:
     """Refuse an upload the user may not make: a change, or a new script here."""
     existing = Script.objects.filter(tenant=request.tenant, name=name).first()
-    if existing is not None:
-        if policy.can(request.user, "view", existing):
-            require(request, "change", existing)
-            return
-        if not policy.can_in_tenant(request.user, "create", request.tenant):
-            # Neither seen nor creatable: say no more than about a new one.
-            raise PermissionDenied(_no_create(request))
+    if existing is not None and policy.can(request.user, "view", existing):
         require(request, "change", existing)
         return
-    if not policy.can_in_tenant(request.user, "create", request.tenant):
-        raise PermissionDenied(_no_create(request))
-
-
-def _no_create(request) -> str:
-    return (
-        f"Creating scripts in tenant '{request.tenant.slug}' needs the owner or "
-        "developer role."
-    )
+    # A new script (or one they may not even see): the role must create.
+    reason = policy.why_not_in_tenant(request.user, "create", request.tenant)
+    if reason is not None:
+        raise PermissionDenied(reason)

@@ -261,7 +261,9 @@ class ScriptViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, name=None):
-        script = self._get(request, name)
+        script = access.script_or_404(
+            request, name, "/system/api/scripts", action="delete"
+        )
         access.require(request, "delete", script)
         delete_script(script)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -301,7 +303,9 @@ class ScriptViewSet(viewsets.ViewSet):
 
         Who may execute it (scripts_app.policy: owners, developers, grants).
         """
-        script = self._get(request, name)
+        script = access.script_or_404(
+            request, name, "/system/api/scripts", action="execute"
+        )
         access.require(request, "execute", script)
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -24,6 +24,7 @@ Actions in a tenant: "create" (a new script: the tenant's writers).
     can(user, action, script) -> bool
     why_not(user, action, script) -> str | None   (the refusal, for messages)
     can_in_tenant(user, action, tenant) -> bool
+    why_not_in_tenant(user, action, tenant) -> str | None
     scripts_visible_to(user, tenant=None) -> QuerySet[Script]
     may_enter(user, tenant) -> bool   (a role, or some grant on one of its scripts)
     permissions_for(user, tenant, script=None) -> list[str]   (context.user.permissions)
@@ -100,11 +101,22 @@ def why_not(user, action, script) -> str | None:
     if GRANTS[action] in granted or (action == "view" and granted):
         return None
     if role is None:
-        return f"You are not a member of tenant '{script.tenant.slug}' and have no grant to {action} script '{script.name}'."
-    return (
-        f"Your role ({role}) in tenant '{script.tenant.slug}' does not let you "
-        f"{action} script '{script.name}', and no grant does."
-    )
+        return (
+            f"You are not a member of tenant '{script.tenant.slug}' and have no "
+            f"grant to {action} script '{script.name}'."
+        )
+    return _role_refusal(role, action)
+
+
+def _role_refusal(role, action) -> str:
+    if action == "execute":
+        return (
+            f"Your role ({role}) in this tenant does not let you run scripts; "
+            "an execute grant on a script would."
+        )
+    if role == Role.VIEWER:
+        return "Viewers may read but not change anything in this tenant."
+    return f"Your role ({role}) in this tenant does not let you {action} scripts."
 
 
 def can(user, action, script) -> bool:
@@ -112,18 +124,31 @@ def can(user, action, script) -> bool:
     return why_not(user, action, script) is None
 
 
-def can_in_tenant(user, action, tenant) -> bool:
-    """Return True if the user may do a tenant-wide `action` ("create", "view"...)."""
+def why_not_in_tenant(user, action, tenant) -> str | None:
+    """Return None if the user's role lets them `action` every script of `tenant`.
+
+    "create" (a new script) is only ever a tenant-wide right; for the others
+    this asks about the role alone, without the grants on single scripts.
+    """
     if action not in ACTIONS and action != "manage":
         raise UnknownAction(f"Unknown action {action!r}.")
-    if not _signed_in(user) or tenant is None:
-        return False
+    if not _signed_in(user):
+        return "Sign in first."
+    if tenant is None:
+        return "No tenant."
     if user.is_superuser:
-        return True
+        return None
     role = role_of(user, tenant)
+    if role is None:
+        return "You are not a member of this tenant."
     if action == "manage":
-        return role == Role.OWNER
-    return role is not None and _role_allows(role, action)
+        return None if role == Role.OWNER else "Only the tenant's owners do that."
+    return None if _role_allows(role, action) else _role_refusal(role, action)
+
+
+def can_in_tenant(user, action, tenant) -> bool:
+    """Return True if the user may do a tenant-wide `action` ("create", "view"...)."""
+    return why_not_in_tenant(user, action, tenant) is None
 
 
 def _granted_scripts(user):

@@ -191,6 +191,7 @@ class ScriptDetail(APIView):
     def delete(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
+            access.refuse_in_tenant(request, "delete")
             return self._missing(request, script_id)
         access.require(request, "delete", script)
         delete_script(script)
