@@ -203,10 +203,7 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
         return self._creatable(request) or self._any_grant(request, "delete")
 
     def _any_grant(self, request, action) -> bool:
-        return any(
-            policy.can(request.user, action, script)
-            for script in policy.scripts_visible_to(request.user)[:200]
-        )
+        return policy.scripts_granted(request.user, action).exists()
 
     def get_deleted_objects(self, objs, request):
         # A script's routes, versions and runs go with it: the right to
@@ -244,7 +241,15 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields + ["tenant", "name"] if obj else fields
+        if obj:
+            fields += ["tenant", "name"]
+        if not request.user.is_superuser:
+            # Platform-level APIs are the superusers' to give; capabilities
+            # the tenant's owners' ("manage"), as over REST.
+            fields.append("privileged")
+            if obj is None or not policy.can(request.user, "manage", obj):
+                fields.append("capabilities")
+        return fields
 
     def get_urls(self):
         extra = [

@@ -26,6 +26,7 @@ Actions in a tenant: "create" (a new script: the tenant's writers).
     can_in_tenant(user, action, tenant) -> bool
     why_not_in_tenant(user, action, tenant) -> str | None
     scripts_visible_to(user, tenant=None) -> QuerySet[Script]
+    scripts_granted(user, action, tenant=None) -> QuerySet[Script]   (grants only)
     may_enter(user, tenant) -> bool   (a role, or some grant on one of its scripts)
     permissions_for(user, tenant, script=None) -> list[str]   (context.user.permissions)
 """
@@ -168,6 +169,31 @@ def _granted_scripts(user):
     )
     # object_pk is text in guardian's generic tables.
     return Script.objects.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
+
+
+def scripts_granted(user, action, tenant=None):
+    """The scripts (of `tenant`, or all) on which the user holds `action`'s grant."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    from scripts_app.models import Script
+
+    if not _signed_in(user):
+        return Script.objects.none()
+    kinds = {
+        "permission__content_type__app_label": "scripts_app",
+        "permission__codename": GRANTS[action],
+    }
+    ids = set(
+        UserObjectPermission.objects.filter(user=user, **kinds).values_list(
+            "object_pk", flat=True
+        )
+    ) | set(
+        GroupObjectPermission.objects.filter(
+            group__in=Group.objects.filter(user=user), **kinds
+        ).values_list("object_pk", flat=True)
+    )
+    scripts = Script.objects.filter(pk__in=[int(i) for i in ids if str(i).isdigit()])
+    return scripts if tenant is None else scripts.filter(tenant=tenant)
 
 
 def scripts_visible_to(user, tenant=None):
