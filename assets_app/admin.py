@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from assets_app import repository, rules
 from assets_app.api import guess_mimetype, save_upload
 from assets_app.models import Asset
+from tenants.admin_scope import TenantScopedAdmin
 
 
 class AssetForm(forms.ModelForm):
@@ -60,7 +61,7 @@ class AssetForm(forms.ModelForm):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(TenantScopedAdmin):
     form = AssetForm
     list_display = ["name", "tenant", "mimetype", "size", "updated_at", "download"]
     list_filter = ["tenant", "mimetype"]

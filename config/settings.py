@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "guardian",
     "tenants",
     "scripts_app",
     "assets_app",
@@ -108,6 +109,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Tenant roles are checked by scripts_app.policy; guardian's backend answers
+# user.has_perm(perm, obj) for the object grants on scripts it adds to them.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+# Guardian's anonymous user row is not needed: anonymous callers get no grant.
+ANONYMOUS_USER_NAME = None
 
 ROOT_URLCONF = "config.urls"
 APPEND_SLASH = False

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from documents_app import store
 from documents_app.models import Entity
+from tenants.admin_scope import TenantScopedAdmin
 
 
 class EntityForm(forms.ModelForm):
@@ -51,7 +52,7 @@ class EntityForm(forms.ModelForm):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(TenantScopedAdmin):
     form = EntityForm
     list_display = ["uri", "collection", "tenant", "version", "updated_at"]
     list_filter = ["tenant", "collection"]

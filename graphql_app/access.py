@@ -80,6 +80,47 @@ def writable_tenant(info):
     return _allowed(info, write=True)
 
 
+def script_tenant(info):
+    """Return (tenant, user) if the user may reach the tenant's scripts; else raise.
+
+    scripts_app.policy decides: a role in the tenant, or a grant on one of its
+    scripts. What the user may do on each script is then asked with `allow`.
+    """
+    from scripts_app import policy
+
+    request = info.context
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise GraphQLError(
+            AUTHENTICATION_REQUIRED, extensions={"code": "not_authenticated"}
+        )
+    tenant = getattr(request, "tenant", None)
+    if not policy.may_enter(user, tenant):
+        raise GraphQLError(
+            "You are not a member of this tenant.",
+            extensions={"code": "permission_denied"},
+        )
+    return tenant, user
+
+
+def allow(user, action: str, script) -> None:
+    """Raise a permission_denied GraphQLError unless the policy allows `action`."""
+    from scripts_app import policy
+
+    reason = policy.why_not(user, action, script)
+    if reason is not None:
+        raise GraphQLError(reason, extensions={"code": "permission_denied"})
+
+
+def allow_in_tenant(user, action: str, tenant) -> None:
+    """Raise unless the user's role allows `action` on every script of the tenant."""
+    from scripts_app import policy
+
+    reason = policy.why_not_in_tenant(user, action, tenant)
+    if reason is not None:
+        raise GraphQLError(reason, extensions={"code": "permission_denied"})
+
+
 def refusal(request, exc: exceptions.APIException) -> tuple[int, dict, dict]:
     """Describe a failed authentication as (status, GraphQL body, headers).
 

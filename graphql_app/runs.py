@@ -21,12 +21,11 @@ from asgiref.sync import sync_to_async
 from graphene.types.generic import GenericScalar
 from graphql import GraphQLError
 
-from graphql_app.access import readable_tenant, writable_tenant
-from scripts_app import runs
+from graphql_app.access import allow, allow_in_tenant, readable_tenant, script_tenant
+from scripts_app import policy, runs
 from scripts_app.executions import stored_result
 from scripts_app.models import Execution as ExecutionRow
 from scripts_app.models import ExecutionStatus
-from scripts_app.models import Script as ScriptRow
 
 EXECUTIONS_DEFAULT = 100
 EXECUTIONS_MAX = 1000
@@ -205,8 +204,12 @@ class RunScript(graphene.Mutation):
 
     @staticmethod
     async def mutate(root, info, id, handler=None, args=None):
-        tenant, user = await sync_to_async(writable_tenant)(info)
-        script = await sync_to_async(_script)(tenant, id)
+        tenant, user = await sync_to_async(script_tenant)(info)
+        script = await sync_to_async(_script)(tenant, user, id)
+        if script is not None:
+            await sync_to_async(allow)(user, "execute", script)
+        else:
+            await sync_to_async(allow_in_tenant)(user, "execute", tenant)
         if script is None:
             return RunScript(
                 success=False,
@@ -236,9 +239,10 @@ class RunScript(graphene.Mutation):
         )
 
 
-def _script(tenant, name):
+def _script(tenant, user, name):
     return (
-        ScriptRow.objects.filter(tenant=tenant, name=name)
+        policy.scripts_visible_to(user, tenant)
+        .filter(name=name)
         .select_related("tenant")
         .first()
     )

@@ -27,7 +27,8 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 
 from graphql_app import runs
-from graphql_app.access import readable_tenant, writable_tenant
+from graphql_app.access import allow, allow_in_tenant, script_tenant
+from scripts_app import policy
 from scripts_app.models import LogEntry
 from scripts_app.models import Script as ScriptRow
 from scripts_app.services import ScriptRejected, delete_script, save_script
@@ -130,14 +131,14 @@ class Query(graphene.ObjectType):
     @staticmethod
     @off_loop
     def resolve_scripts(root, info):
-        return list(
-            ScriptRow.objects.filter(tenant=readable_tenant(info)).order_by("name")
-        )
+        tenant, user = script_tenant(info)
+        return list(policy.scripts_visible_to(user, tenant).order_by("name"))
 
     @staticmethod
     @off_loop
     def resolve_script(root, info, uri):
-        return ScriptRow.objects.filter(tenant=readable_tenant(info), name=uri).first()
+        tenant, user = script_tenant(info)
+        return policy.scripts_visible_to(user, tenant).filter(name=uri).first()
 
 
 class UpsertScript(graphene.Mutation):
@@ -173,7 +174,12 @@ class UpsertScript(graphene.Mutation):
     @staticmethod
     @off_loop
     def mutate(root, info, uri, content):
-        tenant, user = writable_tenant(info)
+        tenant, user = script_tenant(info)
+        existing = ScriptRow.objects.filter(tenant=tenant, name=uri).first()
+        if existing is not None and policy.can(user, "view", existing):
+            allow(user, "change", existing)
+        else:
+            allow_in_tenant(user, "create", tenant)
         try:
             saved = save_script(tenant, uri, content, user)
         except ScriptRejected as exc:
@@ -211,8 +217,13 @@ class DeleteScript(graphene.Mutation):
     @staticmethod
     @off_loop
     def mutate(root, info, uri):
-        tenant, _ = writable_tenant(info)
-        script = ScriptRow.objects.filter(tenant=tenant, name=uri).first()
+        tenant, user = script_tenant(info)
+        script = policy.scripts_visible_to(user, tenant).filter(name=uri).first()
+        if script is not None:
+            allow(user, "delete", script)
+        else:
+            # Who may not delete here is refused, whether the script exists or not.
+            allow_in_tenant(user, "delete", tenant)
         if script is None:
             return DeleteScript(
                 success=False,

@@ -8,9 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from guardian.admin import (
+    AdminGroupObjectPermissionsForm,
+    AdminUserObjectPermissionsForm,
+    GuardedModelAdminMixin,
+)
 
 from core.plugins import capabilities
-from scripts_app import runs
+from scripts_app import policy, runs
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -20,7 +25,7 @@ from scripts_app.models import (
     with_log_field,
 )
 from scripts_app.services import ScriptRejected, delete_script, prepare, store
-from tenants.models import WRITE_ROLES, role_of
+from tenants.admin_scope import TenantScopedAdmin, TenantScopedInline, tenant_ids
 
 
 class SourceField(forms.CharField):
@@ -99,7 +104,7 @@ class RunForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
 
-class RouteInline(admin.TabularInline):
+class RouteInline(TenantScopedInline):
     model = Route
     fields = ["method", "path", "handler", "kind", "resource"]
     readonly_fields = fields
@@ -114,8 +119,31 @@ class RouteInline(admin.TabularInline):
         return False
 
 
+class _GrantChoices:
+    """Offer the four grants of scripts_app.policy, not "add" (no object to add to)."""
+
+    def get_obj_perms_field_choices(self):
+        labels = dict(super().get_obj_perms_field_choices())
+        return [(c, labels.get(c, c)) for c in policy.GRANTS.values()]
+
+
+class UserGrantsForm(_GrantChoices, AdminUserObjectPermissionsForm):
+    pass
+
+
+class GroupGrantsForm(_GrantChoices, AdminGroupObjectPermissionsForm):
+    pass
+
+
 @admin.register(Script)
-class ScriptAdmin(admin.ModelAdmin):
+class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
+    """Scripts; every right here is scripts_app.policy's (roles plus object grants).
+
+    The object-permissions page (guardian's, at <pk>/permissions/) is the
+    tenant owners' ("manage"); other helpers' views ask may_run and
+    has_change_permission, which ask the policy too.
+    """
+
     form = ScriptForm
     list_display = [
         "name",
@@ -133,9 +161,95 @@ class ScriptAdmin(admin.ModelAdmin):
 
     change_form_template = "admin/scripts_app/script/change_form.html"
 
+    # Rights: scripts_app.policy decides, per script.
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=policy.scripts_visible_to(request.user))
+
+    def _creatable(self, request) -> bool:
+        return bool(tenant_ids(request, self.write_roles))
+
+    def has_module_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_module_permission(request)
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_view_permission(request, obj)
+        if obj is not None:
+            return policy.can(request.user, "view", obj)
+        return policy.scripts_visible_to(request.user).exists()
+
+    def has_add_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_add_permission(request)
+        return self._creatable(request)
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        if obj is not None:
+            return policy.can(request.user, "change", obj)
+        return self._creatable(request) or self._any_grant(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().has_delete_permission(request, obj)
+        if obj is not None:
+            return policy.can(request.user, "delete", obj)
+        return self._creatable(request) or self._any_grant(request, "delete")
+
+    def _any_grant(self, request, action) -> bool:
+        return policy.scripts_granted(request.user, action).exists()
+
+    def get_deleted_objects(self, objs, request):
+        # A script's routes, versions and runs go with it: the right to
+        # delete the script (policy) covers them, whatever their own admins say.
+        deleted, counts, _needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def may_manage(self, request, script) -> bool:
+        """Who may grant object permissions on the script: its tenant's owners."""
+        return policy.can(request.user, "manage", script)
+
+    def _managed(self, request, object_pk):
+        script = self.get_object(request, object_pk)
+        if script is None or not self.may_manage(request, script):
+            raise PermissionDenied
+        return script
+
+    def obj_perms_manage_view(self, request, object_pk):
+        self._managed(request, object_pk)
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        self._managed(request, object_pk)
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        self._managed(request, object_pk)
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)
+
+    def get_obj_perms_manage_user_form(self, request):
+        return UserGrantsForm
+
+    def get_obj_perms_manage_group_form(self, request):
+        return GroupGrantsForm
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields + ["tenant", "name"] if obj else fields
+        if obj:
+            fields += ["tenant", "name"]
+        if not request.user.is_superuser:
+            # Platform-level APIs are the superusers' to give; capabilities
+            # the tenant's owners' ("manage"), as over REST.
+            fields.append("privileged")
+            if obj is None or not policy.can(request.user, "manage", obj):
+                fields.append("capabilities")
+        return fields
 
     def get_urls(self):
         extra = [
@@ -148,22 +262,23 @@ class ScriptAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def may_run(self, request, script) -> bool:
-        """Who may change the script and writes in its tenant may run it."""
-        if not self.has_change_permission(request, script):
-            return False
-        return role_of(request.user, script.tenant) in WRITE_ROLES
+        """Return True if the policy lets request.user execute the script."""
+        return policy.can(request.user, "execute", script)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         script = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
             "may_run": script is not None and self.may_run(request, script),
+            "may_manage": script is not None and self.may_manage(request, script),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def run_view(self, request, pk):
         """Run a handler of the script now; show its value, logs and duration."""
-        script = get_object_or_404(Script.objects.select_related("tenant"), pk=pk)
+        script = get_object_or_404(
+            self.get_queryset(request).select_related("tenant"), pk=pk
+        )
         if not self.may_run(request, script):
             raise PermissionDenied
         result = refused = None
@@ -233,7 +348,7 @@ def _shown(value) -> str:
 
 
 @admin.register(ScriptVersion)
-class ScriptVersionAdmin(admin.ModelAdmin):
+class ScriptVersionAdmin(TenantScopedAdmin):
     list_display = ["script", "number", "author", "created_at"]
     list_filter = ["script__tenant"]
     search_fields = ["script__name"]
@@ -246,7 +361,7 @@ class ScriptVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TenantScopedAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -296,7 +411,8 @@ class RefFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         kinds = (
-            Execution.objects.exclude(ref="")
+            model_admin.get_queryset(request)
+            .exclude(ref="")
             .values_list("ref", flat=True)
             .order_by()
             .distinct()[:1000]

@@ -23,7 +23,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from core.plugins import capabilities
-from scripts_app import pending_runs, runs
+from scripts_app import access, pending_runs, runs
 from scripts_app.executions import stored_result
 from scripts_app.models import (
     Execution,
@@ -35,8 +35,6 @@ from scripts_app.models import (
 )
 from scripts_app.services import ScriptRejected, delete_script, save_script
 from tenants.errors import error_body
-from tenants.lookup import tenant_object_or_404
-from tenants.models import Role, role_of
 
 
 class Rejected(APIException):
@@ -209,19 +207,18 @@ class RunResultSerializer(serializers.Serializer):
 
 
 class ScriptViewSet(viewsets.ViewSet):
-    """Create, read, replace and delete the tenant's scripts."""
+    """Create, read, replace and delete the tenant's scripts (scripts_app.policy)."""
 
+    permission_classes = [access.ScriptAccess]
     lookup_field = "name"
     lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
 
     def _get(self, request, name):
-        return tenant_object_or_404(
-            Script, request, "script", "/system/api/scripts", name=name
-        )
+        return access.script_or_404(request, name, "/system/api/scripts")
 
     @extend_schema(responses=ScriptSerializer(many=True))
     def list(self, request):
-        scripts = Script.objects.filter(tenant=request.tenant).select_related("author")
+        scripts = access.visible_scripts(request).select_related("author")
         return Response(ScriptSerializer(scripts, many=True).data)
 
     @extend_schema(responses=ScriptSerializer)
@@ -234,6 +231,7 @@ class ScriptViewSet(viewsets.ViewSet):
         name = name or data.validated_data.get("id")
         if not name:
             raise ValidationError({"id": ["This field is required."]})
+        access.require_save(request, name)
         if create and Script.objects.filter(tenant=request.tenant, name=name).exists():
             raise Rejected(
                 ScriptRejected(
@@ -263,7 +261,11 @@ class ScriptViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, name=None):
-        delete_script(self._get(request, name))
+        script = access.script_or_404(
+            request, name, "/system/api/scripts", action="delete"
+        )
+        access.require(request, "delete", script)
+        delete_script(script)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=CapabilitiesSerializer, responses=CapabilitiesSerializer)
@@ -272,8 +274,7 @@ class ScriptViewSet(viewsets.ViewSet):
         """Read a script's capabilities; owners (and superusers) grant them."""
         script = self._get(request, name)
         if request.method == "PUT":
-            user = request.user
-            if not user.is_superuser and role_of(user, request.tenant) != Role.OWNER:
+            if not access.policy.can(request.user, "manage", script):
                 raise PermissionDenied(
                     "Only the tenant's owners grant capabilities to scripts."
                 )
@@ -300,9 +301,12 @@ class ScriptViewSet(viewsets.ViewSet):
     def run(self, request, name=None):
         """Run a handler now: 200 with its result, or 202 if it is still running.
 
-        Owners and developers may run scripts (a POST: TenantRolePermission).
+        Who may execute it (scripts_app.policy: owners, developers, grants).
         """
-        script = self._get(request, name)
+        script = access.script_or_404(
+            request, name, "/system/api/scripts", action="execute"
+        )
+        access.require(request, "execute", script)
         data = RunRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wait = _wait_of(request, data.validated_data.get("wait"))

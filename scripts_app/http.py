@@ -323,11 +323,13 @@ def form_of(method: str, content_type: str, body: bytes) -> dict:
     return QueryDict(body, encoding="utf-8").dict()
 
 
-def auth_for(user, role=None) -> tuple[dict, dict | None]:
+def auth_for(user, role=None, permissions=None) -> tuple[dict, dict | None]:
     """Return (request.auth, context.user) for a Django user or None.
 
     `role` is the user's role in the tenant (tenants.models.role_of); it sets
-    auth.isAdmin and context.user.permissions (tenants.models.ROLE_PERMISSIONS).
+    auth.isAdmin and context.user.permissions (tenants.models.ROLE_PERMISSIONS),
+    unless `permissions` gives them (scripts_app.policy.permissions_for: the
+    role's plus the object grants on the script being run).
     """
     if user is None or not user.is_authenticated:
         return ANONYMOUS, None
@@ -345,5 +347,7 @@ def auth_for(user, role=None) -> tuple[dict, dict | None]:
         "id": str(user.pk),
         "email": user.email or None,
         "name": name,
-        "permissions": permissions_of(Role.OWNER if user.is_superuser else role),
+        "permissions": permissions
+        if permissions is not None
+        else permissions_of(Role.OWNER if user.is_superuser else role),
     }

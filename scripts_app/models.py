@@ -64,6 +64,9 @@ class Script(models.Model):
                 fields=["tenant", "name"], name="script_name_per_tenant"
             )
         ]
+        # With Django's view/change/delete, what an object grant may give on
+        # one script (scripts_app.policy); IOTA's ScriptExecute.
+        permissions = [("execute_script", "Can execute script")]
 
     def __str__(self):
         return f"{self.tenant.slug}/{self.name}"

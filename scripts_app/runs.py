@@ -205,7 +205,13 @@ def prepare(script, handler, args, *, triggered_by: str = KIND, user=None):
         )
     name = handler_of(script, handler)
     tenant = script.tenant
-    auth, user_info = auth_for(user, role_of(user, tenant) if user else None)
+    from scripts_app.policy import permissions_for
+
+    auth, user_info = auth_for(
+        user,
+        role_of(user, tenant) if user else None,
+        permissions=permissions_for(user, tenant, script) if user else None,
+    )
     target = RouteTarget(
         script.id,
         script.name,

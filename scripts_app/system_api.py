@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.conf import scripts_setting
+from scripts_app import access
 from scripts_app.models import Script
 from scripts_app.services import ScriptRejected, check_name, delete_script, save_script
 from tenants.errors import error_response
@@ -93,14 +94,16 @@ def rejected(request, exc: ScriptRejected):
 
 
 class ScriptList(APIView):
-    """GET a JSON listing of the tenant's scripts."""
+    """GET a JSON listing of the tenant's scripts (those the user may view)."""
+
+    permission_classes = [access.ScriptAccess]
 
     @extend_schema(
         operation_id="system_scripts_list",
         responses=ScriptSummarySerializer(many=True),
     )
     def get(self, request):
-        scripts = Script.objects.filter(tenant=request.tenant).select_related("author")
+        scripts = access.visible_scripts(request).select_related("author")
         return Response(ScriptSummarySerializer(scripts, many=True).data)
 
 
@@ -108,9 +111,10 @@ class ScriptDetail(APIView):
     """PUT (create or replace), GET (source) and DELETE one script."""
 
     parser_classes = SOURCE_PARSERS
+    permission_classes = [access.ScriptAccess]
 
     def _script(self, request, script_id):
-        return Script.objects.filter(tenant=request.tenant, name=script_id).first()
+        return access.find(request, script_id)
 
     def _missing(self, request, script_id):
         return error_response(
@@ -149,6 +153,7 @@ class ScriptDetail(APIView):
             check_name(script_id)
         except ScriptRejected as exc:
             return rejected(request, exc)
+        access.require_save(request, script_id)
         limit = scripts_setting("MAX_SOURCE_BYTES")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -186,6 +191,8 @@ class ScriptDetail(APIView):
     def delete(self, request, script_id):
         script = self._script(request, script_id)
         if script is None:
+            access.refuse_in_tenant(request, "delete")
             return self._missing(request, script_id)
+        access.require(request, "delete", script)
         delete_script(script)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from django.contrib import admin
 from secrets_app.destinations import normalize_allowed_hosts
 from secrets_app.models import Secret, validate_value
 from tenants.admin import DomainsField
+from tenants.admin_scope import OWNER_ONLY, TenantScopedAdmin
 
 
 class HostsField(DomainsField):
@@ -54,8 +55,11 @@ class SecretForm(forms.ModelForm):
 
 
 @admin.register(Secret)
-class SecretAdmin(admin.ModelAdmin):
+class SecretAdmin(TenantScopedAdmin):
+    """Owners write secrets here (the REST API lets developers replace values)."""
+
     form = SecretForm
+    write_roles = OWNER_ONLY
     list_display = ["identifier", "tenant", "host_list", "created_at", "updated_at"]
     list_filter = ["tenant"]
     search_fields = ["identifier"]

@@ -4,10 +4,11 @@ from django.contrib import admin
 from django.utils import timezone
 
 from storage_app.models import StoredItem
+from tenants.admin_scope import TenantScopedAdmin
 
 
 @admin.register(StoredItem)
-class StoredItemAdmin(admin.ModelAdmin):
+class StoredItemAdmin(TenantScopedAdmin):
     """Items are written only by scripts; an admin may look, or delete one."""
 
     list_display = [

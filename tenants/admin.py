@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.contrib import admin
 
+from tenants.admin_scope import OWNER_ONLY, TenantScopedAdmin, TenantScopedInline
 from tenants.models import Membership, Tenant
 
 
@@ -34,15 +35,19 @@ class TenantForm(forms.ModelForm):
         fields = ["slug", "name", "domains", "graphql_public"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TenantScopedInline):
     model = Membership
+    write_roles = OWNER_ONLY
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(TenantScopedAdmin):
+    """Members see their tenants; owners edit them; only superusers add or delete."""
+
     form = TenantForm
+    write_roles = OWNER_ONLY
     list_display = ["slug", "name", "domain_list", "created_at"]
     search_fields = ["slug", "name", "domains"]
     inlines = [MembershipInline]
@@ -51,9 +56,16 @@ class TenantAdmin(admin.ModelAdmin):
     def domain_list(self, obj):
         return ", ".join(obj.domains or []) or "—"
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TenantScopedAdmin):
+    write_roles = OWNER_ONLY
     list_display = ["user", "tenant", "role"]
     list_filter = ["role", "tenant"]
     search_fields = ["user__username", "tenant__slug"]

@@ -92,8 +92,10 @@ WRITE_ROLES = {Role.OWNER, Role.DEVELOPER}
 
 # What a role may do in its tenant, as IOTA's permission codenames (the seed's
 # ScriptCreate/Read/Update/Delete/Execute, written like its 'reports.view'):
-# scripts read `context.user.permissions`. Owners and developers write
-# scripts; viewers read them; every member may run them.
+# scripts read `context.user.permissions`. Owners and developers write and
+# run scripts; viewers read them. scripts_app.policy decides every entry point
+# from this table (plus object grants), so what a script reads here is what
+# the platform allows.
 SCRIPT_PERMISSIONS = (
     "scripts.create",
     "scripts.read",
@@ -104,7 +106,7 @@ SCRIPT_PERMISSIONS = (
 ROLE_PERMISSIONS = {
     Role.OWNER: SCRIPT_PERMISSIONS,
     Role.DEVELOPER: SCRIPT_PERMISSIONS,
-    Role.VIEWER: ("scripts.read", "scripts.execute"),
+    Role.VIEWER: ("scripts.read",),
 }
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
+from tenants.admin_scope import TenantScopedAdmin
 from triggers_app import rules
 from triggers_app.models import SystemMessage, Trigger
 
@@ -59,7 +60,7 @@ class TriggerForm(forms.ModelForm):
 
 
 @admin.register(Trigger)
-class TriggerAdmin(admin.ModelAdmin):
+class TriggerAdmin(TenantScopedAdmin):
     form = TriggerForm
     list_display = [
         "name",
@@ -76,7 +77,7 @@ class TriggerAdmin(admin.ModelAdmin):
 
 
 @admin.register(SystemMessage)
-class SystemMessageAdmin(admin.ModelAdmin):
+class SystemMessageAdmin(TenantScopedAdmin):
     """Written by the platform; an admin may read or delete them."""
 
     list_display = ["created_at", "method", "url", "request_id", "tenant", "reporters"]

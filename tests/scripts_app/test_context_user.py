@@ -82,7 +82,7 @@ def test_the_iota_sales_report_example_refuses_a_user_without_reports_view(
     [
         ("alice", WRITE),  # owner
         ("bob", WRITE),  # developer
-        ("charlie", ["scripts.read", "scripts.execute"]),  # viewer
+        ("charlie", ["scripts.read"]),  # viewer: reads, runs nothing
         ("dave", []),  # no role in acme
         ("erin", []),  # owner of globex, nobody here
         ("root", WRITE),  # superusers act as owners
