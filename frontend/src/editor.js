@@ -97,8 +97,8 @@ async function loadApi(url) {
 function setUpTemplates(view, textarea, templates) {
   const picker = document.getElementById("scripthost-template-picker");
   if (!picker || !templates || !templates.length) return;
-  picker.hidden = false;
   const select = picker.querySelector("select");
+  select.hidden = false; // without this script, the <noscript> links do it
   select.addEventListener("change", () => {
     const chosen = templates.find((t) => t.key === select.value);
     if (!chosen) return;
