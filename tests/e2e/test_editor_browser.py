@@ -98,8 +98,9 @@ def test_a_typed_syntax_error_is_marked_and_the_fix_goes_live(
     assert put_script(server, "editor-probe", SOURCE).status_code in (200, 201)
     assert route_answer(server) == "version 1"
     page = chromium.new_page(viewport={"width": 1200, "height": 900})
-    problems = []
+    problems, requested = [], []
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: requested.append(r.url))
     sign_in(page, server)
     open_script(page, server, "editor-probe")
     # The editor replaced the textarea, with line numbers and highlighting.
@@ -129,6 +130,9 @@ def test_a_typed_syntax_error_is_marked_and_the_fix_goes_live(
     answer, _ = poll(lambda: route_answer(server), lambda a: a == "version 2", 10)
     assert answer == "version 2"
     assert problems == []
+    # Everything the editor needs comes from the server itself (no CDN).
+    assert [url for url in requested if not url.startswith(server.url)] == []
+    assert any(url.endswith("/editor/completions.json") for url in requested)
 
 
 def test_the_editor_completes_host_apis_and_starts_from_a_template(
@@ -166,3 +170,19 @@ def test_the_editor_completes_host_apis_and_starts_from_a_template(
         "textarea[name=source]"
     )
     assert problems == []
+
+
+def test_the_type_definitions_and_the_editor_are_served_as_static_files(
+    server,
+    static_files,  # noqa: F811
+):
+    with server.client() as client:
+        dts = client.get("/static/scripthost/scripthost.d.ts")
+        completions = client.get("/static/scripthost/editor/completions.json")
+        bundle = client.get("/static/scripthost/editor/editor.js")
+        licences = client.get("/static/scripthost/editor/THIRD_PARTY_LICENSES.txt")
+    assert dts.status_code == 200
+    assert "declare const routeRegistry: RouteRegistry;" in dts.text
+    assert "registerRoute" in completions.json()["globals"]["routeRegistry"]["members"]
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
+    assert "@codemirror/view" in licences.text
