@@ -55,7 +55,7 @@ bench: $(VENV)/.bench-installed
 # static/scripthost/editor/, and the completions made from scripthost.d.ts.
 # Needs node and npm; the output is committed, so run and test do not.
 editor: $(VENV)/.installed
-	cd frontend && npm ci --no-audit --no-fund && npm run build
+	cd frontend && npm ci --no-audit --no-fund && npm run check && npm run build
 	$(PY) -m scripts_app.typedefs
 
 clean-venv:
