@@ -43,16 +43,20 @@ function hostCompletions(api) {
   const globals = (api && api.globals) || {};
   const globalOptions = Object.keys(globals).map((name) => ({
     label: name,
-    type: globals[name].members ? "namespace" : "function",
+    type: { function: "function", class: "class" }[globals[name].kind] ||
+      (globals[name].members ? "namespace" : "variable"),
     detail: globals[name].detail || "",
     info: globals[name].info || undefined,
     boost: 1,
   }));
   return (context) => {
-    const member = context.matchBefore(/[\w$]+\.[\w$]*$/);
+    // After a dot: the members of a known global, or of its member (utils.date.).
+    const member = context.matchBefore(/[\w$]+(?:\.[\w$]+)*\.[\w$]*$/);
     if (member) {
-      const [object, partial] = member.text.split(".");
-      const entry = globals[object];
+      const parts = member.text.split(".");
+      const partial = parts.pop();
+      let entry = globals[parts[0]];
+      for (const part of parts.slice(1)) entry = entry && entry.members && entry.members[part];
       if (!entry || !entry.members) return null;
       const options = Object.keys(entry.members).map((name) => ({
         label: name,

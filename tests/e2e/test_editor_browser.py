@@ -165,9 +165,15 @@ def test_the_editor_completes_host_apis_and_starts_from_a_template(
     )
     detail = page.inner_text(".cm-tooltip-autocomplete li[aria-selected]")
     assert "(path: string, customizerHandlerName?: string)" in detail  # the .d.ts
-    page.keyboard.press("Enter")  # take it
+    page.click(".cm-tooltip-autocomplete li[aria-selected]")  # take it
     assert "routeRegistry.registerStreamRoute" in page.input_value(
         "textarea[name=source]"
+    )
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("utils.date.add")  # a member of a member
+    page.locator(".cm-tooltip-autocomplete li", has_text="addDays").wait_for(
+        timeout=10_000
     )
     assert problems == []
 
