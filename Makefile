@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench conformance clean-venv
+.PHONY: run test lint format bench conformance clean-venv editor
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -50,6 +50,13 @@ $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
 # QUICK=1: the short run; PROFILE=1: also write profiles (see bench/README.md).
 bench: $(VENV)/.bench-installed
 	QUICK=$(QUICK) PROFILE=$(PROFILE) $(PY) -m bench.run
+
+# The admin's script editor: CodeMirror 6 bundled by esbuild (frontend/) into
+# static/scripthost/editor/, and the completions made from scripthost.d.ts.
+# Needs node and npm; the output is committed, so run and test do not.
+editor: $(VENV)/.installed
+	cd frontend && npm ci --no-audit --no-fund && npm run check && npm run build
+	$(PY) -m scripts_app.typedefs
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import path, reverse
 from guardian.admin import (
     AdminGroupObjectPermissionsForm,
@@ -15,7 +16,7 @@ from guardian.admin import (
 )
 
 from core.plugins import capabilities
-from scripts_app import policy, runs
+from scripts_app import policy, runs, script_templates
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -62,6 +63,7 @@ class ScriptForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         self.prepared = None
+        self.source_error = None  # {line, column, message}: the editor marks it
         if self.instance.pk and "source" not in self.changed_data:
             return data  # only flags change: nothing to check in V8
         tenant, name, source = data.get("tenant"), data.get("name"), data.get("source")
@@ -71,7 +73,13 @@ class ScriptForm(forms.ModelForm):
             try:
                 self.prepared = prepare(tenant, name, source)
             except ScriptRejected as exc:
-                # The services' messages already say where (line, column).
+                # The services' messages already say where (line, column); the
+                # editor gets the position as numbers too, to mark it.
+                self.source_error = {
+                    "line": exc.line,
+                    "column": exc.column,
+                    "message": exc.message,
+                }
                 raise forms.ValidationError({"source": exc.message}) from None
         return data
 
@@ -273,6 +281,27 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
             "may_manage": script is not None and self.may_manage(request, script),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        """`?template=route` starts a new script from that template."""
+        initial = super().get_changeform_initial_data(request)
+        source = script_templates.source_of(request.GET.get("template", ""))
+        if source is not None:
+            initial["source"] = source
+        return initial
+
+    def render_change_form(self, request, context, add=False, **kwargs):
+        # What the editor (templates/admin/scripts_app/script/_editor.html)
+        # needs from the server: where the completions are, the compile error
+        # to mark, and on the add page the templates to start from.
+        form = context["adminform"].form
+        context["editor_config"] = {
+            "completionsUrl": static("scripthost/editor/completions.json"),
+            "error": getattr(form, "source_error", None),
+            "templates": script_templates.all_templates() if add else [],
+        }
+        context["script_templates"] = script_templates.TEMPLATES if add else ()
+        return super().render_change_form(request, context, add=add, **kwargs)
 
     def run_view(self, request, pk):
         """Run a handler of the script now; show its value, logs and duration."""
