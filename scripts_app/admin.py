@@ -1,16 +1,19 @@
 """Admin screens: scripts (checked in V8 on save, run now), versions, logs, executions."""
 
 import json
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.plugins import capabilities
-from scripts_app import runs
+from scripts_app import live_logs, runs, script_pages
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -138,20 +141,58 @@ class ScriptAdmin(admin.ModelAdmin):
         return fields + ["tenant", "name"] if obj else fields
 
     def get_urls(self):
+        def page(route, view, name):
+            return path(route, self.admin_site.admin_view(view), name=name)
+
         extra = [
+            page("<int:pk>/run/", self.run_view, "scripts_app_script_run"),
+            page(
+                "<int:pk>/versions/",
+                partial(script_pages.versions_view, self),
+                "scripts_app_script_versions",
+            ),
+            page(
+                "<int:pk>/versions/diff/",
+                partial(script_pages.diff_view, self),
+                "scripts_app_script_diff",
+            ),
+            page(
+                "<int:pk>/versions/<int:number>/rollback/",
+                partial(script_pages.rollback_view, self),
+                "scripts_app_script_rollback",
+            ),
+            # An async view of its own (admin_view wraps sync views only); it
+            # checks the staff session itself (scripts_app.live_logs).
             path(
-                "<int:pk>/run/",
-                self.admin_site.admin_view(self.run_view),
-                name="scripts_app_script_run",
-            )
+                "<int:pk>/logs/live/",
+                live_logs.view_for(self),
+                name="scripts_app_script_live_logs",
+            ),
         ]
         return extra + super().get_urls()
 
     def may_run(self, request, script) -> bool:
         """Who may change the script and writes in its tenant may run it."""
+        return self.may_change(request, script)
+
+    def may_change(self, request, script) -> bool:
+        """Who has the change permission and writes in the script's tenant."""
         if not self.has_change_permission(request, script):
             return False
         return role_of(request.user, script.tenant) in WRITE_ROLES
+
+    def watchable_script(self, request, pk) -> Script:
+        """The script `pk` if the user may look at it, else Http404 / PermissionDenied.
+
+        Another tenant's script (no role in its tenant) is not found: the
+        pages about a script do not tell others it exists.
+        """
+        script = get_object_or_404(Script.objects.select_related("tenant"), pk=pk)
+        if role_of(request.user, script.tenant) is None:
+            raise Http404("No such script.")
+        if not self.has_view_permission(request, script):
+            raise PermissionDenied
+        return script
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         script = self.get_object(request, object_id)
@@ -159,6 +200,8 @@ class ScriptAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "may_run": script is not None and self.may_run(request, script),
         }
+        if script is not None:
+            extra_context.update(script_pages.around(self, request, script))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def run_view(self, request, pk):
@@ -235,9 +278,16 @@ def _shown(value) -> str:
 @admin.register(ScriptVersion)
 class ScriptVersionAdmin(admin.ModelAdmin):
     list_display = ["script", "number", "author", "created_at"]
-    list_filter = ["script__tenant"]
+    list_filter = ["script__tenant", ("script", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["script__name"]
-    readonly_fields = ["script", "number", "source", "author", "created_at"]
+    fields = ["script", "number", "source_code", "author", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="source")
+    def source_code(self, obj):
+        # The default read-only rendering joins lines with <br> and drops
+        # the indentation: show the code as written.
+        return format_html('<pre class="script-source">{}</pre>', obj.source)
 
     def has_add_permission(self, request):
         return False
@@ -266,7 +316,7 @@ class LogEntryAdmin(ReadOnlyAdmin):
     """Log entries; a search `user_id=42` finds those with that structured field."""
 
     list_display = ["time", "level", "tenant", "script_name", "short_message", "fields"]
-    list_filter = ["level", "tenant"]
+    list_filter = ["level", ("script", admin.RelatedOnlyFieldListFilter), "tenant"]
     search_fields = ["script_name", "message", "execution_id"]
     search_help_text = (
         "Words of the script or message, an execution id, or name=value for a "
@@ -286,6 +336,16 @@ class LogEntryAdmin(ReadOnlyAdmin):
             except ValueError:
                 pass  # not a field name: search the words as usual
         return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Route)
+class RouteAdmin(ViewOnlyAdmin):
+    """The route table, as the scripts' registrations made it (read-only)."""
+
+    list_display = ["method", "path", "script", "handler", "kind", "resource", "tenant"]
+    list_filter = ["tenant", ("script", admin.RelatedOnlyFieldListFilter), "method"]
+    search_fields = ["path", "handler", "script__name"]
+    list_select_related = ["tenant", "script", "script__tenant"]
 
 
 class RefFilter(admin.SimpleListFilter):

@@ -70,7 +70,12 @@ class TriggerAdmin(admin.ModelAdmin):
         "disabled",
         "tenant",
     ]
-    list_filter = ["tenant", "disabled", "on_reference_to"]
+    list_filter = [
+        "tenant",
+        ("script", admin.RelatedOnlyFieldListFilter),
+        "disabled",
+        "on_reference_to",
+    ]
     search_fields = ["name", "on_reference_to", "script__name"]
     list_select_related = ["tenant", "script"]
 
