@@ -338,16 +338,6 @@ class LogEntryAdmin(ReadOnlyAdmin):
         return super().get_search_results(request, queryset, search_term)
 
 
-@admin.register(Route)
-class RouteAdmin(ViewOnlyAdmin):
-    """The route table, as the scripts' registrations made it (read-only)."""
-
-    list_display = ["method", "path", "script", "handler", "kind", "resource", "tenant"]
-    list_filter = ["tenant", ("script", admin.RelatedOnlyFieldListFilter), "method"]
-    search_fields = ["path", "handler", "script__name"]
-    list_select_related = ["tenant", "script", "script__tenant"]
-
-
 class RefFilter(admin.SimpleListFilter):
     """What started a run: none (a request, a message) or an object's kind (job)."""
 

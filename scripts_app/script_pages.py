@@ -26,7 +26,12 @@ def links(script) -> list[tuple[str, str]]:
         ("Versions", reverse("admin:scripts_app_script_versions", args=[script.pk])),
         filtered_changelist("Executions", "scripts_app.Execution", script),
         filtered_changelist("Logs", "scripts_app.LogEntry", script),
-        filtered_changelist("Routes", "scripts_app.Route", script),
+        # Routes come from the source and are listed on the script's own page.
+        (
+            "Routes",
+            reverse("admin:scripts_app_script_change", args=[script.pk])
+            + "#routes-group",
+        ),
         *plugins.admin_links(script),
     ]
 
