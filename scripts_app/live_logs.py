@@ -178,7 +178,12 @@ _sender = _Sender()
 
 
 def _send_to_redis(messages: list[dict]) -> None:
-    future = asyncio.run_coroutine_threadsafe(_sender.send(messages), _sender.loop())
+    try:
+        loop = _sender.loop()
+    except RuntimeError:  # no new thread at interpreter shutdown: send from here
+        asyncio.run(_sender.send(messages))
+        return
+    future = asyncio.run_coroutine_threadsafe(_sender.send(messages), loop)
     try:
         asyncio.get_running_loop()
     except RuntimeError:  # a plain thread: wait, so a process about to exit sends

@@ -133,7 +133,9 @@ def test_logs_and_executions_are_filtered_by_script(cast, around):
 
 def test_the_run_panel_posts_to_the_run_page_with_the_csrf_token(cast, around):
     page = _client("root").get(_change(around)).content.decode()
-    panel = re.search(r'<div class="module around-panel" id="run_panel">.*?</div>', page, re.S)
+    panel = re.search(
+        r'<div class="module around-panel" id="run_panel">.*?</div>', page, re.S
+    )
     assert panel, "no run panel"
     html = panel.group(0)
     assert f'action="/system/admin/scripts_app/script/{around.pk}/run/"' in html

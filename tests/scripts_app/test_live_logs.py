@@ -93,7 +93,9 @@ def test_the_writer_publishes_entries_once_they_are_committed(
 def watched(upload):
     assert upload("watched", "function main() { console.log('x'); }").status_code == 201
     assert (
-        upload("theirs", "function main() {}", user="erin", host="globex.test").status_code
+        upload(
+            "theirs", "function main() {}", user="erin", host="globex.test"
+        ).status_code
         == 201
     )
     return Script.objects.get(tenant__slug="acme", name="watched")
@@ -141,7 +143,10 @@ def test_staff_without_the_view_permission_are_refused(cast, watched):
 
 def test_a_missing_script_is_not_found(cast, watched):
     client = _staff(cast["bob"], "view_script")
-    assert client.get("/system/admin/scripts_app/script/999999/logs/live/").status_code == 404
+    assert (
+        client.get("/system/admin/scripts_app/script/999999/logs/live/").status_code
+        == 404
+    )
 
 
 def test_entry_json_carries_fields_and_the_execution():
