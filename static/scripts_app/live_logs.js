@@ -44,24 +44,34 @@
     while (lines.rows.length > MAX_LINES) lines.deleteRow(0);
   }
 
-  var source = new EventSource(panel.dataset.url);
-  source.onopen = function () {
+  var source;
+  function connect() {
+    source = new EventSource(panel.dataset.url);
+    source.onopen = opened;
+    source.onerror = failed;
+    source.onmessage = received;
+  }
+  // Opened after the page's load event: a pending stream would hold it back.
+  if (document.readyState === "complete") connect();
+  else window.addEventListener("load", function () { setTimeout(connect, 0); });
+
+  function opened() {
     // Every (re)connection starts with the newest stored entries again.
     lines.textContent = "";
     state.textContent = "live";
     panel.dataset.state = "live";
-  };
-  source.onerror = function () {
+  }
+  function failed() {
     state.textContent = "reconnecting\u2026";
     panel.dataset.state = "reconnecting";
-  };
-  source.onmessage = function (event) {
+  }
+  function received(event) {
     try {
       add(JSON.parse(event.data));
     } catch (err) {
       // not an entry: ignore it
     }
-  };
+  }
   panel.querySelectorAll("input.live-level").forEach(function (box) {
     box.addEventListener("change", filter);
   });
