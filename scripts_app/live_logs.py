@@ -109,6 +109,9 @@ def publish(rows: list[dict]) -> None:
     Call it once they are committed. Never raises: a lost live line is
     still in the table.
     """
+    local = None if settings.REDIS_URL else _watching_hubs()
+    if local == []:
+        return  # one process, and no panel open in it: nothing to build
     batches: dict[tuple[int, int], list] = defaultdict(list)
     for row in rows:
         if row.get("script_id"):
@@ -127,18 +130,28 @@ def publish(rows: list[dict]) -> None:
         for (tenant_id, script_id), lines in batches.items()
     ]
     try:
-        if settings.REDIS_URL:
+        if local is None:
             _send_to_redis(messages)
         else:
-            _deliver_here(messages)
+            _deliver_here(local, messages)
     except Exception:  # noqa: BLE001 - live lines are best effort
         log.warning("Could not publish live log entries", exc_info=True)
 
 
-def _deliver_here(messages: list[dict]) -> None:
+def _watching_hubs() -> list:
+    """[(loop, hub)] of this process's hubs with panels open."""
+    for _ in range(3):
+        try:  # another thread may add a loop's hub meanwhile
+            return [(loop, h) for loop, h in _hubs.items() if h.count]
+        except RuntimeError:
+            continue
+    return []
+
+
+def _deliver_here(hubs: list, messages: list[dict]) -> None:
     """One process (the in-memory layer): hand the batches to its hubs' loops."""
-    for loop, each in _hubs.items():
-        if each.count and not loop.is_closed():
+    for loop, each in hubs:
+        if not loop.is_closed():
             for message in messages:
                 loop.call_soon_threadsafe(each.deliver, message)
 
@@ -168,10 +181,9 @@ class _Sender:
 
     async def send(self, messages: list[dict]) -> None:
         layer = get_channel_layer()
-        for message in messages:
-            await layer.group_send(
-                group_name(message["tenant"], message["path"]), message
-            )
+        await asyncio.gather(
+            *(layer.group_send(group_name(m["tenant"], m["path"]), m) for m in messages)
+        )
 
 
 _sender = _Sender()

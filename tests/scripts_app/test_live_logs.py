@@ -63,8 +63,9 @@ async def test_entries_of_another_tenant_with_the_same_script_key_do_not_arrive(
 
 def test_entries_without_a_script_are_not_published(monkeypatch):
     sent = []
-    monkeypatch.setattr(live_logs, "_deliver_here", sent.append)
+    monkeypatch.setattr(live_logs, "_deliver_here", lambda hubs, m: sent.append(m))
     monkeypatch.setattr(live_logs, "_send_to_redis", sent.append)
+    monkeypatch.setattr(live_logs, "_watching_hubs", lambda: ["a panel"])
     live_logs.publish(_rows(5, None, "platform"))
     assert sent == []
 
