@@ -332,7 +332,7 @@ def _save(jobs: list[Job], records: _Records) -> None:
         Execution.objects.bulk_create(records.executions)
     if records.logs:
         LogEntry.objects.bulk_create([LogEntry(**row) for row in records.logs])
-        transaction.on_commit(partial(live_logs.publish, records.logs))
+        transaction.on_commit(partial(live_logs.publish, records.logs), robust=True)
 
 
 def _update_rows(jobs: list[Job], fields: list[str]) -> None:

@@ -109,6 +109,13 @@ def publish(rows: list[dict]) -> None:
     Call it once they are committed. Never raises: a lost live line is
     still in the table.
     """
+    try:
+        _publish(rows)
+    except Exception:  # noqa: BLE001 - live lines are best effort
+        log.warning("Could not publish live log entries", exc_info=True)
+
+
+def _publish(rows: list[dict]) -> None:
     local = None if settings.REDIS_URL else _watching_hubs()
     if local == []:
         return  # one process, and no panel open in it: nothing to build
@@ -129,13 +136,10 @@ def publish(rows: list[dict]) -> None:
         }
         for (tenant_id, script_id), lines in batches.items()
     ]
-    try:
-        if local is None:
-            _send_to_redis(messages)
-        else:
-            _deliver_here(local, messages)
-    except Exception:  # noqa: BLE001 - live lines are best effort
-        log.warning("Could not publish live log entries", exc_info=True)
+    if local is None:
+        _send_to_redis(messages)
+    else:
+        _deliver_here(local, messages)
 
 
 def _watching_hubs() -> list:

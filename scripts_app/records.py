@@ -125,7 +125,9 @@ class RecordBuffer:
                     if logs:
                         # After the commit (of the caller's transaction when
                         # there is one): the admins' live-log panels.
-                        transaction.on_commit(partial(live_logs.publish, logs))
+                        transaction.on_commit(
+                            partial(live_logs.publish, logs), robust=True
+                        )
             except Exception:
                 with self._lock:  # put them back, oldest first
                     self._executions[:0] = executions

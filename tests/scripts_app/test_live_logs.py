@@ -165,3 +165,12 @@ def test_entry_json_carries_fields_and_the_execution():
         "time": "2026-01-02T03:04:05Z",
         "executionId": "0b7e9f3c-0000-4000-8000-000000000001",
     }
+
+
+def test_a_failure_to_publish_never_reaches_the_writer(monkeypatch, caplog):
+    def broken(rows):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(live_logs, "_publish", broken)
+    live_logs.publish(_rows(5, 11, "lost live, kept stored"))
+    assert "Could not publish live log entries" in caplog.text
