@@ -192,6 +192,14 @@ class ScriptPlugin:
     - `script_settings`: {SCRIPTS key: default} of the app's own knobs, read
       with core.conf.scripts_setting(key) like the platform's.
 
+    The script's admin page
+
+    - `script_admin_links(script)`: [(label, url), ...] of the app's admin
+      pages about this script (its jobs, its triggers), each a changelist
+      filtered to the script. The script's page lists them beside the core's
+      own (versions, executions, logs, routes), so the core names no app.
+      Called per page view: build URLs with django.urls.reverse, no queries.
+
     Work in the serving process
 
     - `serving_task()`: (async) what the app runs in every serving process
@@ -261,6 +269,10 @@ class ScriptPlugin:
     script_execution_kinds: dict[str, str] = {}
     script_settings: dict = {}
 
+    # -- the script's admin page ---------------------------------------------------
+    def script_admin_links(self, script) -> list[tuple[str, str]]:
+        return []
+
     # -- work in the serving process -----------------------------------------------
     async def serving_task(self) -> None:
         return None
@@ -322,6 +334,15 @@ def source_body(header: dict) -> str:
         if name:
             return name
     return ""
+
+
+def admin_links(script) -> list[tuple[str, str]]:
+    """Every plugin's (label, url) links about `script`, in INSTALLED_APPS order."""
+    return [
+        link
+        for plugin in overriding("script_admin_links")
+        for link in plugin.script_admin_links(script)
+    ]
 
 
 def api_module(plugin: ScriptPlugin) -> str:

@@ -11,7 +11,12 @@ class GraphQLOperationAdmin(ViewOnlyAdmin):
     """Written only by uploads; an admin may look."""
 
     list_display = ["name", "kind", "visibility", "script", "handler", "tenant"]
-    list_filter = ["tenant", "kind", "visibility"]
+    list_filter = [
+        "tenant",
+        ("script", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "visibility",
+    ]
     search_fields = ["name", "handler", "script__name"]
     list_select_related = ["tenant", "script", "script__tenant"]
     fields = ["tenant", "kind", "name", "visibility", "script", "handler", "sdl"]

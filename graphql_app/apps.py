@@ -59,3 +59,12 @@ class GraphqlAppConfig(ScriptPlugin, AppConfig):
         from graphql_app.registry import store
 
         store(script, registrations)
+
+    def script_admin_links(self, script):
+        from scripts_app.script_links import filtered_changelist
+
+        return [
+            filtered_changelist(
+                "GraphQL operations", "graphql_app.GraphQLOperation", script
+            )
+        ]

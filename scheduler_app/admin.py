@@ -22,7 +22,14 @@ class JobAdmin(ViewOnlyAdmin):
         "enabled",
         "tenant",
     ]
-    list_filter = ["tenant", "type", "enabled", "last_status", "from_header"]
+    list_filter = [
+        "tenant",
+        ("script", admin.RelatedOnlyFieldListFilter),
+        "type",
+        "enabled",
+        "last_status",
+        "from_header",
+    ]
     search_fields = ["name", "handler", "script__name", "id"]
     list_select_related = ["tenant", "script", "script__tenant"]
     ordering = ["next_run_at", "id"]

@@ -71,3 +71,8 @@ class SchedulerConfig(ScriptPlugin, AppConfig):
         from scheduler_app.effects import apply
 
         apply(invocation, effects)
+
+    def script_admin_links(self, script):
+        from scripts_app.script_links import filtered_changelist
+
+        return [filtered_changelist("Jobs", "scheduler_app.Job", script)]

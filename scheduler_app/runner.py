@@ -43,6 +43,7 @@ import logging
 import uuid
 import weakref
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
@@ -52,6 +53,7 @@ from core import ids
 from core.conf import scripts_setting
 from scheduler_app import schedule
 from scheduler_app.models import Job, JobType
+from scripts_app import live_logs
 from scripts_app.admission import refused
 from scripts_app.executions import error_text
 from scripts_app.invocations import limits
@@ -330,6 +332,7 @@ def _save(jobs: list[Job], records: _Records) -> None:
         Execution.objects.bulk_create(records.executions)
     if records.logs:
         LogEntry.objects.bulk_create([LogEntry(**row) for row in records.logs])
+        transaction.on_commit(partial(live_logs.publish, records.logs), robust=True)
 
 
 def _update_rows(jobs: list[Job], fields: list[str]) -> None:

@@ -1,14 +1,17 @@
 """Admin screens: scripts (checked in V8 on save, run now), versions, logs, executions."""
 
 import json
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 from guardian.admin import (
     AdminGroupObjectPermissionsForm,
     AdminUserObjectPermissionsForm,
@@ -16,7 +19,7 @@ from guardian.admin import (
 )
 
 from core.plugins import capabilities
-from scripts_app import policy, runs, script_templates
+from scripts_app import live_logs, policy, runs, script_pages, script_templates
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -260,18 +263,54 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
         return fields
 
     def get_urls(self):
+        def page(route, view, name):
+            return path(route, self.admin_site.admin_view(view), name=name)
+
         extra = [
+            page("<int:pk>/run/", self.run_view, "scripts_app_script_run"),
+            page(
+                "<int:pk>/versions/",
+                partial(script_pages.versions_view, self),
+                "scripts_app_script_versions",
+            ),
+            page(
+                "<int:pk>/versions/diff/",
+                partial(script_pages.diff_view, self),
+                "scripts_app_script_diff",
+            ),
+            page(
+                "<int:pk>/versions/<int:number>/rollback/",
+                partial(script_pages.rollback_view, self),
+                "scripts_app_script_rollback",
+            ),
+            # An async view of its own (admin_view wraps sync views only); it
+            # checks the staff session itself (scripts_app.live_logs).
             path(
-                "<int:pk>/run/",
-                self.admin_site.admin_view(self.run_view),
-                name="scripts_app_script_run",
-            )
+                "<int:pk>/logs/live/",
+                live_logs.view_for(self),
+                name="scripts_app_script_live_logs",
+            ),
         ]
         return extra + super().get_urls()
 
     def may_run(self, request, script) -> bool:
         """Return True if the policy lets request.user execute the script."""
         return policy.can(request.user, "execute", script)
+
+    def may_change(self, request, script) -> bool:
+        """Return True if the policy lets request.user change the script."""
+        return policy.can(request.user, "change", script)
+
+    def watchable_script(self, request, pk) -> Script:
+        """The script `pk` if the policy lets the user view it, else Http404.
+
+        A script the user may not view (another tenant's) is not found: the
+        pages about a script do not tell others it exists.
+        """
+        script = get_object_or_404(Script.objects.select_related("tenant"), pk=pk)
+        if not policy.can(request.user, "view", script):
+            raise Http404("No such script.")
+        return script
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         script = self.get_object(request, object_id)
@@ -280,6 +319,8 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
             "may_run": script is not None and self.may_run(request, script),
             "may_manage": script is not None and self.may_manage(request, script),
         }
+        if script is not None:
+            extra_context.update(script_pages.around(self, request, script))
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
@@ -379,9 +420,16 @@ def _shown(value) -> str:
 @admin.register(ScriptVersion)
 class ScriptVersionAdmin(TenantScopedAdmin):
     list_display = ["script", "number", "author", "created_at"]
-    list_filter = ["script__tenant"]
+    list_filter = ["script__tenant", ("script", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["script__name"]
-    readonly_fields = ["script", "number", "source", "author", "created_at"]
+    fields = ["script", "number", "source_code", "author", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="source")
+    def source_code(self, obj):
+        # The default read-only rendering joins lines with <br> and drops
+        # the indentation: show the code as written.
+        return format_html('<pre class="script-source">{}</pre>', obj.source)
 
     def has_add_permission(self, request):
         return False
@@ -410,7 +458,7 @@ class LogEntryAdmin(ReadOnlyAdmin):
     """Log entries; a search `user_id=42` finds those with that structured field."""
 
     list_display = ["time", "level", "tenant", "script_name", "short_message", "fields"]
-    list_filter = ["level", "tenant"]
+    list_filter = ["level", ("script", admin.RelatedOnlyFieldListFilter), "tenant"]
     search_fields = ["script_name", "message", "execution_id"]
     search_help_text = (
         "Words of the script or message, an execution id, or name=value for a "

@@ -7,6 +7,7 @@ import logging
 import threading
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 from django.db import close_old_connections, connections, router, transaction
 
@@ -113,6 +114,7 @@ class RecordBuffer:
             if not executions and not logs:
                 return 0
             # Imported here: an exit before Django is set up has nothing to write.
+            from scripts_app import live_logs
             from scripts_app.models import Execution, LogEntry
 
             try:
@@ -120,6 +122,12 @@ class RecordBuffer:
                     executions, logs = _without_dangling(executions, logs)
                     _insert(Execution, executions)
                     _insert(LogEntry, logs)
+                    if logs:
+                        # After the commit (of the caller's transaction when
+                        # there is one): the admins' live-log panels.
+                        transaction.on_commit(
+                            partial(live_logs.publish, logs), robust=True
+                        )
             except Exception:
                 with self._lock:  # put them back, oldest first
                     self._executions[:0] = executions

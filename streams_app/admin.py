@@ -9,7 +9,7 @@ from streams_app.models import Listener, StreamMessage, StreamRoute
 @admin.register(StreamRoute)
 class StreamRouteAdmin(ViewOnlyAdmin):
     list_display = ["path", "script", "customizer", "tenant"]
-    list_filter = ["tenant"]
+    list_filter = ["tenant", ("script", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["path", "script__name"]
     list_select_related = ["tenant", "script", "script__tenant"]
     fields = ["tenant", "path", "script", "customizer"]
@@ -37,7 +37,7 @@ class StreamMessageAdmin(ViewOnlyAdmin):
 @admin.register(Listener)
 class ListenerAdmin(ViewOnlyAdmin):
     list_display = ["message_type", "script", "handler", "tenant"]
-    list_filter = ["tenant"]
+    list_filter = ["tenant", ("script", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["message_type", "handler", "script__name"]
     list_select_related = ["tenant", "script", "script__tenant"]
     fields = ["tenant", "message_type", "script", "handler"]

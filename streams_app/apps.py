@@ -69,3 +69,11 @@ class StreamsConfig(ScriptPlugin, AppConfig):
         from streams_app.registry import store
 
         store(script, registrations)
+
+    def script_admin_links(self, script):
+        from scripts_app.script_links import filtered_changelist
+
+        return [
+            filtered_changelist("Streams", "streams_app.StreamRoute", script),
+            filtered_changelist("Listeners", "streams_app.Listener", script),
+        ]

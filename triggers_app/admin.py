@@ -71,7 +71,12 @@ class TriggerAdmin(TenantScopedAdmin):
         "disabled",
         "tenant",
     ]
-    list_filter = ["tenant", "disabled", "on_reference_to"]
+    list_filter = [
+        "tenant",
+        ("script", admin.RelatedOnlyFieldListFilter),
+        "disabled",
+        "on_reference_to",
+    ]
     search_fields = ["name", "on_reference_to", "script__name"]
     list_select_related = ["tenant", "script"]
 

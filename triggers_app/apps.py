@@ -48,3 +48,8 @@ class TriggersConfig(ScriptPlugin, AppConfig):
 
     def script_source_body(self, header):
         return BODY_FUNCTION if "execution" in header else ""
+
+    def script_admin_links(self, script):
+        from scripts_app.script_links import filtered_changelist
+
+        return [filtered_changelist("Triggers", "triggers_app.Trigger", script)]

@@ -34,6 +34,7 @@ async def test_a_plugin_that_declares_nothing_provides_nothing():
     assert plugin.script_capabilities == {}
     assert plugin.script_execution_kinds == {}
     assert plugin.script_settings == {}
+    assert plugin.script_admin_links(script=None) == []
 
 
 def test_every_feature_app_is_a_plugin_in_installed_apps_order():
