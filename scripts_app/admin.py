@@ -11,6 +11,7 @@ from django.urls import path, reverse
 
 from core.plugins import capabilities
 from scripts_app import runs
+from scripts_app.dashboard import dashboard_view
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -340,6 +341,14 @@ class ExecutionAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["script_name", "trigger", "id", "ref"]
     date_hierarchy = "started_at"
+
+    def get_urls(self):
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(lambda request: dashboard_view(self, request)),
+            name="scripts_app_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
 
     @admin.display(description="result")
     def short_result(self, obj):

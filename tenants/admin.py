@@ -4,6 +4,9 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from tenants.models import Membership, Tenant
 
@@ -43,13 +46,23 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     form = TenantForm
-    list_display = ["slug", "name", "domain_list", "created_at"]
+    list_display = ["slug", "name", "domain_list", "created_at", "dashboard"]
     search_fields = ["slug", "name", "domains"]
     inlines = [MembershipInline]
 
     @admin.display(description="domains")
     def domain_list(self, obj):
         return ", ".join(obj.domains or []) or "—"
+
+    @admin.display(description="runs")
+    def dashboard(self, obj):
+        """A link to the tenant's charts (scripts_app.dashboard)."""
+        url = (
+            reverse("admin:scripts_app_dashboard")
+            + "?"
+            + urlencode({"tenant": obj.slug})
+        )
+        return format_html('<a href="{}">dashboard</a>', url)
 
 
 @admin.register(Membership)
