@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from core.plugins import capabilities
 from scripts_app import runs
 from scripts_app.dashboard import dashboard_view
+from scripts_app.log_search import FieldFilter, TimeRangeFilter
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -267,7 +268,7 @@ class LogEntryAdmin(ReadOnlyAdmin):
     """Log entries; a search `user_id=42` finds those with that structured field."""
 
     list_display = ["time", "level", "tenant", "script_name", "short_message", "fields"]
-    list_filter = ["level", "tenant"]
+    list_filter = ["level", TimeRangeFilter, FieldFilter, "tenant"]
     search_fields = ["script_name", "message", "execution_id"]
     search_help_text = (
         "Words of the script or message, an execution id, or name=value for a "
