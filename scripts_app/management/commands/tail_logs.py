@@ -63,6 +63,9 @@ class Command(BaseCommand):
         if not options["follow"]:
             return
         last = entries.order_by("-id").values_list("id", flat=True).first() or 0
+        # On stderr, so that stdout stays log lines only (for pipes).
+        self.stderr.write("Following new entries; Ctrl-C stops.")
+        self.stderr.flush()
         try:
             while True:
                 self.stdout.flush()
