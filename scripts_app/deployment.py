@@ -49,7 +49,7 @@ class Plan:
     prepared: dict[str, Prepared] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        """The plan as `<action> <id>` lines, the order they are applied in."""
+        """The plan as `<action> <id>` lines, by action (deletions are applied first)."""
         out = []
         for action in ("create", "update", "unchanged", "delete", "kept"):
             out += [f"{action:<9} {name}" for name in getattr(self, action)]
