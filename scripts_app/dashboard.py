@@ -10,6 +10,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 
 from scripts_app import charts
+from scripts_app.models import Execution
 from scripts_app.templatetags.execution_charts import chart_context
 from tenants.models import Membership, Tenant, role_of
 
@@ -31,19 +32,21 @@ def dashboard_view(model_admin, request):
     tenant = tenants.filter(slug=slug).first() if slug else tenants.first()
     if tenant is None or role_of(request.user, tenant) is None:
         raise Http404("No such tenant.")
+    stats = charts.tenant_stats(tenant)
     scripts = (
-        charts.Execution.objects.filter(tenant=tenant)
-        .values_list("script_name", flat=True)
+        Execution.objects.filter(tenant=tenant, started_at__gte=stats.start)
+        .values("script_name")
         .order_by()
         .distinct()
+        .count()
     )
     context = {
         **model_admin.admin_site.each_context(request),
-        **chart_context(charts.tenant_stats(tenant)),
+        **chart_context(stats),
         "title": f"Dashboard of tenant {tenant.slug}",
         "opts": model_admin.model._meta,
         "tenant": tenant,
         "tenants": tenants,
-        "script_count": len(set(scripts)),
+        "script_count": scripts,
     }
     return TemplateResponse(request, "admin/scripts_app/dashboard.html", context)
