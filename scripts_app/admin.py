@@ -20,6 +20,8 @@ from guardian.admin import (
 
 from core.plugins import capabilities
 from scripts_app import live_logs, policy, runs, script_pages, script_templates
+from scripts_app.dashboard import dashboard_view
+from scripts_app.log_search import FieldFilter, TimeRangeFilter
 from scripts_app.models import (
     Execution,
     LogEntry,
@@ -458,7 +460,13 @@ class LogEntryAdmin(ReadOnlyAdmin):
     """Log entries; a search `user_id=42` finds those with that structured field."""
 
     list_display = ["time", "level", "tenant", "script_name", "short_message", "fields"]
-    list_filter = ["level", ("script", admin.RelatedOnlyFieldListFilter), "tenant"]
+    list_filter = [
+        "level",
+        ("script", admin.RelatedOnlyFieldListFilter),
+        TimeRangeFilter,
+        FieldFilter,
+        "tenant",
+    ]
     search_fields = ["script_name", "message", "execution_id"]
     search_help_text = (
         "Words of the script or message, an execution id, or name=value for a "
@@ -533,6 +541,14 @@ class ExecutionAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["script_name", "trigger", "id", "ref"]
     date_hierarchy = "started_at"
+
+    def get_urls(self):
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(lambda request: dashboard_view(self, request)),
+            name="scripts_app_dashboard",
+        )
+        return [dashboard, *super().get_urls()]
 
     @admin.display(description="result")
     def short_result(self, obj):

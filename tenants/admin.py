@@ -4,6 +4,9 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from tenants.admin_scope import OWNER_ONLY, TenantScopedAdmin, TenantScopedInline
 from tenants.models import Membership, Tenant
@@ -48,7 +51,7 @@ class TenantAdmin(TenantScopedAdmin):
 
     form = TenantForm
     write_roles = OWNER_ONLY
-    list_display = ["slug", "name", "domain_list", "created_at"]
+    list_display = ["slug", "name", "domain_list", "created_at", "dashboard"]
     search_fields = ["slug", "name", "domains"]
     inlines = [MembershipInline]
 
@@ -61,6 +64,16 @@ class TenantAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    @admin.display(description="runs")
+    def dashboard(self, obj):
+        """A link to the tenant's charts (scripts_app.dashboard)."""
+        url = (
+            reverse("admin:scripts_app_dashboard")
+            + "?"
+            + urlencode({"tenant": obj.slug})
+        )
+        return format_html('<a href="{}">dashboard</a>', url)
 
 
 @admin.register(Membership)
