@@ -32,6 +32,7 @@ from scripts_app.models import (
 )
 from scripts_app.services import ScriptRejected, delete_script, prepare, store
 from tenants.admin_scope import TenantScopedAdmin, TenantScopedInline, tenant_ids
+from tenants.models import role_of
 
 
 class SourceField(forms.CharField):
@@ -304,13 +305,17 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
         return policy.can(request.user, "change", script)
 
     def watchable_script(self, request, pk) -> Script:
-        """The script `pk` if the policy lets the user view it, else Http404.
+        """The script `pk` if the user may watch its logs, else Http404.
 
-        A script the user may not view (another tenant's) is not found: the
-        pages about a script do not tell others it exists.
+        Logs follow tenant roles (scripts_app.policy): the policy must let the
+        user view the script, and the user needs a role in its tenant (an
+        object grant alone does not open its logs). Any other script is not
+        found: the pages about a script do not tell others it exists.
         """
         script = get_object_or_404(Script.objects.select_related("tenant"), pk=pk)
-        if not policy.can(request.user, "view", script):
+        if role_of(request.user, script.tenant) is None or not policy.can(
+            request.user, "view", script
+        ):
             raise Http404("No such script.")
         return script
 
