@@ -2,15 +2,15 @@
 
 The runs are written straight into the installation's database (a day of
 them takes too long to make over HTTP), by the ORM in a manage.py process.
-DOCS_SCREENSHOTS=1 saves the chart as docs/images/chart.png (the README's).
+SCRIPTHOST_SCREENSHOTS=1 saves the chart as docs/images/chart.png (the README's).
 """
 
-import os
 import subprocess
 import sys
 
 import pytest
 
+from tests.e2e.screenshots import screenshot_path
 from tests.e2e.servers import ADMIN_PASSWORD, ROOT, put_script
 from tests.e2e.test_asset_route_browser import chromium  # noqa: F401 - a fixture
 
@@ -85,12 +85,7 @@ def test_charts_show_on_the_script_page_and_the_dashboard(
     assert int(page.inner_text(".runs-total")) == int(made.stdout.split()[-1])
     assert page.locator("#execution-charts rect.s-error").count() > 0
     assert page.locator("#execution-charts polyline").count() >= 3
-    shot = (
-        ROOT / "docs" / "images" / "chart.png"
-        if os.environ.get("DOCS_SCREENSHOTS")
-        else tmp_path / "chart.png"
-    )
-    shot.parent.mkdir(parents=True, exist_ok=True)
+    shot = screenshot_path(tmp_path, "chart.png")
     charts.screenshot(path=str(shot))
     assert shot.stat().st_size > 5_000
 

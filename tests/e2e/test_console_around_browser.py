@@ -5,12 +5,12 @@ docs/images/diff.png and docs/images/run-panel.png (the README's tour shows
 them); otherwise the screenshots go to a temporary folder.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import ADMIN_PASSWORD, ROOT, poll, put_script
+from tests.e2e.screenshots import screenshot_path
+from tests.e2e.servers import ADMIN_PASSWORD, poll, put_script
 from tests.e2e.test_asset_route_browser import chromium  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.server
@@ -72,9 +72,7 @@ def admin_page(server, chromium, static_files):  # noqa: F811 - chromium: import
 
 
 def _screenshot(tmp_path, name: str) -> Path:
-    if os.environ.get("SCRIPTHOST_SCREENSHOTS") == "1":
-        return ROOT / "docs" / "images" / name
-    return tmp_path / name
+    return screenshot_path(tmp_path, name)
 
 
 def _open_script(page, server, name: str) -> None:

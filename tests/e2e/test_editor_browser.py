@@ -2,20 +2,19 @@
 marked at its line, the live version keeps serving, and the fix goes live.
 
 Also: the host API completions from scripthost.d.ts, and the template picker.
-The first test leaves docs/images/editor.png, the editor showing the error.
+The first test takes editor.png, the editor showing the error (into
+docs/images/ with SCRIPTHOST_SCREENSHOTS=1: tests/e2e/screenshots.py).
 """
-
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.screenshots import screenshot_path
 from tests.e2e.servers import ADMIN_PASSWORD, poll, put_script
 from tests.e2e.test_asset_route_browser import chromium  # noqa: F401 - a fixture
 from tests.e2e.test_graphiql_browser import static_files  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.server
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "editor.png"
 
 SOURCE = """// The editor's browser test: GET /editor-probe answers the version.
 // Line 4 is the one the test breaks, then fixes.
@@ -68,14 +67,14 @@ def marked_line(page) -> int:
     )
 
 
-def take_screenshot(page):
-    """docs/images/editor.png: the page from its title to below the editor."""
+def take_screenshot(page, tmp_path):
+    """editor.png (docs/images/ with SCRIPTHOST_SCREENSHOTS=1): the page from
+    its title to below the editor."""
     content = page.locator("#content").bounding_box()
     editor = page.locator(".cm-editor").bounding_box()
     bottom = editor["y"] + editor["height"] + 24
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(
-        path=str(SCREENSHOT),
+        path=str(screenshot_path(tmp_path, "editor.png")),
         clip={
             "x": content["x"],
             "y": content["y"],
@@ -94,6 +93,7 @@ def test_a_typed_syntax_error_is_marked_and_the_fix_goes_live(
     server,
     chromium,  # noqa: F811 - the fixture imported above
     static_files,  # noqa: F811
+    tmp_path,
 ):
     assert put_script(server, "editor-probe", SOURCE).status_code in (200, 201)
     assert route_answer(server) == "version 1"
@@ -119,7 +119,7 @@ def test_a_typed_syntax_error_is_marked_and_the_fix_goes_live(
     page.hover(".cm-lintRange-error")  # the message, next to the mark
     page.locator(".cm-tooltip-lint").wait_for(timeout=10_000)
     assert "Unexpected token" in page.inner_text(".cm-tooltip-lint")
-    take_screenshot(page)
+    take_screenshot(page, tmp_path)
     # Refused: the live version still answers.
     assert route_answer(server) == "version 1"
 
