@@ -17,6 +17,19 @@ def headers() -> dict[str, str]:
     return {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
+def response(events, release):
+    """A StreamingHttpResponse of `events` (an async iterator of bytes) that
+    calls `release()` when it closes: also when it is never iterated (the
+    client left first)."""
+    from django.http import StreamingHttpResponse
+
+    streamed = StreamingHttpResponse(
+        events, content_type=CONTENT_TYPE, headers=headers()
+    )
+    streamed._resource_closers.append(release)
+    return streamed
+
+
 def event(data: str, *, id: int | None = None, name: str | None = None) -> bytes:
     """One event: its id and name if any, one `data:` line per line of data."""
     lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -26,7 +26,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 
 from core import sse
@@ -238,13 +238,10 @@ async def stream(script) -> HttpResponse:
     except BaseException:
         conn.release()
         raise
-    response = StreamingHttpResponse(
+    return sse.response(
         _events(conn, backlog, scripts_setting("STREAM_KEEPALIVE_SECONDS")),
-        content_type=sse.CONTENT_TYPE,
-        headers=sse.headers(),
+        conn.release,
     )
-    response._resource_closers.append(conn.release)
-    return response
 
 
 def newest(script) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import sync_to_async
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 
 from core import sse
 from core.conf import scripts_setting
@@ -106,14 +106,10 @@ async def serve_stream(request, call: HttpCall) -> HttpResponse | None:
     except BaseException:
         conn.release()
         raise
-    response = StreamingHttpResponse(
+    return sse.response(
         events(conn, replay, scripts_setting("STREAM_KEEPALIVE_SECONDS")),
-        content_type=sse.CONTENT_TYPE,
-        headers=sse.headers(),
+        conn.release,
     )
-    # If the response is never iterated (the client left first), still leave.
-    response._resource_closers.append(conn.release)
-    return response
 
 
 def _full(call: HttpCall) -> HttpResponse:

@@ -52,6 +52,22 @@ async def redis_now_ms(gate) -> int:
     return seconds * 1000 + micros // 1000
 
 
+async def counted(gate, monkeypatch, cap):
+    """Load the gate's script (one slot taken and given back), then count the
+    commands the gate sends: return its client and the list of their names."""
+    await gate.release((await gate.acquire(7, cap, 20))[0])
+    client, _take = gate._client()
+    sent = []
+    real = client.execute_command
+
+    async def counting(*args, **options):
+        sent.append(args[0])
+        return await real(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    return client, sent
+
+
 @scaled_layer
 async def test_two_gates_on_one_redis_share_each_tenants_cap(gates):
     first, second = gates(), gates()
@@ -138,16 +154,7 @@ async def test_taking_and_giving_back_a_slot_cost_one_round_trip_each(
     gates, monkeypatch
 ):
     gate = gates()
-    await gate.release((await gate.acquire(7, 5, 20))[0])  # loads the script
-    client, _take = gate._client()
-    sent = []
-    real = client.execute_command
-
-    async def counting(*args, **options):
-        sent.append(args[0])
-        return await real(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
+    client, sent = await counted(gate, monkeypatch, cap=5)
 
     slot, _running = await gate.acquire(7, 5, 20)
     await gate.release(slot)
@@ -160,16 +167,7 @@ async def test_slots_asked_for_together_take_one_round_trip_and_keep_the_cap(
     gates, monkeypatch
 ):
     gate = gates()
-    await gate.release((await gate.acquire(7, 5, 20))[0])  # loads the script
-    client, _take = gate._client()
-    sent = []
-    real = client.execute_command
-
-    async def counting(*args, **options):
-        sent.append(args[0])
-        return await real(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
+    client, sent = await counted(gate, monkeypatch, cap=5)
 
     answers = await asyncio.gather(*(gate.acquire(7, 3, 20) for _ in range(5)))
     taken = [slot for slot, _running in answers if slot is not None]
@@ -187,16 +185,7 @@ async def test_a_slot_given_back_is_taken_over_by_the_next_invocation_at_once(
     gates, monkeypatch
 ):
     gate = gates()
-    await gate.release((await gate.acquire(7, 1, 20))[0])  # loads the script
-    client, _take = gate._client()
-    sent = []
-    real = client.execute_command
-
-    async def counting(*args, **options):
-        sent.append(args[0])
-        return await real(*args, **options)
-
-    monkeypatch.setattr(client, "execute_command", counting)
+    client, sent = await counted(gate, monkeypatch, cap=1)
 
     first, _running = await gate.acquire(7, 1, 20)
     gate.release_soon(first)
