@@ -120,23 +120,35 @@ def _moment(value) -> datetime:
 # -- claiming ------------------------------------------------------------------------
 
 
-def claim_batches(now: datetime | None = None):
+def claim_batches(now: datetime | None = None, ahead: float = 0.0):
     """Claim every run due by `now`, in slices; yield each slice's list of Runs.
 
     Runs of jobs whose previous run is still going, and recurring runs missed
     while nothing ticked, are recorded as skipped instead; runs whose
     deadline passed are settled first (see the module docstring).
+
+    With `ahead` (seconds), the runs due within that much after `now` are
+    claimed too, after the due ones: a worker starts such a run at its due
+    moment (run_jobs), so a burst is claimed and handed out before it is due.
+    Only jobs with no run going are claimed early; the others are decided
+    when due (a run still going then is a skip).
     """
     now = now or datetime.now(UTC)
     settle_overdue(now)
-    while True:
-        claimed, seen = _claim(
-            Job.objects.filter(enabled=True, next_run_at__lte=now), now
-        )
-        if claimed:
-            yield claimed
-        if seen < CLAIM_BATCH:
-            return
+    due = Job.objects.filter(enabled=True, next_run_at__lte=now)
+    soon = Job.objects.filter(
+        enabled=True,
+        running_execution__isnull=True,
+        next_run_at__gt=now,
+        next_run_at__lte=now + timedelta(seconds=max(ahead, 0.0)),
+    )
+    for queryset in (due, soon) if ahead > 0 else (due,):
+        while True:
+            claimed, seen = _claim(queryset, now)
+            if claimed:
+                yield claimed
+            if seen < CLAIM_BATCH:
+                break
 
 
 def claim_due(now: datetime | None = None) -> list[Run]:
@@ -206,9 +218,12 @@ def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
             due = job.next_run_at
             if job.running_execution and job.running_until and job.running_until < now:
                 _settle(job, now, records)
+            # A run claimed ahead of its time (claim_batches) counts from its
+            # due moment: the job's next run comes after that one.
+            moment = max(now, due)
             try:
                 # The catch-up policy: the next slot after now, not after `due`.
-                following = schedule.next_run(job, now)
+                following = schedule.next_run(job, moment)
             except Exception as exc:  # one bad row must not stop every tick
                 log.exception("Job %s: its next run cannot be computed", job.id)
                 following, job.enabled = None, False
@@ -237,7 +252,7 @@ def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
                     execution_id = ids.uuid4()
                     job.running_execution = execution_id
                     job.running_since = None
-                    job.running_until = now + start_within
+                    job.running_until = moment + start_within
                     runs.append(
                         Run(str(job.id), iso_utc(due), str(execution_id), job.script_id)
                     )
@@ -430,6 +445,11 @@ async def run_jobs(runs: list[Run], on_done=None) -> list:
 
 async def _run_started(job, run: Run):
     due = _moment(run.due)
+    early = (due - datetime.now(UTC)).total_seconds()
+    if early > 0:
+        # Claimed ahead of its time (claim_batches): it starts when due.
+        await asyncio.sleep(early)
+        job.running_since = datetime.now(UTC)  # what the job's last run says
     script = job.script
     target = RouteTarget(
         script.id,

@@ -1,8 +1,10 @@
 """The Celery tasks of the scaled stack: beat's tick, and the runs it hands out.
 
 `scheduler.tick` (sent by beat every second: scheduler_app.beat) claims the
-due runs (scheduler_app.runner.claim_batches) and sends them on in messages
-of RUNS_PER_MESSAGE; `scheduler.run_jobs` starts each with runner.run_job.
+due runs, and those due within SCHEDULER_LOOKAHEAD_SECONDS
+(scheduler_app.runner.claim_batches), and sends them on in messages of
+RUNS_PER_MESSAGE; `scheduler.run_jobs` starts each with runner.run_job (a
+run claimed ahead when it is due).
 
 R3: a mini-racer context must be made in the event loop that calls it. So
 every run of a worker process runs in the process's one long-lived event
@@ -43,7 +45,8 @@ RUNS_PER_MESSAGE = 20
 def tick() -> int:
     """Claim every due run and send the claimed runs to the workers."""
     sent = 0
-    for batch in runner.claim_batches():
+    ahead = scripts_setting("SCHEDULER_LOOKAHEAD_SECONDS")
+    for batch in runner.claim_batches(ahead=ahead):
         for start in range(0, len(batch), RUNS_PER_MESSAGE):
             run_jobs.delay(
                 [list(run) for run in batch[start : start + RUNS_PER_MESSAGE]]

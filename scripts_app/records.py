@@ -234,17 +234,9 @@ def _without_dangling(executions, logs):
     Otherwise one deleted script would fail every later write (its foreign
     key) and jam the queue for good. A row's script_name still says whose it is.
     """
-    from scripts_app.models import Script
-    from tenants.models import Tenant
-
     rows = [*executions, *logs]
     script_ids = {r["script_id"] for r in rows if r.get("script_id")}
-    scripts = set(Script.objects.filter(id__in=script_ids).values_list("id", flat=True))
-    tenants = set(
-        Tenant.objects.filter(id__in={r["tenant_id"] for r in rows}).values_list(
-            "id", flat=True
-        )
-    )
+    scripts, tenants = _existing(script_ids, {r["tenant_id"] for r in rows})
     for row in rows:
         if row.get("script_id") and row["script_id"] not in scripts:
             row["script_id"] = None
@@ -252,6 +244,37 @@ def _without_dangling(executions, logs):
         [e for e in executions if e["tenant_id"] in tenants],
         [e for e in logs if e["tenant_id"] in tenants],
     )
+
+
+def _existing(script_ids: set, tenant_ids: set) -> tuple[set, set]:
+    """Which of these scripts and tenants still exist: one plain query.
+
+    (Two ORM queries cost more CPU than the insert they guard: the writer
+    flushes several times a second, and a scheduler worker once per batch of
+    ended runs.)
+    """
+    from scripts_app.models import Script
+    from tenants.models import Tenant
+
+    if not script_ids and not tenant_ids:
+        return set(), set()
+    connection = connections[router.db_for_read(Script)]
+    qn = connection.ops.quote_name
+    parts, params = [], []
+    for kind, model, ids in ((0, Script, script_ids), (1, Tenant, tenant_ids)):
+        if ids:
+            pk = qn(model._meta.pk.column)
+            parts.append(
+                f"SELECT {kind}, {pk} FROM {qn(model._meta.db_table)} "
+                f"WHERE {pk} IN ({', '.join(['%s'] * len(ids))})"
+            )
+            params.extend(ids)
+    found: tuple[set, set] = (set(), set())
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk in cursor.fetchall():
+            found[kind].add(pk)
+    return found
 
 
 def log_rows(tenant_id, script_id, script_name, execution_id, logs, extra=()):

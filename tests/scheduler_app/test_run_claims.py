@@ -217,3 +217,64 @@ def test_a_job_whose_schedule_cannot_be_computed_is_disabled_not_a_blocker(scrip
     assert not broken.enabled and broken.next_run_at is None
     row = Execution.objects.get(ref=broken.ref, status="skipped")
     assert "cannot be computed" in row.error
+
+
+def test_runs_due_within_the_lookahead_are_claimed_early_and_counted_from_their_due(
+    script,
+):
+    soon = now() + timedelta(seconds=1.5)
+    later = now() + timedelta(seconds=30)
+    one_off = make_job(script, "soon", run_at=soon, next_run_at=soon)
+    recurring = make_job(
+        script,
+        "every-minute",
+        type="recurring",
+        interval_seconds=60,
+        start_at=soon,
+        next_run_at=soon,
+    )
+    far = make_job(script, "later", run_at=later, next_run_at=later)
+
+    assert runner.claim_due() == []  # not due yet, and no lookahead
+    runs = [r for batch in runner.claim_batches(ahead=2.0) for r in batch]
+
+    assert sorted(r.job_id for r in runs) == sorted(
+        [str(one_off.id), str(recurring.id)]
+    )
+    for run in runs:
+        assert datetime.fromisoformat(run.due) == soon.replace(
+            microsecond=soon.microsecond // 1000 * 1000
+        )
+    one_off.refresh_from_db()
+    recurring.refresh_from_db()
+    far.refresh_from_db()
+    # Counted from the run's due moment, not from the claim: a one-off is not
+    # due again, a recurring job is next due an interval after this run.
+    assert one_off.next_run_at is None
+    assert recurring.next_run_at == soon + timedelta(seconds=60)
+    assert one_off.running_until >= soon + timedelta(seconds=59)
+    assert far.running_execution is None and far.next_run_at == later
+    # Nobody claims them twice.
+    assert [r for batch in runner.claim_batches(ahead=2.0) for r in batch] == []
+
+
+def test_a_job_still_running_is_not_claimed_ahead_but_skipped_when_due(script):
+    soon = now() + timedelta(seconds=1)
+    going = uuid.uuid4()
+    job = make_job(
+        script,
+        type="recurring",
+        interval_seconds=60,
+        start_at=soon,
+        next_run_at=soon,
+        running_execution=going,
+        running_since=now() - timedelta(seconds=5),
+        running_until=now() + timedelta(seconds=30),
+    )
+    assert [r for batch in runner.claim_batches(ahead=2.0) for r in batch] == []
+    job.refresh_from_db()
+    assert job.next_run_at == soon and job.skip_count == 0  # left for its due time
+
+    assert runner.claim_due(soon + timedelta(milliseconds=1)) == []
+    job.refresh_from_db()
+    assert job.skip_count == 1 and job.running_execution == going

@@ -150,3 +150,20 @@ def test_run_job_without_a_claim_claims_the_due_run_itself(script):
     # A second call finds the run claimed (and done): it runs nothing.
     assert asyncio.run(runner.run_job(str(job.id), runner.iso_utc(due))) is None
     assert Execution.objects.filter(ref=job.ref, status="ok").count() == 1
+
+
+def test_a_run_claimed_ahead_of_its_time_starts_when_due(script):
+    due = datetime.now(UTC) + timedelta(seconds=1.2)
+    job = make_job(script, "soon", type="one-off", run_at=due, next_run_at=due)
+    [run] = [r for batch in runner.claim_batches(ahead=2.0) for r in batch]
+    assert datetime.now(UTC) < due  # claimed before it was due
+
+    outcome = asyncio.run(runner.run_job(run.job_id, run.due, run.execution_id))
+
+    assert outcome.error is None
+    record = Execution.objects.get(id=run.execution_id)
+    assert record.status == "ok"
+    assert record.started_at >= datetime.fromisoformat(run.due)
+    job.refresh_from_db()
+    assert job.last_status == "ok" and job.run_count == 1
+    assert job.last_run_at >= datetime.fromisoformat(run.due)

@@ -17,6 +17,7 @@ def test_sane_defaults_pass():
         ("SCHEDULER_TICK_SECONDS", 0),
         ("SCHEDULER_START_SECONDS", -1),
         ("SCHEDULER_LOST_MARGIN_SECONDS", -1),
+        ("SCHEDULER_LOOKAHEAD_SECONDS", -0.5),
     ],
 )
 def test_a_bad_value_is_refused_by_name(settings, key, value):
