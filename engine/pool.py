@@ -173,6 +173,28 @@ class Engine:
         self._release(key, ctx)
         return outcome
 
+    async def warm(self, key: Key, load: SourceLoader, wait: float) -> bool:
+        """Have a warm context of `key` in the pool, built now if there is none.
+
+        For a caller that knows calls are coming (a scheduled run due in a
+        moment): the build happens before they do. True when one is warm;
+        False when the script does not load or its contexts stayed busy
+        `wait` s (the calls will say why when they come).
+        """
+        if key in self:
+            self._slots.move_to_end(key)
+            return True
+        try:
+            ctx = await self._acquire(key, load, wait)
+        except (CompileError, _LoadFailed, ScriptBusy):
+            return False
+        self._release(key, ctx)
+        return True
+
+    def room(self) -> int:
+        """How many more contexts the pool holds before it evicts any."""
+        return max(self.pool_size - self._size, 0)
+
     def _takes(self, slot: _Slot, ctx: ScriptContext) -> bool:
         """May `ctx` take one more call: idle, or busy with short calls only?"""
         if not ctx.usable or ctx.retired:

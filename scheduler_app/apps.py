@@ -32,7 +32,7 @@ class SchedulerConfig(ScriptPlugin, AppConfig):
         # Beat's tick also claims the runs due within this many seconds, and
         # the workers start them at their due moment: a burst of due runs is
         # claimed and handed out before it is due (0: claim when due).
-        "SCHEDULER_LOOKAHEAD_SECONDS": 2.0,
+        "SCHEDULER_LOOKAHEAD_SECONDS": 3.0,
         # Runs one process runs at once (a serving process, a Celery worker).
         "SCHEDULER_CONCURRENCY": 16,
         # A recurring or cron run found later than this was missed (the

@@ -77,7 +77,7 @@ CLAIM_BATCH = 200
 
 # How long an ended run waits for others to be recorded with it (its slot
 # is free already; only its record waits).
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.1
 
 # Fields a claim or a settled run changes.
 _CLAIM_FIELDS = [
@@ -202,8 +202,15 @@ def _locked(queryset):
     return (
         queryset.select_for_update(skip_locked=True, of=("self",))
         .select_related("script")
+        .defer(*_SCRIPT_BULK)
         .order_by("next_run_at", "id")
     )
+
+
+# A job's script columns a run never reads: its source (the run gets it from
+# the source cache) and its registrations (JSON parsed per row). A burst
+# claims hundreds of jobs, and each row carried them.
+_SCRIPT_BULK = ("script__source", "script__registrations")
 
 
 def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
@@ -408,6 +415,7 @@ async def run_jobs(runs: list[Run], on_done=None) -> list:
     one warm context instead of building one each); `on_done()` is called as
     each one ends (or is found not this call's to run).
     """
+    _start_prewarm(runs)
     started = await sync_to_async(_start)([run.execution_id for run in runs])
     outcomes: list = [None] * len(runs)
     groups: dict = {}
@@ -441,6 +449,116 @@ async def run_jobs(runs: list[Run], on_done=None) -> list:
         if isinstance(noted, Exception):
             log.error("Recording scheduled runs failed: %s", noted)
     return outcomes
+
+
+# -- warming up before a burst -------------------------------------------------------
+#
+# A run claimed ahead of its time (claim_batches) waits for its due moment.
+# The contexts of the scripts due then can be built meanwhile: a worker that
+# gets such runs builds, until the first of them is due, a context of each
+# script of every run claimed ahead and due by then that it has none of
+# (whichever worker will run them), so that the burst finds them warm
+# instead of building them while it runs. At most as many as the pool has
+# room for, PREWARM_BUILDS at a time; a worker's warm contexts are kept.
+
+PREWARM_BUILDS = 2
+_prewarming: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _start_prewarm(runs: list[Run]) -> None:
+    """Warm up for the runs claimed ahead among `runs`, unless it is under way."""
+    now = datetime.now(UTC)
+    ahead = [due for due in (_moment(run.due) for run in runs) if due > now]
+    if not ahead:
+        return
+    loop = asyncio.get_running_loop()
+    going = _prewarming.get(loop)
+    if going is not None and not going.done():
+        return
+    task = loop.create_task(prewarm(min(ahead)))
+    _prewarming[loop] = task
+    task.add_done_callback(_retrieve_prewarm)
+
+
+def _retrieve_prewarm(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("Warming up for due runs failed: %s", task.exception())
+
+
+def _due_soon(until: datetime) -> list[tuple]:
+    """(tenant, RouteTarget) of each script version with runs claimed ahead
+    (not started yet) due by `until`, soonest first."""
+    now = datetime.now(UTC)
+    start_within = timedelta(seconds=scripts_setting("SCHEDULER_START_SECONDS"))
+    jobs = (
+        Job.objects.filter(
+            running_execution__isnull=False,
+            running_since__isnull=True,
+            # A claim ahead gave it running_until = due + start_within.
+            running_until__gt=now + start_within,
+            # (A Run's due is to the millisecond: iso_utc.)
+            running_until__lt=until + start_within + timedelta(milliseconds=1),
+        )
+        .select_related("script", "tenant")
+        .defer(*_SCRIPT_BULK)
+        .order_by("running_until")
+    )
+    found: dict = {}
+    for job in jobs:
+        script = job.script
+        key = (script.id, script.version)
+        if key not in found:
+            found[key] = (
+                job.tenant,
+                RouteTarget(
+                    script.id,
+                    script.name,
+                    script.version,
+                    job.handler,
+                    f"job {job.name}",
+                    capabilities=tuple(script.capabilities or ()),
+                ),
+            )
+    return list(found.values())
+
+
+async def prewarm(until: datetime) -> int:
+    """Build the contexts runs due by `until` will need (see above); stop at
+    `until`. Return how many script versions are warm for them."""
+    from scripts_app.engines import engine
+    from scripts_app.sources import load_source
+
+    running = engine()
+    wanted = [
+        (tenant, target)
+        for tenant, target in await sync_to_async(_due_soon)(until)
+        if (target.script_id, target.version) not in running
+    ][: running.room()]
+    if not wanted:
+        return 0
+    builds = asyncio.Semaphore(PREWARM_BUILDS)
+
+    async def warm(tenant, target) -> bool:
+        async with builds:
+            left = (until - datetime.now(UTC)).total_seconds()
+            if left <= 0:
+                return False  # the burst began: its runs build what they need
+            return await running.warm(
+                (target.script_id, target.version),
+                partial(load_source, tenant, target),
+                left,
+            )
+
+    began = datetime.now(UTC)
+    warmed = sum(await asyncio.gather(*(warm(*item) for item in wanted)))
+    log.info(
+        "Warmed %d of %d scripts due at %s in %.2f s",
+        warmed,
+        len(wanted),
+        iso_utc(until),
+        (datetime.now(UTC) - began).total_seconds(),
+    )
+    return warmed
 
 
 async def _run_started(job, run: Run):
@@ -504,6 +622,7 @@ def _start(execution_ids: list) -> dict:
         jobs = list(
             Job.objects.select_for_update(of=("self",))
             .select_related("script", "tenant")
+            .defer(*_SCRIPT_BULK)
             .filter(running_execution__in=execution_ids, running_since__isnull=True)
         )
         Job.objects.filter(id__in=[job.id for job in jobs]).update(

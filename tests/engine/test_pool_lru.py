@@ -73,3 +73,22 @@ async def test_clear_empties_the_pool_and_calls_still_work(engine):
 def test_pool_size_must_be_positive():
     with pytest.raises(ValueError):
         Engine(0, load_limits=LOAD_LIMITS)
+
+
+async def test_warm_builds_a_context_once_and_a_call_then_finds_it(engine):
+    s = Script(engine, COUNTER, "soon", 1)
+    assert engine.room() == engine.pool_size
+    assert await engine.warm(s.key, s.load, 5) is True
+    assert s.key in engine and s.loads == 1
+    assert engine.room() == engine.pool_size - 1
+    assert await engine.warm(s.key, s.load, 5) is True  # already warm
+    assert await s.value() == 1  # its first call, on the warm context
+    assert (s.loads, engine.stats["misses"]) == (1, 1)
+
+
+async def test_warm_says_no_for_a_script_that_does_not_load(engine):
+    broken = Script(engine, "function h(c) {", "broken", 1)
+    throws = Script(engine, "throw new Error('no');", "throws", 1)
+    assert await engine.warm(broken.key, broken.load, 5) is False
+    assert await engine.warm(throws.key, throws.load, 5) is False
+    assert broken.key not in engine and throws.key not in engine

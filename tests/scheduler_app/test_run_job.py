@@ -167,3 +167,29 @@ def test_a_run_claimed_ahead_of_its_time_starts_when_due(script):
     job.refresh_from_db()
     assert job.last_status == "ok" and job.run_count == 1
     assert job.last_run_at >= datetime.fromisoformat(run.due)
+
+
+def test_contexts_for_runs_claimed_ahead_are_built_before_they_are_due(script):
+    from scripts_app.engines import engine
+
+    due = datetime.now(UTC) + timedelta(seconds=1.5)
+    make_job(script, "soon", type="one-off", run_at=due, next_run_at=due)
+    [run] = [r for batch in runner.claim_batches(ahead=2.0) for r in batch]
+
+    async def scenario():
+        running = engine()
+        key = (script.id, script.version)
+        assert key not in running
+        # As a worker gets it: the due of the run's message (to the ms).
+        warmed = await runner.prewarm(datetime.fromisoformat(run.due))
+        assert datetime.now(UTC) < due  # built before the run was due
+        assert warmed == 1 and key in running
+        builds = running.stats["misses"]
+        outcome = await runner.run_job(run.job_id, run.due, run.execution_id)
+        assert running.stats["misses"] == builds  # the run found it warm
+        running.clear()
+        return outcome
+
+    outcome = asyncio.run(scenario())
+    assert outcome.error is None
+    assert Execution.objects.get(id=run.execution_id).status == "ok"
