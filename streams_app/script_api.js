@@ -22,8 +22,11 @@
   const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
   const MAX_TYPE_CHARS = 200;
 
+  // An empty type or handler name is worded as the reference implementation
+  // words it ("... cannot be empty"): its own dispatcher test looks for that.
   function checkType(messageType) {
-    if (typeof messageType !== "string" || messageType.length === 0) {
+    if (messageType === "") return "message type cannot be empty";
+    if (typeof messageType !== "string") {
       return "message type must be a non-empty string";
     }
     if (messageType.length > MAX_TYPE_CHARS) {
@@ -35,6 +38,7 @@
   function registerListener(messageType, handlerName) {
     const problem = checkType(messageType);
     if (problem) return api.registrationError(problem);
+    if (handlerName === "") return api.registrationError("listener handler name cannot be empty");
     if (typeof handlerName !== "string" || !IDENTIFIER.test(handlerName)) {
       return api.registrationError(
         "listener handler name must be a function name, got " + api.show(handlerName));
