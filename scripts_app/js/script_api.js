@@ -8,7 +8,8 @@
 // console.listLogs(), console.listLogsForUri(uri), console.pruneLogs(): the
 // tenant's stored log entries (scripts_app/log_reading.py), as the
 // aiwebengine seed documents them: JSON strings of [{message, level,
-// timestamp}], and pruneLogs' report.
+// timestamp}], and pruneLogs' report. listLogs(): the calling script's
+// messages, as an array of strings (the reference implementation's first API).
 (function (g, api) {
   "use strict";
 
@@ -27,6 +28,19 @@
       return api.call("convert.markdown", [markdown]);
     },
   }));
+
+  // The reference implementation's first log reader (Oct 2025, beside the
+  // prelude's writeLog): the calling script's own messages, newest first, as
+  // an array of strings rather than a JSON string.
+  api.define("listLogs", function listLogs() {
+    const context = api.context();
+    const script = context && context.script;
+    if (!script || typeof script.id !== "string") {
+      throw new Error("listLogs can only be called while handling a call");
+    }
+    const entries = JSON.parse(api.call("logs.list", [script.id]));
+    return entries.map((entry) => entry.message);
+  });
 
   api.contribute("console", {
     listLogs() {
