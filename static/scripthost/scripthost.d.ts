@@ -126,11 +126,17 @@ declare function optionalQueryParam(name: string, defaultValue?: string): string
 declare function validateString(value: any, minLength?: number, maxLength?: number): string;
 /** The value as a number from min to max; else throws. */
 declare function validateNumber(value: any, min?: number, max?: number): number;
+/** The reference implementation's first API: routeRegistry.registerRoute with the handler's name or the function itself (method GET unless given). */
+declare function register(path: string, handler: string | ((context: InvocationContext) => any), method?: string): string;
 
 // ---- console and logs -----------------------------------------------------------------
 
 /** Logs kept with the execution; a last object argument is structured fields (IOTA). */
 declare const console: ScriptConsole;
+/** The reference implementation's first API: console.log(message). */
+declare function writeLog(message: string): void;
+/** The reference implementation's first API: this script's stored log messages, newest first. */
+declare function listLogs(): string[];
 interface ScriptConsole {
   /** Log at LOG level. */
   log(...values: any[]): void;
@@ -167,6 +173,8 @@ declare var current: any;
 declare const sharedStorage: ScriptStorage;
 /** Web-storage-like store of the signed-in user (strings). */
 declare const personalStorage: ScriptStorage;
+/** The reference implementation's first name for sharedStorage: the same object. */
+declare const scriptStorage: ScriptStorage;
 interface ScriptStorage {
   /** The stored string, or null. */
   getItem(key: string): string | null;
@@ -196,7 +204,7 @@ interface AssetStorage {
   listAssets(): string;
   /** The asset's content, base64, or "Error: ..."; */
   fetchAsset(name: string): string;
-  /** Create or replace an asset from base64 content. */
+  /** Create or replace an asset from base64 content (the reference's (name, mimetype, contentBase64) order is read too). */
   upsertAsset(name: string, contentBase64: string, mimetype: string): string;
   /** Remove an asset. */
   deleteAsset(name: string): string;
