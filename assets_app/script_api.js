@@ -196,7 +196,7 @@
     return scratch.assetRoutes || (scratch.assetRoutes = []);
   }
 
-  api.contribute("routeRegistry", {
+  const routeMembers = {
     // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
     registerAssetRoute(path, assetName) {
       const problem = api.checkPath(path);
@@ -236,5 +236,15 @@
       }
       return stringify(out);
     },
+  };
+  api.contribute("routeRegistry", routeMembers);
+
+  // The reference implementation's first asset API (Oct 2025): global
+  // upsertAsset (either order, as assetStorage's) and registerPublicAsset.
+  api.define("upsertAsset", function upsertAsset(assetName, second, third) {
+    return assetStorage.upsertAsset(assetName, second, third);
+  });
+  api.define("registerPublicAsset", function registerPublicAsset(path, assetName) {
+    return routeMembers.registerAssetRoute(path, assetName);
   });
 })

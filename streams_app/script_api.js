@@ -251,7 +251,7 @@
       path + "'";
   }
 
-  api.contribute("routeRegistry", {
+  const streamMembers = {
     registerStreamRoute(path, customizerHandlerName) {
       const problem = checkStreamPath(path);
       if (problem) return api.registrationError(problem);
@@ -316,6 +316,25 @@
       }
       return sendStream("sendStreamMessageFiltered", path, data, clean, filteredAnswer);
     },
+  };
+  api.contribute("routeRegistry", streamMembers);
+
+  // The reference implementation's first stream API (Oct 2025):
+  // registerWebStream(path) registered a stream, and sendStreamMessage(data)
+  // sent to every stream of the engine. Here it sends to every stream of the
+  // calling script (a script does not broadcast on other scripts' streams
+  // unasked); sendStreamMessage(path, data) is routeRegistry's.
+  api.define("registerWebStream", function registerWebStream(path) {
+    return streamMembers.registerStreamRoute(path);
+  });
+  api.define("sendStreamMessage", function sendStreamMessage(pathOrData, data) {
+    if (arguments.length >= 2) return streamMembers.sendStreamMessage(pathOrData, data);
+    const list = parse(streamMembers.listStreams());
+    const answers = [];
+    for (let i = 0; i < list.length; i++) {
+      answers[i] = streamMembers.sendStreamMessage(list[i].path, pathOrData);
+    }
+    return answers.length === 0 ? "Error: this script has no streams" : answers.join("\n");
   });
 
   // ---- the dispatcher ------------------------------------------------------------------

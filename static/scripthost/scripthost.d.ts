@@ -137,6 +137,8 @@ declare const console: ScriptConsole;
 declare function writeLog(message: string): void;
 /** The reference implementation's first API: this script's stored log messages, newest first. */
 declare function listLogs(): string[];
+/** The reference implementation's first API: the stored log messages of script `uri`, newest first. */
+declare function listLogsForUri(uri: string): string[];
 interface ScriptConsole {
   /** Log at LOG level. */
   log(...values: any[]): void;
@@ -197,6 +199,10 @@ interface TenantStorage {
   delete(key: string): any;
 }
 
+/** The reference implementation's first API: assetStorage.upsertAsset. */
+declare function upsertAsset(name: string, contentBase64: string, mimetype: string): string;
+/** The reference implementation's first API: routeRegistry.registerAssetRoute. */
+declare function registerPublicAsset(path: string, assetName: string): string;
 /** The tenant's assets (needs the ReadAssets/WriteAssets/DeleteAssets capabilities). */
 declare const assetStorage: AssetStorage;
 interface AssetStorage {
@@ -277,6 +283,10 @@ interface HttpClient {
 // ---- messages between scripts ---------------------------------------------------------
 
 /** aiwebengine: messages between the tenant's scripts. */
+/** The reference implementation's first API: routeRegistry.registerStreamRoute(path). */
+declare function registerWebStream(path: string): string;
+/** The reference implementation's first API: send to each of this script's streams, or routeRegistry.sendStreamMessage(path, data). */
+declare function sendStreamMessage(pathOrData: any, data?: any): string;
 declare const dispatcher: Dispatcher;
 interface Dispatcher {
   /** Run the handler for every message of this type. */
@@ -297,6 +307,12 @@ interface ScriptEvents {
 // ---- GraphQL -------------------------------------------------------------------------
 
 /** GraphQL operations this script serves, and queries against the tenant's schema. */
+/** The reference implementation's first API: graphQLRegistry.registerQuery(..., "external"). */
+declare function registerGraphQLQuery(name: string, sdl: string, resolverName: string): string;
+/** The reference implementation's first API: graphQLRegistry.registerMutation(..., "external"). */
+declare function registerGraphQLMutation(name: string, sdl: string, resolverName: string): string;
+/** The reference implementation's first API: graphQLRegistry.registerSubscription(..., "external"). */
+declare function registerGraphQLSubscription(name: string, sdl: string, resolverName: string): string;
 declare const graphQLRegistry: GraphQLRegistry;
 interface GraphQLRegistry {
   /** Serve a query field: its SDL and the resolver handler. */

@@ -1,4 +1,4 @@
-"""upsertAsset also takes the reference implementation's (name, mimetype, content) order."""
+"""upsertAsset also reads the reference implementation's order, and its first API works."""
 
 import json
 
@@ -71,3 +71,43 @@ async def test_a_call_neither_order_fits_is_refused_as_the_seed_reads_it(assets)
         "Error: mimetype must be a MIME type such as image/png or text/css"
     )
     assert await listed() == {}
+
+
+FIRST_API = """
+function upload(c) {
+  return upsertAsset("first.css", "text/css", btoa("p { color: red; }"));
+}
+registerPublicAsset("/first/style.css", "first.css");
+routeRegistry.registerRoute("/first/upload", "upload", "POST");
+"""
+
+
+@pytest.fixture
+def first_api(script):
+    script("first-api", FIRST_API)
+
+
+@pytest.fixture
+def first_api_read_only(script):
+    script("first-api", FIRST_API, capabilities=["ReadAssets"])
+
+
+async def test_the_first_apis_upsert_asset_and_register_public_asset_serve_it(
+    first_api,
+):
+    saved = await fetch("/first/upload", method="POST")
+    served = await fetch("/first/style.css")
+
+    assert saved.text == "Asset 'first.css' saved successfully"
+    assert (served.status_code, served.text) == (200, "p { color: red; }")
+    assert served.headers["content-type"] == "text/css"
+
+
+async def test_the_first_apis_upsert_asset_needs_write_assets_too(
+    first_api_read_only,
+):
+    refused = await fetch("/first/upload", method="POST")
+
+    assert refused.status_code == 500
+    assert "upsertAsset needs the WriteAssets capability" in refused.text
+    assert (await fetch("/first/style.css")).status_code == 404

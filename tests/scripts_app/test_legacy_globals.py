@@ -1,4 +1,4 @@
-"""register, writeLog and listLogs: the reference implementation's first API still runs."""
+"""register, writeLog, listLogs(ForUri): the reference implementation's first API runs."""
 
 import json
 
@@ -27,8 +27,12 @@ function logged(req) {
   return "logged";
 }
 function listed(req) { return { status: 200, body: JSON.stringify(listLogs()) }; }
+function listedFor(req) {
+  return { status: 200, body: JSON.stringify(listLogsForUri(req.query.uri)) };
+}
 register("/legacy/log", "logged");
 register("/legacy/logs", "listed");
+register("/legacy/logs-for", "listedFor");
 """
 
 OTHER = """
@@ -100,6 +104,16 @@ def test_write_log_logs_and_list_logs_lists_this_scripts_messages(legacy, api, r
         "level", flat=True
     )
     assert set(levels) == {"LOG"}
+
+
+def test_list_logs_for_uri_lists_another_scripts_messages(legacy, api, records):
+    api().get("/legacy/other")
+    records()
+
+    other = json.loads(api().get("/legacy/logs-for?uri=other").content)
+    unknown = json.loads(api().get("/legacy/logs-for?uri=https://x.test/a").content)
+
+    assert (other, unknown) == (["from another script"], [])
 
 
 def test_a_scripts_own_register_function_wins(cast, upload, api):
