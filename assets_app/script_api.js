@@ -62,6 +62,23 @@
     return (b64.length / 4) * 3 - padding;
   }
 
+  function isBase64(text) {
+    return typeof text === "string" && text.length % 4 === 0 && BASE64.test(text);
+  }
+
+  function isMimetype(text) {
+    return typeof text === "string" && text.length <= 255 && MIMETYPE.test(text);
+  }
+
+  // The reference implementation's upsertAsset takes (name, mimetype, content),
+  // and its own scripts call it so; the seed documents (name, content,
+  // mimetype). A call is read the reference's way only when it cannot be read
+  // the seed's way: its last argument is base64 but no MIME type, and the one
+  // before it is a MIME type.
+  function referenceOrder(second, third) {
+    return isMimetype(second) && !isMimetype(third) && isBase64(third);
+  }
+
   const assetStorage = {
     listAssets() {
       const e = refused("ReadAssets", "listAssets");
@@ -104,16 +121,21 @@
     upsertAsset(assetName, contentB64, mimetype) {
       const e = refused("WriteAssets", "upsertAsset");
       if (e) throw e;
+      if (referenceOrder(contentB64, mimetype)) {
+        const content = mimetype;
+        mimetype = contentB64;
+        contentB64 = content;
+      }
       const problem = nameProblem(assetName);
       if (problem) return problem;
-      if (typeof contentB64 !== "string" || contentB64.length % 4 !== 0 || !BASE64.test(contentB64)) {
+      if (!isBase64(contentB64)) {
         return "Error: content is not valid base64";
       }
       const size = decodedSize(contentB64);
       if (size > MAX_BYTES) {
         return "Error: asset is " + size + " bytes; the limit is " + MAX_BYTES + " bytes (10 MB)";
       }
-      if (typeof mimetype !== "string" || mimetype.length > 255 || !MIMETYPE.test(mimetype)) {
+      if (!isMimetype(mimetype)) {
         return "Error: mimetype must be a MIME type such as image/png or text/css";
       }
       api.effect("assets.upsert", { name: assetName, content: contentB64, mimetype: mimetype });
@@ -174,7 +196,7 @@
     return scratch.assetRoutes || (scratch.assetRoutes = []);
   }
 
-  api.contribute("routeRegistry", {
+  const routeMembers = {
     // Serve the tenant's asset `assetName` at the literal `path` (GET and HEAD).
     registerAssetRoute(path, assetName) {
       const problem = api.checkPath(path);
@@ -214,5 +236,15 @@
       }
       return stringify(out);
     },
+  };
+  api.contribute("routeRegistry", routeMembers);
+
+  // The reference implementation's first asset API (Oct 2025): global
+  // upsertAsset (either order, as assetStorage's) and registerPublicAsset.
+  api.define("upsertAsset", function upsertAsset(assetName, second, third) {
+    return assetStorage.upsertAsset(assetName, second, third);
+  });
+  api.define("registerPublicAsset", function registerPublicAsset(path, assetName) {
+    return routeMembers.registerAssetRoute(path, assetName);
   });
 })

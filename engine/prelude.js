@@ -265,6 +265,35 @@
     },
   };
 
+  // ---- the reference implementation's first API (Oct 2025) -------------------
+  // Before routeRegistry and console, its scripts called register(path,
+  // handler, method = "GET") and writeLog(message); its sample scripts
+  // (helloworld.js) pass the handler itself. Both are kept as thin aliases.
+  // A handler given as a function gets a hidden global name, numbered in
+  // registration order: every context of the script runs the same top level,
+  // so the same function gets the same name in each.
+  let registeredFunctions = 0;
+
+  function register(path, handler, method) {
+    let name = handler;
+    if (typeof handler === "function") {
+      if (state.phase !== "load") {
+        return registrationError("routes can only be registered at top level or in init()");
+      }
+      if (IDENTIFIER.test(handler.name) && lookup(handler.name) === handler) {
+        name = handler.name;
+      } else {
+        name = "__register_" + registeredFunctions++;
+        defineProperty(g, name, { value: handler, writable: true, configurable: true, enumerable: false });
+      }
+    }
+    return routeRegistry.registerRoute(path, name, method);
+  }
+
+  function writeLog(message) {
+    levels.LOG(message);
+  }
+
   // The prelude's objects API modules may add members to (api.contribute).
   const extensible = { routeRegistry: routeRegistry, console: console };
 
@@ -932,7 +961,7 @@
   };
 
   const globals = {
-    console, routeRegistry, ResponseBuilder, validate,
+    console, routeRegistry, ResponseBuilder, validate, register, writeLog,
     requireQueryParam, requirePathParam, optionalQueryParam, validateString, validateNumber,
   };
   for (const name of Object.keys(globals)) {

@@ -185,4 +185,18 @@
     },
     sendSubscriptionMessageFiltered: sendFiltered,
   }));
+
+  // The reference implementation's first GraphQL API (Oct 2025): global
+  // registerGraphQLQuery/Mutation/Subscription(name, sdl, resolverName), whose
+  // operations were served on /graphql; here they are "external" ones.
+  api.define("registerGraphQLQuery", function registerGraphQLQuery(name, sdl, resolverName) {
+    return register("query", name, sdl, resolverName, "external");
+  });
+  api.define("registerGraphQLMutation", function registerGraphQLMutation(name, sdl, resolverName) {
+    return register("mutation", name, sdl, resolverName, "external");
+  });
+  api.define("registerGraphQLSubscription", function registerGraphQLSubscription(
+    name, sdl, resolverName) {
+    return register("subscription", name, sdl, resolverName, "external");
+  });
 })

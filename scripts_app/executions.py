@@ -35,6 +35,7 @@ def queue_execution(
     *,
     response_status: int | None = None,
     failure: str = "",
+    warning: str = "",
     triggered_by: str = "",
     ref: str = "",
     keep_result: bool = False,
@@ -42,7 +43,9 @@ def queue_execution(
     """Queue an invocation's Execution row and logs, of any kind.
 
     `failure` says why an answer that ran fine was refused (an HTTP reply the
-    platform could not send); it marks the execution as an error. An
+    platform could not send); it marks the execution as an error. `warning`
+    is logged at WARN about an answer that was sent (a handler that returned
+    nothing). An
     invocation the tenant's cap refused ran nothing and gets no row
     (scripts_app.admission counts and logs it). `ref` names the object that
     started it ("job:17"); `keep_result` keeps the handler's return value
@@ -64,6 +67,8 @@ def queue_execution(
     elif failure:
         state, error = "error", failure
         extra.append({"level": "ERROR", "message": failure})
+    elif warning:
+        extra.append({"level": "WARN", "message": warning})
     if outcome.dropped_logs:
         extra.append(
             {

@@ -57,6 +57,7 @@ class HttpReply:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     failure: str = ""  # why a script's answer was refused, for its execution record
+    warning: str = ""  # what the script should know about an answer that was sent
 
     @classmethod
     def error(
@@ -196,8 +197,19 @@ def response_from_value(value, handler: str = "handler") -> HttpReply:
     """Turn a handler's return value into an HTTP reply (R11)."""
     if isinstance(value, str):
         return HttpReply(200, [("Content-Type", TEXT)], value.encode())
+    if value is None:
+        # The reference implementation answers 200 to a handler that returns
+        # nothing, and its own test scripts rely on it (a route that only
+        # broadcasts); the script's log still says what to return.
+        return HttpReply(
+            200,
+            [("Content-Type", TEXT)],
+            b"",
+            warning=f"Handler '{handler}' returned nothing; answered 200 with an "
+            "empty body (return a response object {status, body} or a string)",
+        )
     if not isinstance(value, dict):
-        kind = "nothing" if value is None else f"a {type(value).__name__}"
+        kind = f"a {type(value).__name__}"
         raise ValueError(
             f"Handler '{handler}' returned {kind}; return a response object "
             "{status, body} or a string"

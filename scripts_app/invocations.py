@@ -157,6 +157,7 @@ async def run(
         started_at,
         response_status=getattr(answered, "status", None),
         failure=getattr(answered, "failure", ""),
+        warning=getattr(answered, "warning", ""),
         triggered_by=triggered_by_of(kind, triggered_by),
         ref=ref,
         keep_result=keep_result,

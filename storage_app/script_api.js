@@ -121,7 +121,13 @@
     });
   }
 
-  api.define("sharedStorage", webStorage("shared", "sharedStorage"));
+  const shared = webStorage("shared", "sharedStorage");
+  api.define("sharedStorage", shared);
+  // The reference implementation's first name for sharedStorage (it was
+  // renamed on 14 Nov 2025; the name then meant a script-management API, which
+  // scripthost does not give scripts): the same object, so older scripts that
+  // call scriptStorage.getItem/setItem/removeItem/clear run unchanged.
+  api.define("scriptStorage", shared);
   api.define("personalStorage", webStorage("personal", "personalStorage"));
 
   // ---- storage (IOTA): JSON values with an optional TTL, tenant-wide -------------

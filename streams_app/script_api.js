@@ -22,8 +22,11 @@
   const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
   const MAX_TYPE_CHARS = 200;
 
+  // An empty type or handler name is worded as the reference implementation
+  // words it ("... cannot be empty"): its own dispatcher test looks for that.
   function checkType(messageType) {
-    if (typeof messageType !== "string" || messageType.length === 0) {
+    if (messageType === "") return "message type cannot be empty";
+    if (typeof messageType !== "string") {
       return "message type must be a non-empty string";
     }
     if (messageType.length > MAX_TYPE_CHARS) {
@@ -35,6 +38,7 @@
   function registerListener(messageType, handlerName) {
     const problem = checkType(messageType);
     if (problem) return api.registrationError(problem);
+    if (handlerName === "") return api.registrationError("listener handler name cannot be empty");
     if (typeof handlerName !== "string" || !IDENTIFIER.test(handlerName)) {
       return api.registrationError(
         "listener handler name must be a function name, got " + api.show(handlerName));
@@ -247,7 +251,7 @@
       path + "'";
   }
 
-  api.contribute("routeRegistry", {
+  const streamMembers = {
     registerStreamRoute(path, customizerHandlerName) {
       const problem = checkStreamPath(path);
       if (problem) return api.registrationError(problem);
@@ -312,6 +316,25 @@
       }
       return sendStream("sendStreamMessageFiltered", path, data, clean, filteredAnswer);
     },
+  };
+  api.contribute("routeRegistry", streamMembers);
+
+  // The reference implementation's first stream API (Oct 2025):
+  // registerWebStream(path) registered a stream, and sendStreamMessage(data)
+  // sent to every stream of the engine. Here it sends to every stream of the
+  // calling script (a script does not broadcast on other scripts' streams
+  // unasked); sendStreamMessage(path, data) is routeRegistry's.
+  api.define("registerWebStream", function registerWebStream(path) {
+    return streamMembers.registerStreamRoute(path);
+  });
+  api.define("sendStreamMessage", function sendStreamMessage(pathOrData, data) {
+    if (arguments.length >= 2) return streamMembers.sendStreamMessage(pathOrData, data);
+    const list = parse(streamMembers.listStreams());
+    const answers = [];
+    for (let i = 0; i < list.length; i++) {
+      answers[i] = streamMembers.sendStreamMessage(list[i].path, pathOrData);
+    }
+    return answers.length === 0 ? "Error: this script has no streams" : answers.join("\n");
   });
 
   // ---- the dispatcher ------------------------------------------------------------------

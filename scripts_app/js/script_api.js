@@ -8,7 +8,9 @@
 // console.listLogs(), console.listLogsForUri(uri), console.pruneLogs(): the
 // tenant's stored log entries (scripts_app/log_reading.py), as the
 // aiwebengine seed documents them: JSON strings of [{message, level,
-// timestamp}], and pruneLogs' report.
+// timestamp}], and pruneLogs' report. listLogs() and listLogsForUri(uri): the
+// messages of the calling script or of `uri`, as an array of strings (the
+// reference implementation's first API).
 (function (g, api) {
   "use strict";
 
@@ -27,6 +29,26 @@
       return api.call("convert.markdown", [markdown]);
     },
   }));
+
+  // The reference implementation's first log reader (Oct 2025, beside the
+  // prelude's writeLog): the calling script's own messages, newest first, as
+  // an array of strings rather than a JSON string.
+  function messagesOf(uri) {
+    return JSON.parse(api.call("logs.list", [uri])).map((entry) => entry.message);
+  }
+
+  api.define("listLogs", function listLogs() {
+    const context = api.context();
+    const script = context && context.script;
+    if (!script || typeof script.id !== "string") {
+      throw new Error("listLogs can only be called while handling a call");
+    }
+    return messagesOf(script.id);
+  });
+  api.define("listLogsForUri", function listLogsForUri(uri) {
+    if (typeof uri !== "string") throw new TypeError("listLogsForUri expects a script uri (a string)");
+    return messagesOf(uri);
+  });
 
   api.contribute("console", {
     listLogs() {

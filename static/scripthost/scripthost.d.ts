@@ -126,11 +126,19 @@ declare function optionalQueryParam(name: string, defaultValue?: string): string
 declare function validateString(value: any, minLength?: number, maxLength?: number): string;
 /** The value as a number from min to max; else throws. */
 declare function validateNumber(value: any, min?: number, max?: number): number;
+/** The reference implementation's first API: routeRegistry.registerRoute with the handler's name or the function itself (method GET unless given). */
+declare function register(path: string, handler: string | ((context: InvocationContext) => any), method?: string): string;
 
 // ---- console and logs -----------------------------------------------------------------
 
 /** Logs kept with the execution; a last object argument is structured fields (IOTA). */
 declare const console: ScriptConsole;
+/** The reference implementation's first API: console.log(message). */
+declare function writeLog(message: string): void;
+/** The reference implementation's first API: this script's stored log messages, newest first. */
+declare function listLogs(): string[];
+/** The reference implementation's first API: the stored log messages of script `uri`, newest first. */
+declare function listLogsForUri(uri: string): string[];
 interface ScriptConsole {
   /** Log at LOG level. */
   log(...values: any[]): void;
@@ -167,6 +175,8 @@ declare var current: any;
 declare const sharedStorage: ScriptStorage;
 /** Web-storage-like store of the signed-in user (strings). */
 declare const personalStorage: ScriptStorage;
+/** The reference implementation's first name for sharedStorage: the same object. */
+declare const scriptStorage: ScriptStorage;
 interface ScriptStorage {
   /** The stored string, or null. */
   getItem(key: string): string | null;
@@ -189,6 +199,10 @@ interface TenantStorage {
   delete(key: string): any;
 }
 
+/** The reference implementation's first API: assetStorage.upsertAsset. */
+declare function upsertAsset(name: string, contentBase64: string, mimetype: string): string;
+/** The reference implementation's first API: routeRegistry.registerAssetRoute. */
+declare function registerPublicAsset(path: string, assetName: string): string;
 /** The tenant's assets (needs the ReadAssets/WriteAssets/DeleteAssets capabilities). */
 declare const assetStorage: AssetStorage;
 interface AssetStorage {
@@ -196,7 +210,7 @@ interface AssetStorage {
   listAssets(): string;
   /** The asset's content, base64, or "Error: ..."; */
   fetchAsset(name: string): string;
-  /** Create or replace an asset from base64 content. */
+  /** Create or replace an asset from base64 content (the reference's (name, mimetype, contentBase64) order is read too). */
   upsertAsset(name: string, contentBase64: string, mimetype: string): string;
   /** Remove an asset. */
   deleteAsset(name: string): string;
@@ -269,6 +283,10 @@ interface HttpClient {
 // ---- messages between scripts ---------------------------------------------------------
 
 /** aiwebengine: messages between the tenant's scripts. */
+/** The reference implementation's first API: routeRegistry.registerStreamRoute(path). */
+declare function registerWebStream(path: string): string;
+/** The reference implementation's first API: send to each of this script's streams, or routeRegistry.sendStreamMessage(path, data). */
+declare function sendStreamMessage(pathOrData: any, data?: any): string;
 declare const dispatcher: Dispatcher;
 interface Dispatcher {
   /** Run the handler for every message of this type. */
@@ -289,6 +307,12 @@ interface ScriptEvents {
 // ---- GraphQL -------------------------------------------------------------------------
 
 /** GraphQL operations this script serves, and queries against the tenant's schema. */
+/** The reference implementation's first API: graphQLRegistry.registerQuery(..., "external"). */
+declare function registerGraphQLQuery(name: string, sdl: string, resolverName: string): string;
+/** The reference implementation's first API: graphQLRegistry.registerMutation(..., "external"). */
+declare function registerGraphQLMutation(name: string, sdl: string, resolverName: string): string;
+/** The reference implementation's first API: graphQLRegistry.registerSubscription(..., "external"). */
+declare function registerGraphQLSubscription(name: string, sdl: string, resolverName: string): string;
 declare const graphQLRegistry: GraphQLRegistry;
 interface GraphQLRegistry {
   /** Serve a query field: its SDL and the resolver handler. */

@@ -17,11 +17,13 @@ function spin() {
   while (true) {}
 }
 function empty() {}
+function badStatus() { return { status: 42, body: "x" }; }
 function throwString() { throw "plain string"; }
 routeRegistry.registerRoute("/ok", "ok", "GET");
 routeRegistry.registerRoute("/fail", "fail", "POST");
 routeRegistry.registerRoute("/spin", "spin", "GET");
 routeRegistry.registerRoute("/empty", "empty", "GET");
+routeRegistry.registerRoute("/bad-status", "badStatus", "GET");
 routeRegistry.registerRoute("/throw-string", "throwString", "GET");
 """
 THROW_LINE = 4  # of "throw new Error" in SOURCE
@@ -115,16 +117,30 @@ def test_the_route_answers_again_after_a_timeout(script, api, settings):
 
 
 def test_refused_response_is_an_error_execution_saying_why(script, api, records):
-    assert api().get("/empty").status_code == 500
+    assert api().get("/bad-status").status_code == 500
     records()
     execution = only_execution()
-    message = (
-        "Handler 'empty' returned nothing; return a response object "
-        "{status, body} or a string"
-    )
+    message = "Handler 'badStatus' returned an invalid status: 42"
     assert execution.status == "error"
     assert execution.error == message
     assert logs_of(execution) == [("ERROR", message)]
+
+
+def test_a_handler_returning_nothing_is_ok_with_a_warning_saying_what_to_return(
+    script, api, records
+):
+    assert api().get("/empty").status_code == 200
+    records()
+    execution = only_execution()
+    assert execution.status == "ok"
+    assert execution.response_status == 200
+    assert logs_of(execution) == [
+        (
+            "WARN",
+            "Handler 'empty' returned nothing; answered 200 with an empty body "
+            "(return a response object {status, body} or a string)",
+        )
+    ]
 
 
 def test_execution_records_the_version_that_ran(script, api, records, upload):

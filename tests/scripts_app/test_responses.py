@@ -149,13 +149,13 @@ async def test_invalid_response_from_script_is_500_with_a_clear_message(
     assert error["message"] == expected
 
 
-async def test_handler_returning_undefined_is_500_saying_what_to_return(send):
-    error = script_error(await send("GET", "/nothing"))
-    assert error["code"] == "script_bad_response"
-    assert error["message"] == (
-        "Handler 'nothing' returned nothing; return a response object "
-        "{status, body} or a string"
-    )
+async def test_handler_returning_nothing_is_200_with_an_empty_body(send):
+    # As the reference implementation answers (its execution log says what to
+    # return: test_logs_executions).
+    r = await send("GET", "/nothing")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/plain; charset=UTF-8"
+    assert r.content == b""
 
 
 async def test_runtime_error_is_500_with_message_and_source_position(send):

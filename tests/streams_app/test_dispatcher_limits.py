@@ -153,7 +153,11 @@ def test_a_message_over_the_size_limit_is_refused(cast, upload, api, settings, r
     [
         (
             'dispatcher.registerListener("", "h");',
-            "message type must be a non-empty string",
+            "message type cannot be empty",
+        ),
+        (
+            'dispatcher.registerListener("user.created", "");',
+            "listener handler name cannot be empty",
         ),
         (
             'dispatcher.registerListener(42, "h");',
@@ -244,9 +248,7 @@ def test_bad_arguments_throw_at_once_even_without_await(cast, upload, api):
     assert not_json.startswith(
         "TypeError: dispatcher.sendMessage: message data must be a JSON string"
     )
-    assert no_type == (
-        "TypeError: events.publish: message type must be a non-empty string"
-    )
+    assert no_type == "TypeError: events.publish: message type cannot be empty"
 
 
 # The sender reads the tenant-wide "n", another script's listener changes it,
