@@ -467,8 +467,7 @@ _prewarming: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _start_prewarm(runs: list[Run]) -> None:
     """Warm up for the runs claimed ahead among `runs`, unless it is under way."""
-    now = datetime.now(UTC)
-    ahead = [due for due in (_moment(run.due) for run in runs) if due > now]
+    ahead = [due for due in (_moment(run.due) for run in runs) if _claimed_ahead(due)]
     if not ahead:
         return
     loop = asyncio.get_running_loop()
@@ -478,6 +477,17 @@ def _start_prewarm(runs: list[Run]) -> None:
     task = loop.create_task(prewarm(min(ahead)))
     _prewarming[loop] = task
     task.add_done_callback(_retrieve_prewarm)
+
+
+def _claimed_ahead(due: datetime) -> bool:
+    """Is a run due then one a tick claimed ahead of its time (claim_batches)?
+
+    A tick claims no run further ahead than SCHEDULER_LOOKAHEAD_SECONDS (the
+    time its message takes only brings it closer). A run further ahead was
+    claimed on purpose (run_job with a due time of its own): it runs now.
+    """
+    early = (due - datetime.now(UTC)).total_seconds()
+    return 0 < early <= scripts_setting("SCHEDULER_LOOKAHEAD_SECONDS") + 1.0
 
 
 def _retrieve_prewarm(task: asyncio.Task) -> None:
@@ -563,10 +573,9 @@ async def prewarm(until: datetime) -> int:
 
 async def _run_started(job, run: Run):
     due = _moment(run.due)
-    early = (due - datetime.now(UTC)).total_seconds()
-    if early > 0:
+    if _claimed_ahead(due):
         # Claimed ahead of its time (claim_batches): it starts when due.
-        await asyncio.sleep(early)
+        await asyncio.sleep((due - datetime.now(UTC)).total_seconds())
         job.running_since = datetime.now(UTC)  # what the job's last run says
     script = job.script
     target = RouteTarget(

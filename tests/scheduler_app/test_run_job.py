@@ -193,3 +193,14 @@ def test_contexts_for_runs_claimed_ahead_are_built_before_they_are_due(script):
     outcome = asyncio.run(scenario())
     assert outcome.error is None
     assert Execution.objects.get(id=run.execution_id).status == "ok"
+
+
+def test_a_run_claimed_on_purpose_far_ahead_of_its_time_runs_now(script):
+    due = datetime.now(UTC) + timedelta(days=365)
+    job = make_job(script, "next-year", type="one-off", run_at=due, next_run_at=due)
+
+    # It does not wait for its due time (without a bound, a wait would hang).
+    outcome = asyncio.run(asyncio.wait_for(runner.run_job(job.id, due), 30))
+
+    assert outcome.error is None
+    assert Execution.objects.get(ref=job.ref).status == "ok"
