@@ -168,9 +168,16 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
         "capabilities",
         "updated_at",
     ]
-    list_filter = ["tenant", "enabled", "privileged"]
+    list_filter = ["tenant", "enabled", "privileged", "example"]
     search_fields = ["name", "source"]
-    readonly_fields = ["version", "header", "author", "created_at", "updated_at"]
+    readonly_fields = [
+        "version",
+        "example",
+        "header",
+        "author",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [RouteInline]
 
     change_form_template = "admin/scripts_app/script/change_form.html"

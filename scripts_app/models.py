@@ -35,6 +35,11 @@ class Script(models.Model):
     )
     registrations = models.JSONField(default=dict, blank=True)
     enabled = models.BooleanField(default=True)
+    example = models.BooleanField(
+        default=False,
+        help_text="Loaded from examples/ and not changed since: it gives way to a "
+        "script that registers a path it holds (it is removed).",
+    )
     privileged = models.BooleanField(
         default=False, help_text="Privileged scripts may use platform-level APIs."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -67,9 +68,13 @@ class Prepared:
     # The registrations the script made that failed (each call returned its
     # "Error: ..." string and registered nothing), without the "Error: ".
     warnings: list[str] = field(default_factory=list)
+    # Stored as an example (load_examples), and the example scripts that give
+    # way to this one (they hold something it registers: store() removes them).
+    example: bool = False
+    gives_way: list[str] = field(default_factory=list)
 
 
-def save_script(tenant, name: str, source, user=None) -> Saved:
+def save_script(tenant, name: str, source, user=None, *, example=False) -> Saved:
     """Analyse and store a script version, making it live everywhere.
 
     Raises ScriptRejected (and stores nothing) when the source is too large,
@@ -80,11 +85,15 @@ def save_script(tenant, name: str, source, user=None) -> Saved:
     refuses (a path the platform keeps or another script holds, an SDL that
     does not parse, one past the limits) is dropped; Saved.warnings lists
     both, and the rest are stored.
+
+    An example script (loaded from examples/ with `example`, and not saved
+    otherwise since) holds its paths only until another script registers
+    one of them: it is then removed, and Saved.warnings says so.
     """
-    return store(prepare(tenant, name, source), user)
+    return store(prepare(tenant, name, source, example=example), user)
 
 
-def prepare(tenant, name: str, source) -> Prepared:
+def prepare(tenant, name: str, source, *, example=False) -> Prepared:
     """Check a source in V8 without storing anything; raise ScriptRejected."""
     check_name(name)
     if isinstance(source, bytes):
@@ -148,8 +157,55 @@ def prepare(tenant, name: str, source) -> Prepared:
     # which vet() drops.
     warnings = [str(problem) for problem in outcome.registration_errors]
     registrations = outcome.registrations or {"routes": []}
-    warnings += vet(tenant, name, registrations)
-    return Prepared(tenant, name, source, header, registrations, outcome.logs, warnings)
+    gives_way = [] if example else _examples_in_the_way(tenant, name, registrations)
+    if gives_way:
+        # Vetted as it will be stored: without those examples (rolled back).
+        with transaction.atomic():
+            Script.objects.filter(tenant=tenant, name__in=gives_way).delete()
+            warnings += vet(tenant, name, registrations)
+            transaction.set_rollback(True)
+    else:
+        warnings += vet(tenant, name, registrations)
+    warnings += [_gave_way(other) for other in gives_way]
+    return Prepared(
+        tenant,
+        name,
+        source,
+        header,
+        registrations,
+        outcome.logs,
+        warnings,
+        example=example,
+        gives_way=gives_way,
+    )
+
+
+_HOLDER = re.compile(r"script '([^']+)'")
+
+
+def _examples_in_the_way(tenant, name: str, registrations: dict) -> list[str]:
+    """The example scripts of the tenant that hold something `name` registers."""
+    examples = set(
+        Script.objects.filter(tenant=tenant, example=True)
+        .exclude(name=name)
+        .values_list("name", flat=True)
+    )
+    if not examples:
+        return []
+    held = {
+        holder
+        for reason in reasons(_clashed(tenant, name, copy.deepcopy(registrations)))
+        for holder in _HOLDER.findall(reason)
+    }
+    return sorted(held & examples)
+
+
+def _gave_way(example: str) -> str:
+    return (
+        f"example script '{example}' held a path this script registers, and was "
+        "removed to make way for it (examples give way; `manage.py load_examples` "
+        "loads the others again)"
+    )
 
 
 def vet(tenant, name: str, registrations: dict) -> list[str]:
@@ -314,6 +370,11 @@ def store(prepared: Prepared, user=None) -> Saved:
     try:
         with transaction.atomic():
             type(tenant).objects.select_for_update().filter(pk=tenant.pk).first()
+            if prepared.gives_way:
+                for other in Script.objects.filter(
+                    tenant=tenant, name__in=prepared.gives_way, example=True
+                ):
+                    delete_script(other)
             script = (
                 Script.objects.select_for_update()
                 .filter(tenant=tenant, name=name)
@@ -330,6 +391,7 @@ def store(prepared: Prepared, user=None) -> Saved:
             script.source = prepared.source
             script.header = prepared.header
             script.registrations = registrations
+            script.example = prepared.example
             script.author = user
             script.save()
             ScriptVersion.objects.create(

@@ -1,4 +1,8 @@
-"""Upload every examples/*.js into a tenant, keeping scripts that already exist."""
+"""Upload every examples/*.js into a tenant, keeping scripts that already exist.
+
+They are stored as examples: an example gives way to a script that registers
+a path it holds (scripts_app.services.save_script).
+"""
 
 from pathlib import Path
 
@@ -32,7 +36,7 @@ class Command(BaseCommand):
             if not force and Script.objects.filter(tenant=target, name=name).exists():
                 continue
             try:
-                save_script(target, name, path.read_text())
+                save_script(target, name, path.read_text(), example=True)
             except ScriptRejected as exc:
                 raise CommandError(f"{path.name}: {exc.message}") from None
             loaded += 1
