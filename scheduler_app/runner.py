@@ -18,6 +18,11 @@ execution id (`running_execution`) and a deadline to start by
 execution, not started yet), so a task delivered twice cannot run it twice;
 starting moves the deadline to the run's time limit plus a margin.
 
+Ahead of time. Beat's tick (scheduler_app.tasks) also claims the runs due
+within SCHEDULER_LOOKAHEAD_SECONDS; a worker starts such a run at its due
+moment and, meanwhile, builds the contexts the runs due then will need
+(prewarm). So a burst is claimed, handed out and warmed up before it is due.
+
 Lost runs. A run still marked running after its deadline (its worker was
 killed, or its task message never arrived) is settled by the next tick: if
 its execution record exists it finished and only the job's bookkeeping is
