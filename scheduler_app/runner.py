@@ -520,20 +520,9 @@ def _due_soon(until: datetime) -> list[tuple]:
     )
     found: dict = {}
     for job in jobs:
-        script = job.script
-        key = (script.id, script.version)
+        key = (job.script_id, job.script.version)
         if key not in found:
-            found[key] = (
-                job.tenant,
-                RouteTarget(
-                    script.id,
-                    script.name,
-                    script.version,
-                    job.handler,
-                    f"job {job.name}",
-                    capabilities=tuple(script.capabilities or ()),
-                ),
-            )
+            found[key] = (job.tenant, target_of(job))
     return list(found.values())
 
 
@@ -582,15 +571,7 @@ async def _run_started(job, run: Run):
         # Claimed ahead of its time (claim_batches): it starts when due.
         await asyncio.sleep((due - datetime.now(UTC)).total_seconds())
         job.running_since = datetime.now(UTC)  # what the job's last run says
-    script = job.script
-    target = RouteTarget(
-        script.id,
-        script.name,
-        script.version,
-        job.handler,
-        f"job {job.name}",
-        capabilities=tuple(script.capabilities or ()),
-    )
+    target = target_of(job)
     context = {"meta": {"schedule": schedule_info(job, due)}}
     outcome = await invoke(
         KIND,
@@ -605,6 +586,19 @@ async def _run_started(job, run: Run):
         script_type="cron" if job.type == JobType.CRON else None,
     )
     return outcome, _finisher().finish((job, target, due, run.execution_id, outcome))
+
+
+def target_of(job) -> RouteTarget:
+    """What the invocation runner calls for a run of `job`."""
+    script = job.script
+    return RouteTarget(
+        script.id,
+        script.name,
+        script.version,
+        job.handler,
+        f"job {job.name}",
+        capabilities=tuple(script.capabilities or ()),
+    )
 
 
 def schedule_info(job, due: datetime) -> dict:
