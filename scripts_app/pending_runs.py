@@ -62,6 +62,9 @@ def start(manual) -> concurrent.futures.Future:
     the request's asgiref ThreadSensitiveContext, whose thread is the one
     waiting for it, and would then be asked to run the run's ORM calls.
     """
+    # Noted before it is handed over, so a poll right after the 202 finds it
+    # (the runs loop may not have started it yet). run_prepared notes it again.
+    note_started(manual)
     coroutine = _on_runs_loop(manual)
     return contextvars.Context().run(
         asyncio.run_coroutine_threadsafe, coroutine, _runs_loop.loop()
