@@ -124,15 +124,48 @@ def prelude_with(modules: tuple[str, ...] = ()) -> str:
     provides or a member it contributes (api.lazy), so a context pays only for
     the modules its script touches: V8 scans a module kept as a string far
     faster than it parses it as code.
+
+    A lazy module's source is not in that code either: only its number, and
+    the context reads the source from the host (over its channel, _Channel)
+    the first time it installs it. A context then holds the text of the
+    modules its script uses only (every module's text in every context cost
+    about 0.75 MB each; test_modules_fetched.py). A module installed at once
+    (one that defines, provides and contributes nothing) stays inline.
+
+    The modules are declared once the host has attached (__sh.declare, after
+    __sh.attach), so that one installed at once can already read another's
+    source.
     """
     every = (*_BUILTIN_MODULES, *modules)
     return _compose(
-        "\n".join(
+        "api.whenAttached(function () {\n"
+        + "\n".join(
             f"api.lazy({json.dumps(made['globals'])}, {json.dumps(made['provides'])},"
-            f" {json.dumps(source)}, {json.dumps(made['contributes'])});"
-            for source, made in zip(every, module_exports(every), strict=True)
+            f" {json.dumps(source) if _installed_at_once(made) else index},"
+            f" {json.dumps(made['contributes'])});"
+            for index, (source, made) in enumerate(
+                zip(every, module_exports(every), strict=True)
+            )
         )
-        + "\napi.seal();"
+        + "\napi.seal();\n});"
+    )
+
+
+def _installed_at_once(made: dict) -> bool:
+    return not (made["globals"] or made["provides"] or made["contributes"])
+
+
+@functools.lru_cache(maxsize=8)
+def module_texts(modules: tuple[str, ...] = ()) -> tuple[bytes | None, ...]:
+    """The answers to a context's requests for module sources (prelude_with),
+    by number, as the channel sends them (UTF-16-LE); None for inline modules.
+    """
+    every = (*_BUILTIN_MODULES, *modules)
+    return tuple(
+        None
+        if _installed_at_once(made)
+        else source.encode("utf-16-le", "surrogatepass")
+        for source, made in zip(every, module_exports(every), strict=True)
     )
 
 
@@ -332,14 +365,21 @@ class _Channel:
     on the event loop, writes the answer `{"ok", "value" | "error"}` and sets
     the flag last. An answer that must wait for I/O sets the slow flag at once,
     so the script stops spinning and sleeps. Long requests and answers go in
-    chunks. Nothing here calls into the isolate.
+    chunks. The script also asks, with ASK_MODULE and a number in the length
+    field, for the source of an API module (prelude_with), answered at once as
+    plain text. Nothing here calls into the isolate.
     """
 
     HEADER = 32
-    ASK_CALL, ASK_MORE, ASK_NEXT = 0, 1, 2
+    ASK_CALL, ASK_MORE, ASK_NEXT, ASK_MODULE = 0, 1, 2, 3
 
     def __init__(
-        self, buffer: memoryview, hosts: dict, on_call, max_request_units: int
+        self,
+        buffer: memoryview,
+        hosts: dict,
+        on_call,
+        max_request_units: int,
+        modules: tuple[bytes | None, ...] = (),
     ):
         self.buffer = buffer
         self.units = (len(buffer) - self.HEADER) // 2
@@ -348,6 +388,8 @@ class _Channel:
         self.closed = False
         # The prelude refuses larger arguments; this holds whatever a script did.
         self.max_request_units = max_request_units
+        # The API modules' sources the script may ask for (module_texts).
+        self.modules = modules
         self._request: list[bytes] = []
         self._request_units = 0
         self._answer = b""
@@ -362,6 +404,14 @@ class _Channel:
         buf = self.buffer
         _, length, command, _ = struct.unpack_from("<4i", buf, 0)
         if command == self.ASK_NEXT:
+            self._send_chunk()
+            return
+        if command == self.ASK_MODULE:
+            # The length field holds the module's number; the answer is its
+            # source as it is, not JSON (prelude.js, moduleSource).
+            text = self.modules[length] if 0 <= length < len(self.modules) else None
+            self._answer = text or b""
+            self._sent = 0
             self._send_chunk()
             return
         length = max(0, min(length, self.units))
@@ -547,6 +597,7 @@ class ScriptContext:
         # Run by load(), as an awaited call: V8 parses it while the loop serves
         # other requests. It also keys the context's CSPRNG (crypto.*, UUIDs)
         # from the OS.
+        self._modules = module_texts(tuple(modules))
         self._setup = prelude_with(tuple(modules)) + (
             f';__sh.setup("{self._token}", "{secrets.token_hex(32)}",'
             f" {json.dumps(json.dumps(self.caps))}, "
@@ -1007,6 +1058,7 @@ class ScriptContext:
             self._count_host_call,
             # The request is [id, op, args]: room for the first two.
             self.caps["maxHostCallChars"] + 4096,
+            self._modules,
         )
 
     def _column(self, line: int | None, column: int | None) -> int | None:
@@ -1090,6 +1142,7 @@ class ScriptContext:
                 limits,
             )
             await self._open_channel(attach, deadline, limits)
+            await self._eval(f'__sh.declare("{self._token}")', deadline, limits)
             code = source
             if strict:
                 # A directive is only one as the first statement; comments

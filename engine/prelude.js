@@ -596,6 +596,7 @@
   const ASK_CALL = 0; // the data ends a request: perform it
   const ASK_MORE = 1; // a chunk of a request; more follow
   const ASK_NEXT = 2; // the next chunk of the answer, please
+  const ASK_MODULE = 3; // the source of the API module numbered in the length field
   // The host answers a cached read in tens of microseconds, but a thread that
   // sleeps in Atomics.wait wakes up no sooner than the kernel's timer slack
   // (about 50 µs): spin first (at most about 100 µs), until the answer or
@@ -607,6 +608,7 @@
   const channel = sandbox.channel;
   let channelHanded = false;
   let notify = null; // the host's notification, set once by __sh.attach
+  let pendingDeclarations = null; // api.whenAttached
 
   function exchange(command) {
     const head = channel.head;
@@ -635,6 +637,20 @@
       part.length = end - at;
       for (let i = at; i < end; i++) part[i - at] = data[i];
       text += apply(fromCharCode, null, part);
+    }
+    return text;
+  }
+
+  // The source of API module number `index` (api.lazy), read from the host
+  // through the channel: it answers at once, without an invocation.
+  function moduleSource(index) {
+    if (notify === null) throw new ErrorClass("An API module was used before the host was attached");
+    atomicStore(channel.head, HEAD_LENGTH, index);
+    exchange(ASK_MODULE);
+    let text = readChunk();
+    while (atomicLoad(channel.head, HEAD_MORE) === 1) {
+      exchange(ASK_NEXT);
+      text += readChunk();
     }
     return text;
   }
@@ -778,7 +794,9 @@
     // Install a module on first use of any global it defines (`names`) or of a
     // value it provides (`provides`): most scripts use few modules, and parsing
     // them all would cost every context. `source` is the module's function
-    // expression, compiled only then. A module that defines neither runs now.
+    // expression, compiled only then, or its number: the host then hands it
+    // over on first use (moduleSource), so that a context holds the text of
+    // the modules its script uses only. A module that defines neither runs now.
     lazy(names, provides, source, contributions) {
       let installed = false;
       function install() {
@@ -787,7 +805,8 @@
         for (let i = 0; i < names.length; i++) {
           if (overridden[names[i]] !== true) delete g[names[i]];
         }
-        indirectEval("(" + source + ")")(g, api);
+        const text = typeof source === "number" ? moduleSource(source) : source;
+        indirectEval("(" + text + ")")(g, api);
       }
       const members = contributions || [];
       if (names.length === 0 && provides.length === 0 && members.length === 0) {
@@ -823,6 +842,12 @@
           enumerable: false,
         });
       }
+    },
+    // Declare the API modules (`declare` calls lazy for each, then seal) once
+    // the host is attached (__sh.declare, after __sh.attach), so that a module
+    // installed at once may use one whose source the host hands over.
+    whenAttached(declare) {
+      pendingDeclarations = declare;
     },
     // Freeze the objects modules contribute to, once every module is declared.
     seal() {
@@ -937,6 +962,14 @@
       channelHanded = true;
       notify = fn;
       return channel.buffer;
+    },
+    // Declare the API modules, once the host has wired the channel (attach).
+    declare(token) {
+      checkToken(token);
+      const declare = pendingDeclarations;
+      pendingDeclarations = null;
+      if (declare !== null) declare();
+      return 0;
     },
     // After a stop for time: hand back what was logged, run nothing.
     abort(token, id) {
