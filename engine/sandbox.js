@@ -31,13 +31,23 @@
   // ---- 3. the host-call channel (layout: engine/context.py, _Channel) ----------------
 
   const CHANNEL_HEADER_BYTES = 32;
-  const CHANNEL_UNITS = 65536; // UTF-16 code units per chunk: 128 KiB
-  const channelBuffer = new RawSharedArrayBuffer(CHANNEL_HEADER_BYTES + 2 * CHANNEL_UNITS);
+  const CHANNEL_UNITS = 32768; // UTF-16 code units per chunk: 64 KiB
+  // The inbox: slots where the host leaves an engine call's argument (its
+  // JSON, ASCII) so that the call's own code never changes (context.py, _Inbox).
+  const INBOX_SLOTS = 16;
+  const INBOX_SLOT_BYTES = 4096;
+  const INBOX_AT = CHANNEL_HEADER_BYTES + 2 * CHANNEL_UNITS;
+  const channelBuffer = new RawSharedArrayBuffer(INBOX_AT + INBOX_SLOTS * (4 + INBOX_SLOT_BYTES));
   const channel = {
     buffer: channelBuffer,
     head: new g.Int32Array(channelBuffer, 0, CHANNEL_HEADER_BYTES / 4),
     data: new g.Uint16Array(channelBuffer, CHANNEL_HEADER_BYTES, CHANNEL_UNITS),
     units: CHANNEL_UNITS,
+    // Bytes waiting in each slot (0: free), then the slots' bytes.
+    inboxLengths: new g.Int32Array(channelBuffer, INBOX_AT, INBOX_SLOTS),
+    inbox: new g.Uint8Array(channelBuffer, INBOX_AT + 4 * INBOX_SLOTS, INBOX_SLOTS * INBOX_SLOT_BYTES),
+    inboxSlots: INBOX_SLOTS,
+    inboxSlotBytes: INBOX_SLOT_BYTES,
   };
 
   // ---- the garbage collector (V8's --expose-gc, set by context.py) ------------------
