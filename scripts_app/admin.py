@@ -30,7 +30,13 @@ from scripts_app.models import (
     ScriptVersion,
     with_log_field,
 )
-from scripts_app.services import ScriptRejected, delete_script, prepare, store
+from scripts_app.services import (
+    ScriptRejected,
+    delete_script,
+    prepare,
+    store,
+    upload_warning,
+)
 from tenants.admin_scope import TenantScopedAdmin, TenantScopedInline, tenant_ids
 from tenants.models import role_of
 
@@ -416,7 +422,7 @@ class ScriptAdmin(GuardedModelAdminMixin, TenantScopedAdmin):
         obj.pk = saved.script.pk
         obj.version = saved.script.version
         for warning in saved.warnings:
-            messages.warning(request, f"Registration refused: {warning}")
+            messages.warning(request, upload_warning(warning))
         obj._state.adding = False
         form.instance = obj
 

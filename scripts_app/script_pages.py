@@ -16,7 +16,7 @@ from core import plugins
 from scripts_app import runs
 from scripts_app.models import LogLevel, ScriptVersion
 from scripts_app.script_links import filtered_changelist
-from scripts_app.services import ScriptRejected
+from scripts_app.services import ScriptRejected, upload_warning
 from scripts_app.versions import rollback, side_by_side
 
 
@@ -130,7 +130,7 @@ def rollback_view(model_admin, request, pk, number):
         f"Rolled back to version {number}: it is now version {saved.script.version}.",
     )
     for warning in saved.warnings:
-        messages.warning(request, f"Registration refused: {warning}")
+        messages.warning(request, upload_warning(warning))
     return HttpResponseRedirect(
         reverse("admin:scripts_app_script_change", args=[script.pk])
     )

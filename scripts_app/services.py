@@ -200,11 +200,36 @@ def _examples_in_the_way(tenant, name: str, registrations: dict) -> list[str]:
     return sorted(held & examples)
 
 
+# What a warning about an example that gave way says it became; planned()
+# words it as what a save would do.
+_REMOVED = "and was removed to make way for it"
+_WOULD_BE_REMOVED = "and would be removed to make way for it"
+
+
 def _gave_way(example: str) -> str:
     return (
-        f"example script '{example}' held a path this script registers, and was "
-        "removed to make way for it (examples give way; `manage.py load_examples` "
-        "loads the others again)"
+        f"example script '{example}' held a path this script registers, {_REMOVED} "
+        "(examples give way; `manage.py load_examples` loads the others again)"
+    )
+
+
+def gave_way(warning: str) -> bool:
+    """Is this warning about an example removed for the script (not a refusal)?"""
+    return warning.startswith("example script '") and _REMOVED in warning
+
+
+def upload_warning(warning: str, prefix: str = "Registration refused") -> str:
+    """A warning of a save as people read it: "<prefix>: ..." for a refused
+    registration; an example that gave way was no refusal, and says so."""
+    if gave_way(warning):
+        return warning[0].upper() + warning[1:]
+    return f"{prefix}: {warning}"
+
+
+def planned(warning: str) -> str:
+    """A warning as what saving would do (a dry run changes nothing)."""
+    return (
+        warning.replace(_REMOVED, _WOULD_BE_REMOVED) if gave_way(warning) else warning
     )
 
 
@@ -424,7 +449,10 @@ def store(prepared: Prepared, user=None) -> Saved:
     # The refused registrations go to the script's logs too, where people
     # look later, not only to the answer of the upload.
     refused = [
-        {"level": "WARN", "message": f"Registration refused at upload: {w}"}
+        {
+            "level": "WARN",
+            "message": upload_warning(w, "Registration refused at upload"),
+        }
         for w in prepared.warnings
     ]
     if prepared.logs or refused:

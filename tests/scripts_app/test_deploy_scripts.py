@@ -172,3 +172,34 @@ def test_unknown_tenant_and_missing_folder_are_clear_errors(cast, tmp_path):
             "deploy_scripts", str(tmp_path / "missing"), tenant="acme", stderr=err
         )
     assert err.getvalue() == f"No such folder: {tmp_path / 'missing'}\n"
+
+
+EXAMPLE_USERS = (
+    "function list() { return 'the example'; }\n"
+    "function init(context) { routeRegistry.registerRoute('/users', 'list'); }\n"
+)
+MY_USERS = "function mine() { return 'mine'; }\nrouteRegistry.registerRoute('/users', 'mine');\n"
+
+
+def test_an_example_giving_way_is_worded_as_planned_in_a_dry_run(cast, tmp_path):
+    from scripts_app.services import save_script
+
+    save_script(cast["acme"], "users-example", EXAMPLE_USERS, example=True)
+    (tmp_path / "users.js").write_text(MY_USERS)
+
+    _, planned = run("deploy_scripts", str(tmp_path), tenant="acme", dry_run=True)
+
+    assert planned.startswith(
+        "Warning: users: example script 'users-example' held a path this script "
+        "registers, and would be removed to make way for it"
+    )
+    assert "registration refused" not in planned
+    assert "users-example" in names(cast["acme"])  # a dry run changes nothing
+
+    _, done = run("deploy_scripts", str(tmp_path), tenant="acme")
+
+    assert done.startswith(
+        "Warning: users: example script 'users-example' held a path this script "
+        "registers, and was removed to make way for it"
+    )
+    assert "users-example" not in names(cast["acme"])

@@ -106,3 +106,22 @@ def test_load_examples_marks_what_it_loads_as_examples(acme, tmp_path):
     (tmp_path / "demo.js").write_text(EXAMPLE)
     call_command("load_examples", tenant=acme.slug, dir=str(tmp_path))
     assert Script.objects.get(tenant=acme, name="demo").example is True
+
+
+def test_an_example_giving_way_is_not_called_a_refusal(acme, tmp_path, records):
+    from scripts_app.models import LogEntry
+    from tests.scripts_app.cli import run
+
+    save_script(acme, "users", EXAMPLE, example=True)
+    mine = tmp_path / "user-service.js"
+    mine.write_text(MINE)
+
+    _, err = run("upload_script", str(mine), tenant="acme")
+    records()
+
+    assert err.startswith("Warning: Example script 'users' held a path this script")
+    assert "refused" not in err
+    [logged] = LogEntry.objects.filter(tenant=acme, level="WARN").values_list(
+        "message", flat=True
+    )
+    assert logged.startswith("Example script 'users' held a path this script")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scripts_app.deployment import DeployRefused, apply, plan
 from scripts_app.management.tenancy import add_tenant_argument, tenant_named
-from scripts_app.services import ScriptRejected
+from scripts_app.services import ScriptRejected, gave_way, planned
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             self.stdout.write(line)
         changes = len(checked.create) + len(checked.update) + len(checked.delete)
         if dry_run:
-            self._warn(checked.warnings())
+            self._warn(checked.warnings(), dry_run=True)
             self.stdout.write(f"Dry run: {changes} change(s) planned, none made.")
             return
         try:
@@ -59,6 +59,12 @@ class Command(BaseCommand):
             f"{len(checked.delete)} deleted, {len(checked.kept)} kept."
         )
 
-    def _warn(self, warnings):
+    def _warn(self, warnings, dry_run=False):
         for name, warning in warnings:
-            self.stderr.write(f"Warning: {name}: registration refused: {warning}")
+            if gave_way(warning):
+                # Nothing of this script's was refused: an example made way
+                # (or would, in a dry run, which changes nothing).
+                said = planned(warning) if dry_run else warning
+                self.stderr.write(f"Warning: {name}: {said}")
+            else:
+                self.stderr.write(f"Warning: {name}: registration refused: {warning}")

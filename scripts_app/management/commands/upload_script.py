@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.conf import scripts_setting
-from scripts_app.services import ScriptRejected, save_script
+from scripts_app.services import ScriptRejected, save_script, upload_warning
 from tenants.models import Tenant
 
 
@@ -40,4 +40,6 @@ class Command(BaseCommand):
             f"{': ' + routes if routes else ''}"
         )
         for warning in saved.warnings:
-            self.stderr.write(f"Warning: registration refused: {warning}")
+            self.stderr.write(
+                f"Warning: {upload_warning(warning, 'registration refused')}"
+            )
