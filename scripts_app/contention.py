@@ -18,7 +18,14 @@ Where the locks are:
   token (expiring a little after the holder's time limit, so a process that
   died frees its locks) polled every few milliseconds, and deleted by a Lua
   compare-and-delete. If Redis does not answer, the lock holds in this
-  process only, with a warning in the log.
+  process only, with a warning in the log;
+- without Redis (the embedded stack, whose server may run several worker
+  processes on one machine), also in a lock file, across the machine's
+  processes: an flock on one of FILE_BUCKETS files in the var dir (by a hash
+  of the name; a process that dies lets go of its flocks), polled as the
+  Redis lock is. Two names may share a file: they then take turns, which
+  costs some waiting and nothing else. Files are taken in the order of their
+  numbers, after every lock of this process, so no two holders deadlock.
 
 Waiting is bounded: `acquire` gives up after the seconds it is given (the
 caller passes what is left of the invocation's time limit, at most
@@ -39,13 +46,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import fcntl
 import hashlib
 import logging
+import os
 import random
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 
@@ -62,6 +72,8 @@ REDIS_TIMEOUT_SECONDS = 0.5
 # this range (a holder keeps it for one run of the script: milliseconds).
 POLL_SECONDS = (0.001, 0.005)
 WARN_EVERY_SECONDS = 10.0
+# How many lock files the names hash into (without Redis).
+FILE_BUCKETS = 1024
 
 # Delete the lock only if it is still ours (it may have expired and been taken).
 RELEASE = """
@@ -103,14 +115,20 @@ class Held:
 
     names: frozenset  # full names (lock_name)
     tokens: dict  # full name -> Redis key and token, for those held in Redis
+    files: list = field(default_factory=list)  # descriptors of the flocked files
 
 
 class KeyLocks:
     """Locks by name: in this process, and in Redis when a URL is given."""
 
-    def __init__(self, redis_url: str = "", prefix: str = ""):
+    def __init__(self, redis_url: str = "", prefix: str = "", folder=None):
         self.redis_url = redis_url
         self.prefix = prefix
+        # Without Redis: the folder of the lock files shared by the machine's
+        # processes (None: this process's locks only).
+        self.folder = Path(folder) if folder and not redis_url else None
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
         # asyncio locks belong to the event loop that uses them.
         self._locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # Names held now, by any loop of the process: read by held_elsewhere
@@ -183,6 +201,8 @@ class KeyLocks:
                     name, held, deadline, lease_seconds
                 ):
                     return None
+            if self.folder is not None and not await self._take_files(held, deadline):
+                return None
             complete = True
             return held
         finally:
@@ -197,6 +217,9 @@ class KeyLocks:
         in_redis = [held.tokens.pop(n) for n in names if n in held.tokens]
         # No await before the process's locks are free: a caller cancelled
         # here (its client went away) must not leave a key locked for good.
+        files, held.files = held.files, []
+        for fd in reversed(files):
+            _unlock_file(fd)
         for name in names:
             self._mark(name, -1)
             lock = self._local(name)
@@ -209,6 +232,34 @@ class KeyLocks:
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
             await asyncio.shield(task)
+
+    # -- lock files (no Redis) ------------------------------------------------------
+
+    def _file_of(self, name: str) -> int:
+        digest = hashlib.sha256(name.encode()).digest()
+        return int.from_bytes(digest[:4], "big") % FILE_BUCKETS
+
+    async def _take_files(self, held: Held, deadline: float) -> bool:
+        """flock the files of held.names, in order, before the deadline."""
+        for bucket in sorted({self._file_of(n) for n in held.names}):
+            fd = os.open(self.folder / f"{bucket}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            os.close(fd)
+                            return False
+                        await asyncio.sleep(random.uniform(*POLL_SECONDS))
+                        continue
+                    held.files.append(fd)
+                    break
+            except BaseException:
+                if fd not in held.files:
+                    os.close(fd)
+                raise
+        return True
 
     # -- Redis ------------------------------------------------------------------
 
@@ -284,14 +335,23 @@ class KeyLocks:
 @derived
 def locks() -> KeyLocks:
     """This process's locks: in Redis too when REDIS_URL is set."""
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return KeyLocks()
     from django.db import connections
 
-    # Installations (or test runs) sharing a Redis server must not share locks.
+    # Installations (or test runs) sharing a Redis server, or a machine,
+    # must not share locks.
     database = connections["default"].settings_dict["NAME"]
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        named = hashlib.sha256(str(database).encode()).hexdigest()[:16]
+        return KeyLocks(folder=Path(settings.VAR_DIR) / "keylocks" / named)
     return KeyLocks(url, f"scripthost:lock:{database}:")
+
+
+def _unlock_file(fd: int) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def held_elsewhere(invocation, names) -> list[str]:
