@@ -64,8 +64,24 @@ if MiniRacer is not None:
 
 log = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
-_SANDBOX = (_HERE / "sandbox.js").read_text()
-_CORE = (_HERE / "prelude.js").read_text()
+
+
+def strip_comment_lines(js: str) -> str:
+    """`js` without its lines that hold only a // comment.
+
+    Every context compiles the sandbox and prelude, whose comments are a
+    quarter of their text: V8 scans them on every build (about 0.3 ms of
+    2 ms). Safe for sources with no template literal and no string continued
+    on the next line, where such a line could be text
+    (tests/engine/test_prelude_source.py checks both files).
+    """
+    return "\n".join(
+        line for line in js.split("\n") if not line.lstrip().startswith("//")
+    )
+
+
+_SANDBOX = strip_comment_lines((_HERE / "sandbox.js").read_text())
+_CORE = strip_comment_lines((_HERE / "prelude.js").read_text())
 _BUILTIN_MODULES = tuple(p.read_text() for p in sorted((_HERE / "api").glob("*.js")))
 
 
