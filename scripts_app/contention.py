@@ -128,7 +128,16 @@ class KeyLocks:
         # processes (None: this process's locks only).
         self.folder = Path(folder) if folder and not redis_url else None
         if self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # a read-only var dir: this process's locks only
+                log.warning(
+                    "No lock files for contended keys in %s (%s): invocations "
+                    "contending for a key take turns in each process only",
+                    self.folder,
+                    exc,
+                )
+                self.folder = None
         # asyncio locks belong to the event loop that uses them.
         self._locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # Names held now, by any loop of the process: read by held_elsewhere
@@ -242,7 +251,13 @@ class KeyLocks:
     async def _take_files(self, held: Held, deadline: float) -> bool:
         """flock the files of held.names, in order, before the deadline."""
         for bucket in sorted({self._file_of(n) for n in held.names}):
-            fd = os.open(self.folder / f"{bucket}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fd = os.open(
+                    self.folder / f"{bucket}.lock", os.O_RDWR | os.O_CREAT, 0o600
+                )
+            except OSError as exc:  # the process's lock still holds
+                self._warn(exc, "a lock file")
+                continue
             try:
                 while True:
                     try:
@@ -297,7 +312,7 @@ class KeyLocks:
                 held.tokens[name] = (key, token)  # it may have been set
                 raise
             except Exception as exc:  # noqa: BLE001 - the process's lock still holds
-                self._warn(exc)
+                self._warn(exc, "Redis")
                 return True
             if taken:
                 held.tokens[name] = (key, token)
@@ -312,15 +327,16 @@ class KeyLocks:
             try:
                 await release(keys=[key], args=[token])
             except Exception as exc:  # noqa: BLE001 - the lock expires by itself
-                self._warn(exc)
+                self._warn(exc, "Redis")
 
-    def _warn(self, exc: Exception) -> None:
+    def _warn(self, exc: Exception, where: str) -> None:
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning(
-                "Redis did not answer for a lock on contended keys (%s: %s); "
+                "%s did not answer for a lock on contended keys (%s: %s); "
                 "invocations contending for a key take turns in each process only",
+                where,
                 type(exc).__name__,
                 exc,
             )

@@ -116,3 +116,16 @@ def test_the_platforms_locks_use_files_without_redis(settings):
 
     assert made.folder is not None and made.folder.is_dir()
     assert settings.VAR_DIR in made.folder.parents
+
+
+async def test_a_folder_that_cannot_be_made_leaves_the_process_locks(tmp_path, caplog):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    locks = KeyLocks(folder=blocker / "keylocks")
+    held = await locks.acquire(["1:k"], 1.0, 5.0)
+
+    assert locks.folder is None and held is not None and held.files == []
+    assert await locks.acquire(["1:k"], 0.05, 5.0) is None  # still this process's
+    assert "No lock files for contended keys" in caplog.text
+    await locks.release(held)
