@@ -199,6 +199,37 @@ def settle(
     return {"waited_s": round(time.monotonic() - started, 2), "busy": round(busy, 3)}
 
 
+def _machine_busy_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def settle_machine(
+    *, idle: float = 0.25, window: float = 0.5, limit: float = 30.0
+) -> dict:
+    """Wait until the whole machine is idle: under `idle` of a core over `window`.
+
+    For a row whose figure is the time a burst takes on the machine's cores
+    (row 12): the work earlier rows leave behind (a database's checkpoint,
+    a server's teardown) must not be charged to it. Gives up after `limit`
+    seconds and says how busy the machine still was (in cores).
+    """
+    cores = os.cpu_count() or 1
+    started = time.monotonic()
+    busy = float(cores)
+    while time.monotonic() - started < limit:
+        before_busy, before_total = _machine_busy_jiffies()
+        time.sleep(window)
+        after_busy, after_total = _machine_busy_jiffies()
+        total = after_total - before_total
+        busy = cores * (after_busy - before_busy) / total if total else 0.0
+        if busy < idle:
+            break
+    return {"waited_s": round(time.monotonic() - started, 2), "busy": round(busy, 3)}
+
+
 class RssSampler(threading.Thread):
     """Record the peak RSS of a process tree until stopped."""
 

@@ -36,7 +36,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from bench import servers
-from bench.load import tree_cpu_seconds
+from bench.load import settle_machine, tree_cpu_seconds
 from bench.sse import percentile
 
 JOBS, SCRIPTS, WORKERS = 1000, 100, 2
@@ -103,7 +103,12 @@ def _pg(url: str):
 
 
 def _measure(url: str, jobs: int, pids=()) -> dict:
-    """Make every job due LEAD_SECONDS ahead; wait for them; return the figures."""
+    """Make every job due LEAD_SECONDS ahead; wait for them; return the figures.
+
+    Once the machine is idle: the burst's lateness is the time it takes on
+    the machine's cores, which what earlier rows leave running would share.
+    """
+    settled = settle_machine()
     cpu_before = tree_cpu_seconds(pids)
     with _pg(url) as conn:
         due = conn.execute("SELECT now()").fetchone()[0] + timedelta(
@@ -162,6 +167,7 @@ def _measure(url: str, jobs: int, pids=()) -> dict:
         "span_s": span,
         "due": due.astimezone(UTC).isoformat(),
         "load_average": os.getloadavg()[0],
+        "settled": settled,
         # CPU the workers and beat spent on the round, per run: what the
         # machine's load does not change much.
         "cpu_ms_per_run": (tree_cpu_seconds(pids) - cpu_before) * 1000 / len(ok)
