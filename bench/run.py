@@ -153,9 +153,7 @@ def only_store(cfg: dict) -> None:
     try:
         app.wait_ready()
         settle([app.pid])
-        found = scenarios.store_triggers(
-            Wrk(threads=os.cpu_count() or 1), app.port, app.pid, token, cfg
-        )
+        found = scenarios.store_triggers(app.port, app.pid, token, cfg)
     finally:
         app.stop()
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -269,7 +267,7 @@ def main() -> None:
         )
         settle([app.pid])
         results["store_trigger"] = scenarios.store_triggers(
-            wrk, app.port, app.pid, token, cfg
+            app.port, app.pid, token, cfg
         )
         print("host calls: N cached sharedStorage reads in one request", flush=True)
         results["host_calls"] = scenarios.host_calls(
