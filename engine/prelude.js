@@ -627,18 +627,21 @@
     }
   }
 
-  function readChunk() {
-    const data = channel.data;
-    const n = atomicLoad(channel.head, HEAD_LENGTH);
+  // The text of `n` character codes of a typed array from index `from`.
+  function textOf(codes, from, n) {
     let text = "";
     const part = [];
     for (let at = 0; at < n; at += 4096) {
       const end = at + 4096 < n ? at + 4096 : n;
       part.length = end - at;
-      for (let i = at; i < end; i++) part[i - at] = data[i];
+      for (let i = at; i < end; i++) part[i - at] = codes[from + i];
       text += apply(fromCharCode, null, part);
     }
     return text;
+  }
+
+  function readChunk() {
+    return textOf(channel.data, 0, atomicLoad(channel.head, HEAD_LENGTH));
   }
 
   // An engine call's argument: as given, or, when the host gives -1 - k, the
@@ -649,16 +652,7 @@
     const slot = -1 - arg;
     if (slot >= channel.inboxSlots) throw new ErrorClass("No such inbox slot");
     const n = atomicLoad(channel.inboxLengths, slot);
-    const bytes = channel.inbox;
-    const from = slot * channel.inboxSlotBytes;
-    let text = "";
-    const part = [];
-    for (let at = 0; at < n; at += 4096) {
-      const end = at + 4096 < n ? at + 4096 : n;
-      part.length = end - at;
-      for (let i = at; i < end; i++) part[i - at] = bytes[from + i];
-      text += apply(fromCharCode, null, part);
-    }
+    const text = textOf(channel.inbox, slot * channel.inboxSlotBytes, n);
     atomicStore(channel.inboxLengths, slot, 0);
     return text;
   }
