@@ -152,19 +152,22 @@ def prelude_with(modules: tuple[str, ...] = ()) -> str:
     __sh.attach), so that one installed at once can already read another's
     source.
     """
-    every = (*_BUILTIN_MODULES, *modules)
     return _compose(
         "api.whenAttached(function () {\n"
         + "\n".join(
             f"api.lazy({json.dumps(made['globals'])}, {json.dumps(made['provides'])},"
             f" {json.dumps(source) if _installed_at_once(made) else index},"
             f" {json.dumps(made['contributes'])});"
-            for index, (source, made) in enumerate(
-                zip(every, module_exports(every), strict=True)
-            )
+            for index, (source, made) in enumerate(_every_module(modules))
         )
         + "\napi.seal();\n});"
     )
+
+
+def _every_module(modules: tuple[str, ...]) -> list[tuple[str, dict]]:
+    """(source, module_exports entry) of the engine's modules, then `modules`."""
+    every = (*_BUILTIN_MODULES, *modules)
+    return list(zip(every, module_exports(every), strict=True))
 
 
 def _installed_at_once(made: dict) -> bool:
@@ -176,12 +179,11 @@ def module_texts(modules: tuple[str, ...] = ()) -> tuple[bytes | None, ...]:
     """The answers to a context's requests for module sources (prelude_with),
     by number, as the channel sends them (UTF-16-LE); None for inline modules.
     """
-    every = (*_BUILTIN_MODULES, *modules)
     return tuple(
         None
         if _installed_at_once(made)
         else source.encode("utf-16-le", "surrogatepass")
-        for source, made in zip(every, module_exports(every), strict=True)
+        for source, made in _every_module(modules)
     )
 
 
