@@ -76,6 +76,12 @@ async def test_cancelling_a_running_call_discards_its_context(engine):
         1,
     )
     task = asyncio.create_task(s.call("spin"))
+    # Its context is built, and then the call runs (a busy machine may take
+    # longer than a fixed pause to build it).
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if engine.contexts(s.key):
+            break
     await asyncio.sleep(0.2)
     context = engine.contexts(s.key)[0]
     task.cancel()
