@@ -9,11 +9,7 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def rows_from(results: dict) -> list[dict]:
-    hello, storage = results["hello"], results["storage"]
-    js = hello["js"]
-    rows = []
-
+def _rows_with(rows: list[dict]):
     def row(name, subject, reference, ratio, target, met, **extra):
         rows.append(
             {
@@ -27,6 +23,14 @@ def rows_from(results: dict) -> list[dict]:
             }
         )
 
+    return row
+
+
+def hello_rows(hello: dict) -> list[dict]:
+    """Rows 1-3: the JS hello route against the Django view, bare ASGI, Node."""
+    js = hello["js"]
+    rows = []
+    row = _rows_with(rows)
     ratio = _ratio(js["rps"], hello["django_view"]["rps"])
     row(
         "1 GET /hello JS vs async Django view @64",
@@ -53,6 +57,13 @@ def rows_from(results: dict) -> list[dict]:
         "reported",
         None,
     )
+    return rows
+
+
+def rows_from(results: dict) -> list[dict]:
+    rows = hello_rows(results["hello"])
+    storage = results["storage"]
+    row = _rows_with(rows)
     engine = results["engine"]
     row(
         "4 engine alone, 1 process, hello",

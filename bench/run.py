@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import flood, hotkey, scenarios, scheduler, servers, sse
 from bench.chart import draw
 from bench.load import Wrk, exactly, settle
-from bench.report import rows_from, scheduler_rows, store_rows, table
+from bench.report import hello_rows, rows_from, scheduler_rows, store_rows, table
 
 RESULTS = Path(__file__).parent / "results"
 MODES = {
@@ -162,6 +162,43 @@ def only_store(cfg: dict) -> None:
     print(table(store_rows(found)))
 
 
+def only_hello(cfg: dict) -> None:
+    """Rows 1-3 alone, on a fresh app (nothing written to results/)."""
+    cores = os.cpu_count() or 1
+    var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
+    env = servers.server_env(var_dir, POOL_SIZE)
+    servers.prepare(env)
+    running = []
+    try:
+        app = servers.uvicorn(
+            "app", "bench.bench_asgi:application", env, cores, "/health"
+        )
+        bare = servers.uvicorn("bare", "bench.bare_asgi:app", env, cores, "/hello")
+        node = servers.node(env, cores)
+        running = [app, bare, node]
+        for server in running:
+            server.wait_ready()
+        found = scenarios.alternate(
+            Wrk(threads=cores),
+            {
+                "js": (app.url("/hello"), app.pid, {"expect": HELLO}),
+                "django_view": (app.url("/ref/hello"), app.pid, {"expect": HELLO}),
+                "bare_asgi": (bare.url("/hello"), bare.pid, {"expect": HELLO}),
+                "node": (node.url("/hello"), node.pid, {"expect": HELLO}),
+            },
+            connections=64,
+            rounds=cfg["rounds"],
+            seconds=cfg["seconds"],
+            warmup=cfg["warmup"],
+        )
+    finally:
+        for server in running:
+            server.stop()
+    shutil.rmtree(var_dir, ignore_errors=True)
+    print()
+    print(table(hello_rows(found)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="or QUICK=1")
@@ -173,9 +210,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["scheduler", "store"],
-        help="run one row alone: scheduler (row 12, scaled stack) or store "
-        "(row 13, on a fresh app)",
+        choices=["hello", "scheduler", "store"],
+        help="run some rows alone: hello (rows 1-3, on a fresh app), scheduler "
+        "(row 12, scaled stack) or store (row 13, on a fresh app)",
     )
     args = parser.parse_args()
     if args.only == "scheduler":
@@ -184,6 +221,9 @@ def main() -> None:
             raise SystemExit(1)
         print()
         print(table(scheduler_rows(result)))
+        return
+    if args.only == "hello":
+        only_hello(MODES["quick" if args.quick or _on("QUICK") else "full"])
         return
     if args.only == "store":
         only_store(MODES["quick" if args.quick or _on("QUICK") else "full"])

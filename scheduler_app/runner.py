@@ -261,7 +261,7 @@ def _claim(queryset, now: datetime) -> tuple[list[Run], int]:
                         "scheduler was running); missed runs are not replayed",
                     )
                 else:
-                    execution_id = ids.uuid4()
+                    execution_id = ids.uuid7()
                     job.running_execution = execution_id
                     job.running_since = None
                     job.running_until = moment + start_within
@@ -286,7 +286,7 @@ class _Records:
 
     def add(self, job, now, status: str, error: str, trigger: str) -> Execution:
         row = Execution(
-            id=ids.uuid4(),
+            id=ids.uuid7(),
             tenant_id=job.tenant_id,
             script_id=job.script_id,
             script_name=job.script.name,

@@ -80,7 +80,7 @@ class Invocation:
     kind: str
     version: int | None = None  # of the script version that runs
     user_id: int | None = None  # never given to the script (R10)
-    execution_id: uuid.UUID = field(default_factory=ids.uuid4)
+    execution_id: uuid.UUID = field(default_factory=ids.uuid7)
     # Set by ops that cannot be undone (fetch): such a run is never repeated.
     irreversible: bool = False
     # Free for apps: e.g. versions of storage keys read, for conflict checks.

@@ -92,7 +92,7 @@ async def run(
             outcome = Outcome(error=spent)
             return outcome if answer is None else answer(outcome)
         run_limits = budget.limits(own_limits)  # ends by the root's deadline
-    execution_id = execution_id or ids.uuid4()
+    execution_id = execution_id or ids.uuid7()
     started_at = datetime.now(tz=UTC)
     full = context_for(
         kind, tenant, target, context, execution_id, triggered_by, script_type

@@ -2,13 +2,13 @@
 
 import json
 import re
-import uuid
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.fields.json import KeyTransform
 
+from core import ids
 from tenants.models import Tenant
 
 SCRIPT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
@@ -219,7 +219,8 @@ class ExecutionStatus(models.TextChoices):
 
 
 class Execution(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Time-ordered (core.ids.uuid7): new rows go at the end of the key's index.
+    id = models.UUIDField(primary_key=True, default=ids.uuid7, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     script = models.ForeignKey(
         Script,

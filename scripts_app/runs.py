@@ -227,7 +227,7 @@ def prepare(script, handler, args, *, triggered_by: str = KIND, user=None):
         context=context,
         triggered_by=triggered_by,
         user_id=user.pk if user is not None and user.is_authenticated else None,
-        execution_id=str(ids.uuid4()),
+        execution_id=str(ids.uuid7()),
     )
 
 

@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 import uuid
 
 from core import ids
@@ -12,6 +13,23 @@ def test_uuid4_is_a_version_4_uuid():
     assert isinstance(value, uuid.UUID)
     assert value.version == 4
     assert value.variant == uuid.RFC_4122
+
+
+def test_uuid7_is_a_version_7_uuid_that_sorts_by_time():
+    first = ids.uuid7()
+    time.sleep(0.002)
+    later = [ids.uuid7() for _ in range(100)]
+    for value in (first, *later):
+        assert isinstance(value, uuid.UUID)
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+    # ms since the epoch in the first 48 bits
+    assert abs((first.int >> 80) - time.time() * 1000) < 5000
+    assert all(first < value for value in later)
+    # as text too, which is how SQLite keeps them
+    assert all(first.hex < value.hex for value in later)
+    # and 74 random bits: ids of the same ms still differ
+    assert len(set(later)) == 100
 
 
 def test_ids_are_distinct_across_pool_refills_and_threads():

@@ -4,7 +4,9 @@ engine/context.py uses private parts of mini-racer: `_make_context` (an
 isolate built off the event loop), `Context._register_js_notification` (a
 JS function that reaches Python while the script is still running), and
 `Context._python_to_value_handle` with `_run_cancelable_mr_task(_dll.mr_eval)`
-(code kept as one V8 string and evaluated again and again, for the fences).
+(code kept as one V8 string and evaluated again and again, for the fences),
+and the parts of that task machinery `eval_handle` drives itself (its table
+of callbacks, its callback ids, `_dll.mr_cancel_task`, the handle decoder).
 It also starts V8 with --expose-gc and a 1 MB young generation. If an upgrade changes any of these,
 these tests fail before anything else does.
 """
@@ -13,7 +15,7 @@ import asyncio
 import struct
 
 # Through engine.context: it stays the only importer of py_mini_racer (R1).
-from engine.context import MiniRacer, _make_context, js_notification
+from engine.context import MiniRacer, _make_context, eval_handle, js_notification
 
 
 def test_the_private_hooks_are_where_the_engine_expects_them():
@@ -24,6 +26,54 @@ def test_the_private_hooks_are_where_the_engine_expects_them():
         assert callable(racer._ctx._python_to_value_handle)
         assert callable(racer._ctx._run_cancelable_mr_task)
         assert callable(racer._ctx._dll.mr_eval)
+        assert callable(racer._ctx._dll.mr_cancel_task)
+        assert callable(racer._ctx._value_handle_to_python)
+        assert isinstance(racer._ctx._active_cancelable_mr_task_callbacks, dict)
+        assert isinstance(next(racer._ctx._next_async_callback_id), int)
+    finally:
+        racer.close()
+
+
+async def test_eval_handle_answers_and_leaves_no_callback_behind():
+    racer = MiniRacer()
+    try:
+        racer.eval("var n = 0;")
+        ctx = racer._ctx
+        handle = ctx._python_to_value_handle("++n")
+        answers = [await eval_handle(ctx, handle) for _ in range(3)]
+        assert answers == [1, 2, 3]
+        # Several at once answer in order, each to its own caller.
+        assert await asyncio.gather(*(eval_handle(ctx, handle) for _ in range(5))) == [
+            4,
+            5,
+            6,
+            7,
+            8,
+        ]
+        assert ctx._active_cancelable_mr_task_callbacks == {}
+        del handle
+    finally:
+        racer.close()
+
+
+async def test_eval_handle_stops_the_isolate_when_its_caller_stops_waiting():
+    racer = MiniRacer()
+    try:
+        ctx = racer._ctx
+        spin = ctx._python_to_value_handle("for (;;) {}")
+        answer = ctx._python_to_value_handle("'still here'")
+        try:
+            async with asyncio.timeout(0.2):
+                await eval_handle(ctx, spin)
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("an endless loop answered")
+        # The loop was cancelled in V8 (mr_cancel_task): the next call runs.
+        async with asyncio.timeout(5):
+            assert await eval_handle(ctx, answer) == "still here"
+        assert ctx._active_cancelable_mr_task_callbacks == {}
+        del spin, answer
     finally:
         racer.close()
 
