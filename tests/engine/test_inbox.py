@@ -96,3 +96,46 @@ async def test_more_calls_queued_than_slots_all_get_their_own_arguments(engine):
     assert [o.value for o in outcomes] == [str(i) for i in range(n)]
     assert engine.contexts(s.key) == [ctx]  # all queued on the one context
     assert 0 < len(compiled) < n  # past the free slots, code carried the rest
+
+
+def _channel():
+    from engine.context import _Channel
+
+    buffer = memoryview(bytearray(_Channel.SIZE))
+    return _Channel(buffer, {}, lambda inv, op: True, 1000)
+
+
+def _free(channel, slot):
+    """What the prelude does once it has read a slot (fromInbox)."""
+    at = channel.INBOX_AT + 4 * slot
+    channel.buffer[at : at + 4] = b"\0\0\0\0"
+
+
+def test_an_idle_context_takes_slot_0_every_time():
+    channel = _channel()
+    for _ in range(5):
+        assert channel.put(b'{"a":1}') == 0
+        _free(channel, 0)
+
+
+def test_under_load_the_slot_after_the_last_one_taken_is_used():
+    channel = _channel()
+    taken = [channel.put(b"x") for _ in range(10)]
+    assert taken == list(range(10))
+    # The isolate has run the first four (in order): they are free again, but
+    # slot 0 is the only one put() looks at before the one it scanned to last.
+    for slot in range(4):
+        _free(channel, slot)
+    assert channel.put(b"y") == 0  # slot 0 is free: an idle context's page
+    assert channel.put(b"y") == 10  # then on after the last one taken
+    # It wraps around to the free slots at the start when it reaches the end.
+    for _ in range(11, channel.INBOX_SLOTS):
+        channel.put(b"z")
+    assert channel.put(b"w") == 1
+    # And with every slot taken, there is none.
+    while channel.put(b"v") is not None:
+        pass
+    assert all(
+        int.from_bytes(channel.buffer[channel.INBOX_AT + 4 * s :][:4], "little")
+        for s in range(channel.INBOX_SLOTS)
+    )
