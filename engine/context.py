@@ -14,6 +14,7 @@ import struct
 import sys
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,12 +324,15 @@ class _ThreadKeeper:
     """Stands in for a mini-racer Context's handle_callback_from_v8 (see above)."""
 
     def __init__(self, mr_context):
-        self._forward = mr_context.handle_callback_from_v8
+        # The Context holds this keeper; this keeper holds it weakly, so that
+        # no reference cycle keeps a closed one until a garbage collection.
+        self._context = weakref.ref(mr_context)
+        self._forward = type(mr_context).handle_callback_from_v8
         self._thread: int | None = None
         self._hold: int | None = None  # what PyGILState_Ensure returned
         self._letting_go = False
         self._nudge_id: int | None = None
-        self.released = threading.Event()
+        self._then = None  # what let_go() runs once the hold is released
         object.__setattr__(mr_context, "handle_callback_from_v8", self)
 
     @property
@@ -344,34 +348,44 @@ class _ThreadKeeper:
         elif self._letting_go and threading.get_ident() == self._thread:
             hold, self._hold = self._hold, None
             _gil_release(hold)
-            self.released.set()
+            self._run_then()  # (its timer, when it fires, finds nothing to do)
         if callback_id == self._nudge_id:
             return  # the nudge's answer: nobody waits for it
-        self._forward(callback_id, raw)
+        context = self._context()
+        if context is not None:
+            self._forward(context, callback_id, raw)
 
-    def let_go(self, mr_context, nudge) -> bool:
-        """Release the kept thread state on the isolate's next callback, making
-        one with the engine call `nudge` (a code handle). True if there was
-        one to release (then wait for `released` before freeing the isolate).
+    def let_go(self, mr_context, nudge, then) -> None:
+        """Release the kept thread state on the isolate's next callback, which
+        the engine call `nudge` (a code handle) makes sure of, then run
+        `then()` (on that thread: it must be quick). At once when nothing is
+        held, and after _LET_GO_SECONDS whatever happened (an isolate that
+        never answers again keeps its thread state).
         """
         self._letting_go = True
+        self._then = then
         if self._hold is None:
-            return False
+            self._run_then()
+            return
         self._nudge_id = next(mr_context._next_async_callback_id)
         mr_context._dll.mr_eval(mr_context._ctx, nudge.raw, self._nudge_id)
-        return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a close at exit): nothing will wait
+            self._run_then()
+            return
+        loop.call_later(_LET_GO_SECONDS, self._run_then)
 
-
-def _close_isolate(mr, keeper: _ThreadKeeper | None, waiting: bool) -> None:
-    """Free an isolate: first, when `waiting`, let its thread's state go."""
-    if waiting:
-        keeper.released.wait(_LET_GO_SECONDS)
-    mr.close()
+    def _run_then(self) -> None:
+        # Under the GIL, from the isolate's thread or the loop: runs once.
+        then, self._then = self._then, None
+        if then is not None:
+            then()
 
 
 # How long a close waits for the isolate's thread to let go of its thread
-# state (a callback away, normally well under a millisecond); past it, that
-# one thread state is left behind.
+# state (a callback away, normally well under a millisecond) before it frees
+# the isolate anyway; that one thread state is then left behind.
 _LET_GO_SECONDS = 2.0
 
 
@@ -807,19 +821,47 @@ class ScriptContext:
             if self._mr is None:
                 return
             keeper = getattr(self._mr, "keeper", None)
-            waiting = keeper is not None and keeper.let_go(
-                self._mr._ctx, self._mr._ctx._python_to_value_handle("0")
-            )
             if self._stopped_at is not None:
                 # Stopped mid-call: V8 still answers the cut call while it
                 # shuts down, and that answer must find this loop running.
-                # (Its callback, or the nudge's, lets the thread state go.)
+                # (That answer, or the nudge's, lets the thread state go.)
+                if keeper is not None:
+                    keeper.let_go(self._mr._ctx, self._nudge(), lambda: None)
                 self._mr.close()
+            elif keeper is not None:
+                # Freed once the isolate's thread has let go of its thread
+                # state (_ThreadKeeper), in a thread as below.
+                keeper.let_go(self._mr._ctx, self._nudge(), self._free_later())
             else:
                 # Freeing an isolate takes 0.4-1.5 ms (it joins V8's thread):
                 # done in a thread, it leaves the event loop serving. Nothing
                 # touches this MiniRacer any more.
-                _CREATOR.submit(_close_isolate, self._mr, keeper, waiting)
+                _CREATOR.submit(self._mr.close)
+
+    def _nudge(self):
+        """A code handle of an engine call that does nothing (_ThreadKeeper)."""
+        return self._mr._ctx._python_to_value_handle("0")
+
+    def _free_later(self):
+        """What frees this isolate in a thread, callable from the isolate's own.
+
+        From there it only asks the loop (the executor's threads are made on
+        the loop's thread, so the isolate's thread never gets a Python Thread
+        object of its own).
+        """
+        mr = self._mr
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a close at exit): free it at once
+            return lambda: _CREATOR.submit(mr.close)
+
+        def free():
+            try:
+                loop.call_soon_threadsafe(_CREATOR.submit, mr.close)
+            except RuntimeError:  # the loop has closed since
+                _CREATOR.submit(mr.close)
+
+        return free
 
     @property
     def usable(self) -> bool:
