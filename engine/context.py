@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 import os
+import queue
 import re
 import secrets
 import struct
@@ -252,6 +253,14 @@ if MiniRacer is not None:
             self._own_context_maker = maker
             self._ctx = context
 
+        def __del__(self):
+            # Dropped without a close, perhaps by a garbage collection in a
+            # callback on an isolate's thread: freed by the closer instead.
+            if threading.get_ident() in _ISOLATE_THREADS:
+                _CLOSER.free(self)
+                return
+            super().__del__()
+
 
 # How much lower than the server's own threads scripts run (Linux nice, 0-19).
 # V8 runs each isolate on a thread of its own, which inherits the nice value
@@ -321,7 +330,12 @@ _gil_release.argtypes = (ctypes.c_int,)
 
 
 class _ThreadKeeper:
-    """Stands in for a mini-racer Context's handle_callback_from_v8 (see above)."""
+    """Stands in for a mini-racer Context's handle_callback_from_v8 (see above).
+
+    On the isolate's thread it only takes or releases the hold and sets
+    flags: it drops no reference there that could free a MiniRacer, and so
+    never blocks on an isolate (which could be its own).
+    """
 
     def __init__(self, mr_context):
         # The Context holds this keeper; this keeper holds it weakly, so that
@@ -332,12 +346,8 @@ class _ThreadKeeper:
         self._hold: int | None = None  # what PyGILState_Ensure returned
         self._letting_go = False
         self._nudge_id: int | None = None
-        self._then = None  # what let_go() runs once the hold is released
+        self.released = False  # let go of (or never held): the isolate may go
         object.__setattr__(mr_context, "handle_callback_from_v8", self)
-
-    @property
-    def holding(self) -> bool:
-        return self._hold is not None
 
     def __call__(self, callback_id: int, raw) -> None:
         # On the isolate's thread, with the GIL. Nothing here may raise.
@@ -345,48 +355,92 @@ class _ThreadKeeper:
             if not self._letting_go:
                 self._thread = threading.get_ident()
                 self._hold = _gil_ensure()
+                _ISOLATE_THREADS.add(self._thread)
         elif self._letting_go and threading.get_ident() == self._thread:
+            _ISOLATE_THREADS.discard(self._thread)
             hold, self._hold = self._hold, None
             _gil_release(hold)
-            self._run_then()  # (its timer, when it fires, finds nothing to do)
+            self.released = True
         if callback_id == self._nudge_id:
             return  # the nudge's answer: nobody waits for it
         context = self._context()
         if context is not None:
             self._forward(context, callback_id, raw)
 
-    def let_go(self, mr_context, nudge, then) -> None:
+    def let_go(self, mr_context, nudge) -> None:
         """Release the kept thread state on the isolate's next callback, which
-        the engine call `nudge` (a code handle) makes sure of, then run
-        `then()` (on that thread: it must be quick). At once when nothing is
-        held, and after _LET_GO_SECONDS whatever happened (an isolate that
-        never answers again keeps its thread state).
+        the engine call `nudge` (a code handle) makes sure of; `released`
+        says when it has.
         """
         self._letting_go = True
-        self._then = then
         if self._hold is None:
-            self._run_then()
+            self.released = True
             return
         self._nudge_id = next(mr_context._next_async_callback_id)
         mr_context._dll.mr_eval(mr_context._ctx, nudge.raw, self._nudge_id)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a close at exit): nothing will wait
-            self._run_then()
-            return
-        loop.call_later(_LET_GO_SECONDS, self._run_then)
-
-    def _run_then(self) -> None:
-        # Under the GIL, from the isolate's thread or the loop: runs once.
-        then, self._then = self._then, None
-        if then is not None:
-            then()
 
 
-# How long a close waits for the isolate's thread to let go of its thread
+# Threads of isolates that hold a kept thread state (_ThreadKeeper).
+_ISOLATE_THREADS: set[int] = set()
+
+# How long the closer waits for an isolate's thread to let go of its thread
 # state (a callback away, normally well under a millisecond) before it frees
 # the isolate anyway; that one thread state is then left behind.
 _LET_GO_SECONDS = 2.0
+
+
+class _Closer:
+    """Frees isolates, in a thread of its own, once their threads let go.
+
+    Freeing an isolate (MiniRacer.close) blocks until V8's thread has
+    disposed of it: never on the event loop, nor on an isolate's thread (a
+    garbage collection that runs in a callback there must not free a
+    MiniRacer, possibly its own: _Isolate.__del__ hands it here). The queue
+    is a SimpleQueue: put() never blocks, whoever calls it.
+    """
+
+    def __init__(self):
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def free(self, mr, keeper: _ThreadKeeper | None = None) -> None:
+        deadline = time.monotonic() + _LET_GO_SECONDS
+        self._queue.put((deadline, mr, keeper))
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="v8-closer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        waiting: list = []
+        while True:
+            try:
+                # Block while nothing waits for its thread to let go.
+                waiting.append(self._queue.get(timeout=0.002 if waiting else None))
+                while True:
+                    waiting.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            still = []
+            for deadline, mr, keeper in waiting:
+                if keeper is None or keeper.released or now >= deadline:
+                    try:
+                        mr.close()
+                    except Exception:  # noqa: BLE001 - the next one still goes
+                        log.exception("Freeing an isolate failed")
+                else:
+                    still.append((deadline, mr, keeper))
+            waiting = still
+            mr = keeper = None  # no reference left here between rounds
+
+
+_CLOSER = _Closer()
 
 
 async def _new_isolate():
@@ -401,6 +455,7 @@ async def _new_isolate():
         maker = _make_context(loop)
         return maker, maker.__enter__()
 
+    _CLOSER.start()
     maker, context = await loop.run_in_executor(_CREATOR, build)
     isolate = _Isolate(maker, context)
     isolate.keeper = _ThreadKeeper(context)
@@ -821,47 +876,20 @@ class ScriptContext:
             if self._mr is None:
                 return
             keeper = getattr(self._mr, "keeper", None)
+            if keeper is not None:
+                keeper.let_go(self._mr._ctx, self._mr._ctx._python_to_value_handle("0"))
             if self._stopped_at is not None:
                 # Stopped mid-call: V8 still answers the cut call while it
                 # shuts down, and that answer must find this loop running.
                 # (That answer, or the nudge's, lets the thread state go.)
-                if keeper is not None:
-                    keeper.let_go(self._mr._ctx, self._nudge(), lambda: None)
                 self._mr.close()
-            elif keeper is not None:
-                # Freed once the isolate's thread has let go of its thread
-                # state (_ThreadKeeper), in a thread as below.
-                keeper.let_go(self._mr._ctx, self._nudge(), self._free_later())
             else:
                 # Freeing an isolate takes 0.4-1.5 ms (it joins V8's thread):
-                # done in a thread, it leaves the event loop serving. Nothing
-                # touches this MiniRacer any more.
-                _CREATOR.submit(self._mr.close)
-
-    def _nudge(self):
-        """A code handle of an engine call that does nothing (_ThreadKeeper)."""
-        return self._mr._ctx._python_to_value_handle("0")
-
-    def _free_later(self):
-        """What frees this isolate in a thread, callable from the isolate's own.
-
-        From there it only asks the loop (the executor's threads are made on
-        the loop's thread, so the isolate's thread never gets a Python Thread
-        object of its own).
-        """
-        mr = self._mr
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a close at exit): free it at once
-            return lambda: _CREATOR.submit(mr.close)
-
-        def free():
-            try:
-                loop.call_soon_threadsafe(_CREATOR.submit, mr.close)
-            except RuntimeError:  # the loop has closed since
-                _CREATOR.submit(mr.close)
-
-        return free
+                # the closer does it in its own thread, once the isolate's
+                # thread has let go of its thread state (_ThreadKeeper), and
+                # the event loop goes on serving. Nothing touches this
+                # MiniRacer any more.
+                _CLOSER.free(self._mr, keeper)
 
     @property
     def usable(self) -> bool:

@@ -10,9 +10,11 @@ These tests count the interpreter's thread states through its C API.
 import asyncio
 import ctypes
 import gc
+import os
 import threading
 import weakref
 
+from engine import context as engine_context
 from engine.context import Limits, ScriptContext
 
 _api = ctypes.pythonapi
@@ -102,3 +104,41 @@ async def test_a_closed_context_is_freed_without_a_garbage_collection():
         assert mr_context() is None
     finally:
         gc.enable()
+
+
+def os_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+async def test_an_isolate_dropped_on_an_isolate_thread_is_freed_by_the_closer(
+    monkeypatch,
+):
+    # A garbage collection in a callback on an isolate's thread may drop the
+    # last reference to a MiniRacer: freeing it there would wait for an
+    # isolate's thread (its own, maybe) while blocking one, so the closer
+    # thread frees it instead and the drop returns at once.
+    first = await built()
+    first.close()
+    await asyncio.sleep(0.2)
+    before = os_threads()
+    isolate = await engine_context._new_isolate()
+    assert os_threads() == before + 1  # the isolate's own thread
+    handed = []
+    real_free = engine_context._CLOSER.free
+
+    def free(mr, keeper=None):
+        handed.append(type(mr).__name__)
+        real_free(mr, keeper)
+
+    monkeypatch.setattr(engine_context._CLOSER, "free", free)
+    engine_context._ISOLATE_THREADS.add(threading.get_ident())
+    try:
+        del isolate  # as if on an isolate's thread: handed to the closer
+    finally:
+        engine_context._ISOLATE_THREADS.discard(threading.get_ident())
+    assert handed == ["_Isolate"]
+    for _ in range(100):
+        if os_threads() == before:
+            break
+        await asyncio.sleep(0.02)
+    assert os_threads() == before
