@@ -233,8 +233,8 @@ def _fields_fit(fields, longest: int) -> bool:
 
 
 # Creating an isolate takes mini-racer about 2.5 ms in one blocking call (V8
-# deserialises its snapshot), and freeing one up to 1.5 ms: done here, they
-# leave the event loop serving.
+# deserialises its snapshot): done here, it leaves the event loop serving.
+# (Freeing one, up to 1.5 ms, is the closer thread's: _Closer.)
 _CREATOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="v8-isolate")
 
 
@@ -317,9 +317,10 @@ def _lower_this_thread(nice: int) -> None:
 # keeps it between callbacks. Closing the context lets go of it: the next
 # callback on that thread releases the hold, and the thread state goes with
 # that callback, as before. The close makes sure there is such a callback (a
-# nudge: an engine call of its own) and waits for it before it frees the
-# isolate (ScriptContext.close). mini-racer's callback path is private (it calls
-# `handle_callback_from_v8` on its Context): tests/engine/test_channel.py pins it.
+# nudge: an engine call of its own), and the closer thread frees the isolate
+# once it has come (_Closer). mini-racer's callback path is private (it calls
+# `handle_callback_from_v8` on its Context): tests/engine/test_thread_states.py
+# pins it.
 
 _gil_ensure = ctypes.pythonapi.PyGILState_Ensure
 _gil_ensure.restype = ctypes.c_int
@@ -710,12 +711,12 @@ class _Channel:
         """Leave `data` in a free inbox slot; its number, or None if none fits.
 
         Slot 0 when it is free, so that an idle context touches one page;
-        else the first free slot after the one that rule took last (slot 0
-        aside). The isolate runs
-        the calls, and frees their slots, in the order they were queued, so
-        under load that one is nearly always free: no scan past the slots of
-        the calls still queued. A slot is free again once the script has read
-        it: a call queued and never run (its context then goes away) keeps it.
+        else the first free slot after the one this rule took last. The
+        isolate runs the calls, and frees their slots, in the order they were
+        queued, so under load that one is nearly always free: no scan past
+        the slots of the calls still queued. A slot is free again once the
+        script has read it: a call queued and never run (its context then
+        goes away) keeps it.
         """
         if self.closed or not data or len(data) > self.INBOX_SLOT_BYTES:
             return None
