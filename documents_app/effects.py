@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from asgiref.sync import sync_to_async
 from django.core.mail import send_mail
+from django.db import IntegrityError
 
 from documents_app import store
 from documents_app.models import Entity
@@ -54,19 +55,14 @@ def apply(invocation, effects: list[dict]) -> None:
         )
         if kind == "store.insert":
             if row is not None:
-                if (
-                    uri.collection in invocation.notes.get(SCANNED, ())
-                    or uri.path in seen
-                ):
-                    # Stored since this invocation looked: run it again.
-                    raise EffectConflict(
-                        f"{uri.path} was stored meanwhile",
-                        [lock_name(tenant.id, uri.path)],
-                    )
-                raise EffectRejected(
-                    f"db.insert: {uri.collection} '{uri.name}' already exists"
-                )
-            store.write(tenant, uri, data["entity"])
+                raise _taken(invocation, uri, seen)
+            try:
+                store.write(tenant, uri, data["entity"])
+            except IntegrityError:
+                # Another process inserted it after the look above, and its
+                # transaction committed while this one waited on the key. (The
+                # exception leaves the transaction: it is rolled back.)
+                raise _taken(invocation, uri, seen) from None
         elif kind in ("store.update", "store.delete"):
             if row is None or (uri.path in seen and row.version != seen[uri.path]):
                 raise EffectConflict(
@@ -81,6 +77,17 @@ def apply(invocation, effects: list[dict]) -> None:
             raise EffectRejected(f"unknown document effect {kind!r}")
     for mail in mails:
         invocation.after_commit.append(_sender(mail))
+
+
+def _taken(invocation, uri, seen) -> Exception:
+    """What an insert of an entity that exists now raises."""
+    if uri.collection in invocation.notes.get(SCANNED, ()) or uri.path in seen:
+        # Stored since this invocation looked: run it again.
+        return EffectConflict(
+            f"{uri.path} was stored meanwhile",
+            [lock_name(invocation.tenant.id, uri.path)],
+        )
+    return EffectRejected(f"db.insert: {uri.collection} '{uri.name}' already exists")
 
 
 def _sender(mail: dict):

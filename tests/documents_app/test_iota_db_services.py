@@ -2,8 +2,11 @@
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 
+from documents_app import effects
 from documents_app.models import Entity
+from scripts_app.hosting import EffectConflict, EffectRejected, Invocation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -223,3 +226,45 @@ def test_inserting_an_existing_id_fails_with_a_clear_error(api, upload):
     assert second.status_code == 500
     assert "db.insert: clients 'a' already exists" in second.json()["error"]["message"]
     assert stored()["a"]["n"] == 1
+
+
+def _insert(collection="counters", id="hits", n=1):
+    return {
+        "kind": "store.insert",
+        "data": {"collection": collection, "id": id, "entity": {"id": id, "n": n}},
+    }
+
+
+def _losing_the_race(monkeypatch):
+    """store.write as it fails when another worker's INSERT of the same URI
+    committed while this one waited on the key (PostgreSQL), after the look
+    for the row found nothing."""
+
+    def write(tenant, uri, body):
+        raise IntegrityError('duplicate key value violates "entity_unique_uri"')
+
+    monkeypatch.setattr(effects.store, "write", write)
+
+
+def test_an_insert_after_a_look_that_loses_a_race_is_a_conflict(cast, monkeypatch):
+    # Two workers both found no counter and insert it: the second one's
+    # invocation runs again (it was a 500 "internal error"), then finds the
+    # counter and updates it (tests/e2e/test_triggers_over_http.py, fifty
+    # bumps across two workers).
+    invocation = Invocation(tenant=cast["acme"], script_id=0, script_name="c", kind="x")
+    effects.note_reads(invocation, [], "counters")
+    _losing_the_race(monkeypatch)
+
+    with pytest.raises(EffectConflict) as raised, transaction.atomic():
+        effects.apply(invocation, [_insert()])
+
+    assert raised.value.keys == (effects.lock_name(cast["acme"].id, "/counters/hits"),)
+
+
+def test_an_insert_without_a_look_that_loses_a_race_says_it_exists(cast, monkeypatch):
+    invocation = Invocation(tenant=cast["acme"], script_id=0, script_name="c", kind="x")
+    _losing_the_race(monkeypatch)
+    exists = "db.insert: clients 'a' already exists"
+
+    with pytest.raises(EffectRejected, match=exists), transaction.atomic():
+        effects.apply(invocation, [_insert("clients", "a")])
