@@ -162,30 +162,49 @@ def only_store(cfg: dict) -> None:
     print(table(store_rows(found)))
 
 
+def hello_servers(env: dict, cores: int) -> list:
+    """The app, the bare ASGI reference and Node, started and ready."""
+    started = []
+    try:
+        started.append(
+            servers.uvicorn(
+                "app", "bench.bench_asgi:application", env, cores, "/health"
+            )
+        )
+        started.append(
+            servers.uvicorn("bare", "bench.bare_asgi:app", env, cores, "/hello")
+        )
+        started.append(servers.node(env, cores))
+        for server in started:
+            server.wait_ready()
+    except BaseException:
+        for server in started:
+            server.stop()
+        raise
+    return started
+
+
+def hello_targets(app, bare, node) -> dict:
+    """Rows 1-3's four sides, as scenarios.alternate takes them."""
+    return {
+        "js": (app.url("/hello"), app.pid, {"expect": HELLO}),
+        "django_view": (app.url("/ref/hello"), app.pid, {"expect": HELLO}),
+        "bare_asgi": (bare.url("/hello"), bare.pid, {"expect": HELLO}),
+        "node": (node.url("/hello"), node.pid, {"expect": HELLO}),
+    }
+
+
 def only_hello(cfg: dict) -> None:
     """Rows 1-3 alone, on a fresh app (nothing written to results/)."""
     cores = os.cpu_count() or 1
     var_dir = Path(tempfile.mkdtemp(prefix="bench-var-"))
     env = servers.server_env(var_dir, POOL_SIZE)
     servers.prepare(env)
-    running = []
+    running = hello_servers(env, cores)
     try:
-        app = servers.uvicorn(
-            "app", "bench.bench_asgi:application", env, cores, "/health"
-        )
-        bare = servers.uvicorn("bare", "bench.bare_asgi:app", env, cores, "/hello")
-        node = servers.node(env, cores)
-        running = [app, bare, node]
-        for server in running:
-            server.wait_ready()
         found = scenarios.alternate(
             Wrk(threads=cores),
-            {
-                "js": (app.url("/hello"), app.pid, {"expect": HELLO}),
-                "django_view": (app.url("/ref/hello"), app.pid, {"expect": HELLO}),
-                "bare_asgi": (bare.url("/hello"), bare.pid, {"expect": HELLO}),
-                "node": (node.url("/hello"), node.pid, {"expect": HELLO}),
-            },
+            hello_targets(*running),
             connections=64,
             rounds=cfg["rounds"],
             seconds=cfg["seconds"],
@@ -244,14 +263,8 @@ def main() -> None:
     token = servers.prepare(env)
     running = []
     try:
-        app = servers.uvicorn(
-            "app", "bench.bench_asgi:application", env, cores, "/health"
-        )
-        bare = servers.uvicorn("bare", "bench.bare_asgi:app", env, cores, "/hello")
-        node = servers.node(env, cores)
-        running = [app, bare, node]
-        for server in running:
-            server.wait_ready()
+        running = hello_servers(env, cores)
+        app, bare, node = running
         common = {
             "rounds": cfg["rounds"],
             "seconds": cfg["seconds"],
@@ -261,12 +274,7 @@ def main() -> None:
         print("hello: JS route, Django view, bare ASGI + mini-racer, Node", flush=True)
         results["hello"] = scenarios.alternate(
             wrk,
-            {
-                "js": (app.url("/hello"), app.pid, {"expect": HELLO}),
-                "django_view": (app.url("/ref/hello"), app.pid, {"expect": HELLO}),
-                "bare_asgi": (bare.url("/hello"), bare.pid, {"expect": HELLO}),
-                "node": (node.url("/hello"), node.pid, {"expect": HELLO}),
-            },
+            hello_targets(app, bare, node),
             connections=64,
             **common,
         )
