@@ -3,10 +3,10 @@
 engine/context.py uses private parts of mini-racer: `_make_context` (an
 isolate built off the event loop), `Context._register_js_notification` (a
 JS function that reaches Python while the script is still running), and
-`Context._python_to_value_handle` with `_run_cancelable_mr_task(_dll.mr_eval)`
-(code kept as one V8 string and evaluated again and again, for the fences),
-and the parts of that task machinery `eval_handle` drives itself (its table
-of callbacks, its callback ids, `_dll.mr_cancel_task`, the handle decoder).
+`Context._python_to_value_handle` (code kept as one V8 string and evaluated
+again and again) and the parts of mini-racer's task machinery that
+`eval_handle` drives itself (`_dll.mr_eval`, its table of callbacks, its
+callback ids, `_dll.mr_cancel_task`, the handle decoder).
 It also starts V8 with --expose-gc and a 1 MB young generation. If an upgrade changes any of these,
 these tests fail before anything else does.
 """
@@ -24,7 +24,6 @@ def test_the_private_hooks_are_where_the_engine_expects_them():
     try:
         assert callable(racer._ctx._register_js_notification)
         assert callable(racer._ctx._python_to_value_handle)
-        assert callable(racer._ctx._run_cancelable_mr_task)
         assert callable(racer._ctx._dll.mr_eval)
         assert callable(racer._ctx._dll.mr_cancel_task)
         assert callable(racer._ctx._value_handle_to_python)
@@ -74,22 +73,6 @@ async def test_eval_handle_stops_the_isolate_when_its_caller_stops_waiting():
             assert await eval_handle(ctx, answer) == "still here"
         assert ctx._active_cancelable_mr_task_callbacks == {}
         del spin, answer
-    finally:
-        racer.close()
-
-
-async def test_one_code_handle_evaluates_again_and_again():
-    racer = MiniRacer()
-    try:
-        racer.eval("var n = 0;")
-        ctx = racer._ctx
-        handle = ctx._python_to_value_handle("++n")
-        answers = [
-            await ctx._run_cancelable_mr_task(ctx._dll.mr_eval, handle.raw)
-            for _ in range(3)
-        ]
-        assert answers == [1, 2, 3]
-        del handle
     finally:
         racer.close()
 
